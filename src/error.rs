@@ -1,0 +1,89 @@
+//! The crate's one error type. Domain modules have their own `thiserror`
+//! enums; they are composed here into [`Error`], whose variants map one-to-one
+//! onto the Python exception hierarchy (`src/py/errors.rs`).
+
+use thiserror::Error;
+
+/// The verification step that failed. Numbered after the Sigstore client
+/// specification's verification procedure; see `verify.rs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Step {
+    /// Fulcio certificate chain at the signing time (leaf and path checks).
+    CertificateChain,
+    /// Signed certificate timestamps embedded in the leaf.
+    Sct,
+    /// The transparency log entry's body agrees with the bundle.
+    TlogEntry,
+    /// The signed entry timestamp (Rekor v1 promise) over the canonical entry.
+    SignedEntryTimestamp,
+    /// RFC 6962 inclusion proof to the checkpoint's root.
+    InclusionProof,
+    /// The signed checkpoint (C2SP signed note).
+    Checkpoint,
+    /// RFC 3161 signed timestamps.
+    Timestamp,
+    /// Verified signing times inside the certificate's validity.
+    SigningTime,
+    /// The artifact signature (message signature or DSSE envelope).
+    Signature,
+    /// The artifact / in-toto subject digest matches the input.
+    ArtifactDigest,
+    /// The identity policy.
+    Policy,
+}
+
+impl Step {
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::CertificateChain => "certificate chain",
+            Step::Sct => "signed certificate timestamp",
+            Step::TlogEntry => "transparency log entry",
+            Step::SignedEntryTimestamp => "signed entry timestamp",
+            Step::InclusionProof => "inclusion proof",
+            Step::Checkpoint => "checkpoint",
+            Step::Timestamp => "signed timestamp",
+            Step::SigningTime => "signing time",
+            Step::Signature => "signature",
+            Step::ArtifactDigest => "artifact digest",
+            Step::Policy => "identity policy",
+        }
+    }
+}
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The bundle is malformed: rejected before any cryptography.
+    #[error("invalid bundle: {0}")]
+    InvalidBundle(String),
+    /// A trusted root, trust config or signing config is malformed.
+    #[error("invalid trust root: {0}")]
+    InvalidTrustRoot(String),
+    /// A caller-supplied argument is malformed (a digest string, a key, a policy).
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// A verification step failed.
+    #[error("verification failed at {} step: {message}", step.name())]
+    Verification { step: Step, message: String },
+    /// Reading a file failed.
+    #[error("{0}")]
+    Io(String),
+}
+
+impl Error {
+    pub fn verification(step: Step, message: impl Into<String>) -> Self {
+        Error::Verification {
+            step,
+            message: message.into(),
+        }
+    }
+
+    pub fn bundle(message: impl Into<String>) -> Self {
+        Error::InvalidBundle(message.into())
+    }
+
+    pub fn trust(message: impl Into<String>) -> Self {
+        Error::InvalidTrustRoot(message.into())
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

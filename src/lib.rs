@@ -1,0 +1,16 @@
+//! sigstore_rs: a native Sigstore client core.
+//!
+//! The domain modules below know nothing about Python; the PyO3 binding lives
+//! in `py` and is compiled only with the `python` feature.
+
+pub mod crypto;
+pub mod error;
+pub mod trust;
+
+#[cfg(feature = "python")]
+mod py;
+
+#[cfg(test)]
+mod test_support;
+
+pub use error::{Error, Result, Step};

@@ -1,0 +1,1 @@
+//! PyO3 binding (feature `python`): the only code that names pyo3.

@@ -1,0 +1,350 @@
+//! Trust material: the trusted root (Fulcio CAs, Rekor logs, CT logs, TSAs),
+//! client trust configs, and the embedded public-good roots.
+//!
+//! Wire format: protobuf-specs `dev.sigstore.trustroot.v1.TrustedRoot` in its
+//! canonical JSON mapping (camelCase fields, bytes as base64, timestamps as
+//! RFC 3339). Parsed into checked types here, so the verifier never sees a
+//! key it cannot use or a window without a start.
+
+mod wire;
+
+use crate::crypto::{self, HashAlgorithm, KeyKind, SignatureAlgorithm};
+use crate::error::{Error, Result};
+use base64::Engine as _;
+
+pub const TRUSTED_ROOT_MEDIA_TYPE: &str =
+    "application/vnd.dev.sigstore.trustedroot+json;version=0.1";
+pub const TRUST_CONFIG_MEDIA_TYPE: &str =
+    "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json";
+
+/// Embedded public-good roots: the same public bytes every Sigstore client
+/// ships as its offline default (from the TUF repositories' trusted_root.json).
+const PRODUCTION_TRUSTED_ROOT: &str = include_str!("embedded/production_trusted_root.json");
+const STAGING_TRUSTED_ROOT: &str = include_str!("embedded/staging_trusted_root.json");
+
+/// A validity window in Unix seconds. `start` is required by the spec; `end`
+/// is open when absent and *inclusive* when present (protobuf-specs
+/// `TimeRange`; conformance case `trust-root-tlog-validity-end-inclusive`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Validity {
+    pub start: i64,
+    pub end: Option<i64>,
+}
+
+impl Validity {
+    pub fn contains(&self, t: i64) -> bool {
+        t >= self.start && self.end.is_none_or(|e| t <= e)
+    }
+}
+
+/// A public key from the trusted root, normalised to DER SubjectPublicKeyInfo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedKey {
+    pub spki_der: Vec<u8>,
+    pub kind: KeyKind,
+    /// The signature scheme the trusted root declares (`keyDetails`).
+    pub algorithm: SignatureAlgorithm,
+    pub validity: Validity,
+}
+
+/// A transparency log (Rekor) or a certificate transparency log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransparencyLog {
+    pub base_url: String,
+    pub hash_algorithm: HashAlgorithm,
+    pub key: TrustedKey,
+    /// `logId.keyId`: for Rekor v1 and CT logs, SHA-256 of the DER public key.
+    pub log_id: Vec<u8>,
+    /// `checkpointKeyId.keyId` when the trusted root gives one (Rekor v2).
+    pub checkpoint_key_id: Option<Vec<u8>>,
+}
+
+impl CertificateAuthority {
+    /// Parses one `CertificateAuthority` JSON object on its own.
+    pub fn from_json(data: &[u8]) -> Result<Self> {
+        let w: wire::CertificateAuthority = serde_json::from_slice(data).map_err(|e| {
+            Error::trust(format!(
+                "certificate authority is not valid JSON of the expected shape: {e}"
+            ))
+        })?;
+        check_ca(w).map_err(Error::trust)
+    }
+}
+
+/// A certificate authority (Fulcio) or timestamp authority: a chain of DER
+/// certificates, leaf-most (issuing) first, root last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateAuthority {
+    pub uri: String,
+    pub chain: Vec<Vec<u8>>,
+    pub validity: Validity,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TrustedRoot {
+    pub tlogs: Vec<TransparencyLog>,
+    pub certificate_authorities: Vec<CertificateAuthority>,
+    pub ctlogs: Vec<TransparencyLog>,
+    pub timestamp_authorities: Vec<CertificateAuthority>,
+}
+
+impl TrustedRoot {
+    pub fn production() -> Result<Self> {
+        Self::from_json(PRODUCTION_TRUSTED_ROOT.as_bytes())
+    }
+
+    pub fn staging() -> Result<Self> {
+        Self::from_json(STAGING_TRUSTED_ROOT.as_bytes())
+    }
+
+    /// Parses a `trusted_root.json` document.
+    pub fn from_json(data: &[u8]) -> Result<Self> {
+        let w: wire::TrustedRoot = serde_json::from_slice(data).map_err(|e| {
+            Error::trust(format!(
+                "trusted root is not valid JSON of the expected shape: {e}"
+            ))
+        })?;
+        Self::from_wire(w)
+    }
+
+    /// Parses a ClientTrustConfig (`trustedRoot` + `signingConfig`) and
+    /// returns its trusted root.
+    pub fn from_trust_config_json(data: &[u8]) -> Result<Self> {
+        let w: wire::ClientTrustConfig = serde_json::from_slice(data).map_err(|e| {
+            Error::trust(format!(
+                "trust config is not valid JSON of the expected shape: {e}"
+            ))
+        })?;
+        if w.media_type != TRUST_CONFIG_MEDIA_TYPE {
+            return Err(Error::trust(format!(
+                "unsupported trust config media type {:?}, expected {TRUST_CONFIG_MEDIA_TYPE:?}",
+                w.media_type
+            )));
+        }
+        Self::from_wire(w.trusted_root)
+    }
+
+    fn from_wire(w: wire::TrustedRoot) -> Result<Self> {
+        if w.media_type != TRUSTED_ROOT_MEDIA_TYPE {
+            return Err(Error::trust(format!(
+                "unsupported trusted root media type {:?}, expected {TRUSTED_ROOT_MEDIA_TYPE:?}",
+                w.media_type
+            )));
+        }
+        let tlogs = w
+            .tlogs
+            .into_iter()
+            .enumerate()
+            .map(|(i, l)| check_log(l).map_err(|e| Error::trust(format!("tlogs[{i}]: {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ctlogs = w
+            .ctlogs
+            .into_iter()
+            .enumerate()
+            .map(|(i, l)| check_log(l).map_err(|e| Error::trust(format!("ctlogs[{i}]: {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let certificate_authorities = w
+            .certificate_authorities
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                check_ca(c).map_err(|e| Error::trust(format!("certificateAuthorities[{i}]: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let timestamp_authorities = w
+            .timestamp_authorities
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                check_ca(c).map_err(|e| Error::trust(format!("timestampAuthorities[{i}]: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(TrustedRoot {
+            tlogs,
+            certificate_authorities,
+            ctlogs,
+            timestamp_authorities,
+        })
+    }
+
+    /// The Rekor log whose `logId` is `log_id`.
+    pub fn tlog_by_id(&self, log_id: &[u8]) -> Option<&TransparencyLog> {
+        self.tlogs.iter().find(|l| l.log_id == log_id)
+    }
+
+    /// The CT log whose `logId` is `log_id`.
+    pub fn ctlog_by_id(&self, log_id: &[u8]) -> Option<&TransparencyLog> {
+        self.ctlogs.iter().find(|l| l.log_id == log_id)
+    }
+}
+
+pub(crate) fn b64(field: &str, s: &str) -> Result<Vec<u8>, String> {
+    base64::engine::general_purpose::STANDARD
+        .decode(s.trim())
+        .map_err(|e| format!("{field} is not valid base64: {e}"))
+}
+
+/// Parses an RFC 3339 timestamp into Unix seconds.
+pub(crate) fn parse_rfc3339(field: &str, s: &str) -> Result<i64, String> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .map(|t| t.unix_timestamp())
+        .map_err(|e| format!("{field} {s:?} is not an RFC 3339 time: {e}"))
+}
+
+fn check_validity(v: Option<wire::TimeRange>) -> Result<Validity, String> {
+    let v = v.ok_or("validFor is missing")?;
+    let start = v.start.ok_or("validFor.start is missing")?;
+    let start = parse_rfc3339("validFor.start", &start)?;
+    let end = match v.end {
+        Some(e) => Some(parse_rfc3339("validFor.end", &e)?),
+        None => None,
+    };
+    if let Some(e) = end {
+        if e < start {
+            return Err("validFor.end is before validFor.start".into());
+        }
+    }
+    Ok(Validity { start, end })
+}
+
+fn hash_algorithm(s: &str) -> Result<HashAlgorithm, String> {
+    match s {
+        "SHA2_256" => Ok(HashAlgorithm::Sha256),
+        "SHA2_384" => Ok(HashAlgorithm::Sha384),
+        "SHA2_512" => Ok(HashAlgorithm::Sha512),
+        other => Err(format!("unsupported hashAlgorithm {other:?}")),
+    }
+}
+
+/// protobuf-specs `PublicKeyDetails` names to a signature scheme.
+pub fn key_details(s: &str) -> Result<SignatureAlgorithm, String> {
+    use HashAlgorithm::*;
+    use SignatureAlgorithm::*;
+    Ok(match s {
+        "PKIX_ECDSA_P256_SHA_256" => Ecdsa(Sha256),
+        "PKIX_ECDSA_P384_SHA_384" => Ecdsa(Sha384),
+        "PKIX_ECDSA_P521_SHA_512" => Ecdsa(Sha512),
+        "PKIX_ED25519" | "PKIX_ED25519_PH" => Ed25519,
+        "PKCS1_RSA_PKCS1V5"
+        | "PKIX_RSA_PKCS1V15_2048_SHA256"
+        | "PKIX_RSA_PKCS1V15_3072_SHA256"
+        | "PKIX_RSA_PKCS1V15_4096_SHA256" => RsaPkcs1(Sha256),
+        "PKIX_RSA_PSS_2048_SHA256" | "PKIX_RSA_PSS_3072_SHA256" | "PKIX_RSA_PSS_4096_SHA256" => {
+            RsaPss(Sha256)
+        }
+        other => return Err(format!("unsupported keyDetails {other:?}")),
+    })
+}
+
+fn check_key(k: wire::PublicKey) -> Result<TrustedKey, String> {
+    let raw = b64(
+        "publicKey.rawBytes",
+        k.raw_bytes
+            .as_deref()
+            .ok_or("publicKey.rawBytes is missing")?,
+    )?;
+    let details = k
+        .key_details
+        .as_deref()
+        .ok_or("publicKey.keyDetails is missing")?;
+    let algorithm = key_details(details)?;
+    // PKCS1_RSA_PKCS1V5 keys are bare PKCS#1 RSAPublicKey; everything else is
+    // PKIX SubjectPublicKeyInfo. Normalise to SPKI so the crypto seam sees one form.
+    let spki_der = if details == "PKCS1_RSA_PKCS1V5" && crypto::key_kind(&raw).is_err() {
+        rsa_pkcs1_to_spki(&raw)
+    } else {
+        raw
+    };
+    let kind = crypto::key_kind(&spki_der).map_err(|e| format!("publicKey: {e}"))?;
+    if crypto::check_pair(kind, algorithm).is_err() {
+        return Err(format!(
+            "publicKey is a {kind:?} key but keyDetails says {details}"
+        ));
+    }
+    Ok(TrustedKey {
+        spki_der,
+        kind,
+        algorithm,
+        validity: check_validity(k.valid_for)?,
+    })
+}
+
+fn check_log(l: wire::TransparencyLogInstance) -> Result<TransparencyLog, String> {
+    let key = check_key(l.public_key.ok_or("publicKey is missing")?)?;
+    let log_id = b64("logId.keyId", &l.log_id.ok_or("logId is missing")?.key_id)?;
+    let checkpoint_key_id = match l.checkpoint_key_id {
+        Some(k) => Some(b64("checkpointKeyId.keyId", &k.key_id)?),
+        None => None,
+    };
+    Ok(TransparencyLog {
+        base_url: l.base_url.unwrap_or_default(),
+        hash_algorithm: hash_algorithm(l.hash_algorithm.as_deref().unwrap_or("SHA2_256"))?,
+        key,
+        log_id,
+        checkpoint_key_id,
+    })
+}
+
+fn check_ca(c: wire::CertificateAuthority) -> Result<CertificateAuthority, String> {
+    let chain = c.cert_chain.ok_or("certChain is missing")?.certificates;
+    if chain.is_empty() {
+        return Err("certChain has no certificates".into());
+    }
+    let chain = chain
+        .into_iter()
+        .map(|c| b64("certChain.certificates[].rawBytes", &c.raw_bytes))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut last_self_issued = false;
+    for (i, der) in chain.iter().enumerate() {
+        use x509_parser::prelude::FromDer;
+        let (_, cert) = x509_parser::certificate::X509Certificate::from_der(der)
+            .map_err(|e| format!("certChain.certificates[{i}] is not a DER certificate: {e}"))?;
+        last_self_issued = cert.subject().as_raw() == cert.issuer().as_raw();
+    }
+    // The chain must end in its root: a CA entry without a trust anchor
+    // cannot anchor anything (sigstore-python fixture `*missingroot*`).
+    if !last_self_issued {
+        return Err("certChain does not end in a self-issued root certificate".into());
+    }
+    Ok(CertificateAuthority {
+        uri: c.uri.unwrap_or_default(),
+        chain,
+        validity: check_validity(c.valid_for)?,
+    })
+}
+
+/// Wraps a PKCS#1 RSAPublicKey in a SubjectPublicKeyInfo (RFC 3279 §2.3.1).
+/// Hand-written: four DER headers are less code than another ASN.1 crate.
+fn rsa_pkcs1_to_spki(pkcs1: &[u8]) -> Vec<u8> {
+    // AlgorithmIdentifier { rsaEncryption, NULL }
+    const ALG: &[u8] = &[
+        0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
+    ];
+    let mut bit_string = vec![0u8];
+    bit_string.extend_from_slice(pkcs1);
+    let mut body = ALG.to_vec();
+    body.extend(der_tlv(0x03, &bit_string));
+    der_tlv(0x30, &body)
+}
+
+pub(crate) fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let n = content.len();
+    if n < 0x80 {
+        out.push(n as u8);
+    } else {
+        let bytes: Vec<u8> = n
+            .to_be_bytes()
+            .iter()
+            .copied()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,73 @@
+use super::*;
+use crate::test_support::read;
+
+#[test]
+fn embedded_roots_parse() {
+    let p = TrustedRoot::production().expect("production");
+    assert!(!p.tlogs.is_empty() && !p.certificate_authorities.is_empty() && !p.ctlogs.is_empty());
+    let s = TrustedRoot::staging().expect("staging");
+    // Staging carries a PKCS#1 RSA CT log key; it must normalise to SPKI.
+    assert!(s.ctlogs.iter().any(|l| l.key.kind == KeyKind::Rsa));
+    assert!(s.tlogs.iter().any(|l| l.key.kind == KeyKind::Ed25519));
+}
+
+#[test]
+fn validity_end_is_inclusive() {
+    let v = Validity {
+        start: 10,
+        end: Some(20),
+    };
+    assert!(v.contains(10) && v.contains(20) && !v.contains(21) && !v.contains(9));
+    assert!(Validity {
+        start: 0,
+        end: None
+    }
+    .contains(i64::MAX));
+}
+
+#[test]
+fn sigstore_python_trust_documents() {
+    let Some(ok) = read("sigstore-python/trusted_root/trustedroot.v1.json") else {
+        return;
+    };
+    TrustedRoot::from_json(&ok).expect("v1");
+    let ed =
+        read("sigstore-python/trusted_root/trustedroot.v1.local_tlog_ed25519_rekor-tiles.json")
+            .expect("fixture");
+    TrustedRoot::from_json(&ed).expect("ed25519 tiles root");
+    let bad = read("sigstore-python/trusted_root/trustedroot.badtype.json").expect("fixture");
+    let e = TrustedRoot::from_json(&bad).expect_err("bad media type");
+    assert!(e.to_string().contains("media type"), "{e}");
+    let cfg = read("sigstore-python/trust_config/config.v1.json").expect("fixture");
+    TrustedRoot::from_trust_config_json(&cfg).expect("trust config");
+    let bad = read("sigstore-python/trust_config/config.badtype.json").expect("fixture");
+    assert!(TrustedRoot::from_trust_config_json(&bad).is_err());
+    let ca = read("sigstore-python/trusted_root/certificate_authority.json").expect("fixture");
+    CertificateAuthority::from_json(&ca).expect("ca");
+    for bad in [
+        "certificate_authority.empty.json",
+        "certificate_authority.missingroot.json",
+    ] {
+        let d = read(&format!("sigstore-python/trusted_root/{bad}")).expect("fixture");
+        let e = CertificateAuthority::from_json(&d).expect_err(bad);
+        assert!(e.to_string().contains("certChain"), "{bad}: {e}");
+    }
+}
+
+#[test]
+fn missing_validity_start_is_rejected() {
+    let Some(d) = read(
+        "conformance/bundle-verify/trust-root-tlog-missing-validity-start_fail/trusted_root.json",
+    ) else {
+        return;
+    };
+    let e = TrustedRoot::from_json(&d).expect_err("must reject");
+    assert!(e.to_string().contains("validFor.start"), "{e}");
+}
+
+#[test]
+fn garbage_is_an_error() {
+    assert!(TrustedRoot::from_json(b"{").is_err());
+    assert!(TrustedRoot::from_json(b"[]").is_err());
+    assert!(TrustedRoot::from_json(b"{\"mediaType\": 5}").is_err());
+}
