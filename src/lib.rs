@@ -5,6 +5,7 @@
 
 pub mod crypto;
 pub mod error;
+pub mod policy;
 pub mod trust;
 
 #[cfg(feature = "python")]

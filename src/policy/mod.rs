@@ -1,0 +1,331 @@
+//! Identity policies: what the signing certificate must say about who signed.
+//!
+//! A policy is checked against [`Claims`], the identity facts a verified
+//! Fulcio certificate carries (its SANs and the Sigstore OID extensions,
+//! https://github.com/sigstore/fulcio/blob/main/docs/oid-info.md).
+//! Failures name the claim, the expected and the actual value.
+
+use regex::Regex;
+use thiserror::Error;
+
+/// Fulcio certificate extensions (OID arc 1.3.6.1.4.1.57264.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Claim {
+    /// `.1` Issuer (deprecated v1: raw string) and `.8` Issuer (v2: DER UTF8String).
+    /// Either is accepted; where both are present they must agree.
+    OidcIssuer,
+    /// `.2` GitHub Workflow Trigger (deprecated form, raw string).
+    GitHubWorkflowTrigger,
+    /// `.3` GitHub Workflow SHA.
+    GitHubWorkflowSha,
+    /// `.4` GitHub Workflow Name.
+    GitHubWorkflowName,
+    /// `.5` GitHub Workflow Repository.
+    GitHubWorkflowRepository,
+    /// `.6` GitHub Workflow Ref.
+    GitHubWorkflowRef,
+    /// `.9` Build Signer URI.
+    BuildSignerUri,
+    /// `.10` Build Signer Digest.
+    BuildSignerDigest,
+    /// `.11` Runner Environment.
+    RunnerEnvironment,
+    /// `.12` Source Repository URI.
+    SourceRepositoryUri,
+    /// `.13` Source Repository Digest.
+    SourceRepositoryDigest,
+    /// `.14` Source Repository Ref.
+    SourceRepositoryRef,
+    /// `.15` Source Repository Identifier.
+    SourceRepositoryIdentifier,
+    /// `.16` Source Repository Owner URI.
+    SourceRepositoryOwnerUri,
+    /// `.17` Source Repository Owner Identifier.
+    SourceRepositoryOwnerIdentifier,
+    /// `.18` Build Config URI.
+    BuildConfigUri,
+    /// `.19` Build Config Digest.
+    BuildConfigDigest,
+    /// `.20` Build Trigger.
+    BuildTrigger,
+    /// `.21` Run Invocation URI.
+    RunInvocationUri,
+    /// `.22` Source Repository Visibility At Signing.
+    SourceRepositoryVisibility,
+}
+
+impl Claim {
+    /// The dotted OID; for `OidcIssuer`, the v2 OID (v1 is `…57264.1.1`).
+    pub fn oid(self) -> &'static str {
+        match self {
+            Claim::OidcIssuer => "1.3.6.1.4.1.57264.1.8",
+            Claim::GitHubWorkflowTrigger => "1.3.6.1.4.1.57264.1.2",
+            Claim::GitHubWorkflowSha => "1.3.6.1.4.1.57264.1.3",
+            Claim::GitHubWorkflowName => "1.3.6.1.4.1.57264.1.4",
+            Claim::GitHubWorkflowRepository => "1.3.6.1.4.1.57264.1.5",
+            Claim::GitHubWorkflowRef => "1.3.6.1.4.1.57264.1.6",
+            Claim::BuildSignerUri => "1.3.6.1.4.1.57264.1.9",
+            Claim::BuildSignerDigest => "1.3.6.1.4.1.57264.1.10",
+            Claim::RunnerEnvironment => "1.3.6.1.4.1.57264.1.11",
+            Claim::SourceRepositoryUri => "1.3.6.1.4.1.57264.1.12",
+            Claim::SourceRepositoryDigest => "1.3.6.1.4.1.57264.1.13",
+            Claim::SourceRepositoryRef => "1.3.6.1.4.1.57264.1.14",
+            Claim::SourceRepositoryIdentifier => "1.3.6.1.4.1.57264.1.15",
+            Claim::SourceRepositoryOwnerUri => "1.3.6.1.4.1.57264.1.16",
+            Claim::SourceRepositoryOwnerIdentifier => "1.3.6.1.4.1.57264.1.17",
+            Claim::BuildConfigUri => "1.3.6.1.4.1.57264.1.18",
+            Claim::BuildConfigDigest => "1.3.6.1.4.1.57264.1.19",
+            Claim::BuildTrigger => "1.3.6.1.4.1.57264.1.20",
+            Claim::RunInvocationUri => "1.3.6.1.4.1.57264.1.21",
+            Claim::SourceRepositoryVisibility => "1.3.6.1.4.1.57264.1.22",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Claim::OidcIssuer => "OIDC issuer",
+            Claim::GitHubWorkflowTrigger => "GitHub workflow trigger",
+            Claim::GitHubWorkflowSha => "GitHub workflow SHA",
+            Claim::GitHubWorkflowName => "GitHub workflow name",
+            Claim::GitHubWorkflowRepository => "GitHub workflow repository",
+            Claim::GitHubWorkflowRef => "GitHub workflow ref",
+            Claim::BuildSignerUri => "build signer URI",
+            Claim::BuildSignerDigest => "build signer digest",
+            Claim::RunnerEnvironment => "runner environment",
+            Claim::SourceRepositoryUri => "source repository URI",
+            Claim::SourceRepositoryDigest => "source repository digest",
+            Claim::SourceRepositoryRef => "source repository ref",
+            Claim::SourceRepositoryIdentifier => "source repository identifier",
+            Claim::SourceRepositoryOwnerUri => "source repository owner URI",
+            Claim::SourceRepositoryOwnerIdentifier => "source repository owner identifier",
+            Claim::BuildConfigUri => "build config URI",
+            Claim::BuildConfigDigest => "build config digest",
+            Claim::BuildTrigger => "build trigger",
+            Claim::RunInvocationUri => "run invocation URI",
+            Claim::SourceRepositoryVisibility => "source repository visibility",
+        }
+    }
+
+    /// All claims, for lookups by name from bindings.
+    pub const ALL: [Claim; 20] = [
+        Claim::OidcIssuer,
+        Claim::GitHubWorkflowTrigger,
+        Claim::GitHubWorkflowSha,
+        Claim::GitHubWorkflowName,
+        Claim::GitHubWorkflowRepository,
+        Claim::GitHubWorkflowRef,
+        Claim::BuildSignerUri,
+        Claim::BuildSignerDigest,
+        Claim::RunnerEnvironment,
+        Claim::SourceRepositoryUri,
+        Claim::SourceRepositoryDigest,
+        Claim::SourceRepositoryRef,
+        Claim::SourceRepositoryIdentifier,
+        Claim::SourceRepositoryOwnerUri,
+        Claim::SourceRepositoryOwnerIdentifier,
+        Claim::BuildConfigUri,
+        Claim::BuildConfigDigest,
+        Claim::BuildTrigger,
+        Claim::RunInvocationUri,
+        Claim::SourceRepositoryVisibility,
+    ];
+}
+
+/// Identity facts of a verified signing certificate.
+pub trait Claims {
+    /// Subject alternative names: URIs, email addresses and
+    /// otherName/SAN values (as Fulcio encodes usernames), as strings.
+    fn sans(&self) -> Vec<String>;
+    /// A Fulcio extension's decoded string value, `None` if absent.
+    /// For [`Claim::OidcIssuer`] this is the v2 value, falling back to v1.
+    fn claim(&self, claim: Claim) -> Option<String>;
+}
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum PolicyError {
+    #[error("{claim}: expected {expected:?}, got {}", actual.as_deref().map(|a| format!("{a:?}")).unwrap_or_else(|| "nothing (the certificate has no such claim)".into()))]
+    Mismatch {
+        claim: String,
+        expected: String,
+        actual: Option<String>,
+    },
+    #[error("none of {count} policies matched: {}", errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    NoneMatched {
+        count: usize,
+        errors: Vec<PolicyError>,
+    },
+    #[error("empty {0} policy matches nothing")]
+    Empty(&'static str),
+}
+
+#[derive(Debug, Clone)]
+pub enum Policy {
+    /// The certificate's SAN equals `identity` and (if given) its OIDC issuer equals `issuer`.
+    Identity {
+        identity: String,
+        issuer: Option<String>,
+    },
+    /// A SAN fully matches `pattern` (as cosign's `--certificate-identity-regexp`,
+    /// anchored at both ends) and (if given) the OIDC issuer equals `issuer`.
+    IdentityRegex {
+        pattern: Regex,
+        issuer: Option<String>,
+    },
+    /// One Fulcio extension equals `expected`.
+    Claim { claim: Claim, expected: String },
+    /// At least one inner policy holds (an empty list never holds).
+    AnyOf(Vec<Policy>),
+    /// Every inner policy holds (an empty list never holds: fail closed).
+    AllOf(Vec<Policy>),
+}
+
+impl Policy {
+    pub fn identity(identity: impl Into<String>, issuer: impl Into<String>) -> Self {
+        Policy::Identity {
+            identity: identity.into(),
+            issuer: Some(issuer.into()),
+        }
+    }
+
+    /// Compiles `pattern` anchored at both ends.
+    pub fn identity_regex(pattern: &str, issuer: Option<String>) -> Result<Self, String> {
+        let anchored = format!("^(?:{pattern})$");
+        let pattern = Regex::new(&anchored)
+            .map_err(|e| format!("invalid identity pattern {pattern:?}: {e}"))?;
+        Ok(Policy::IdentityRegex { pattern, issuer })
+    }
+
+    pub fn claim(claim: Claim, expected: impl Into<String>) -> Self {
+        Policy::Claim {
+            claim,
+            expected: expected.into(),
+        }
+    }
+
+    /// A GitHub Actions workflow policy, as `verify github` builds it: the
+    /// issuer is GitHub's, and each given field must match.
+    pub fn github(
+        repository: Option<String>,
+        git_ref: Option<String>,
+        trigger: Option<String>,
+        workflow_name: Option<String>,
+        sha: Option<String>,
+        identity: Option<String>,
+    ) -> Self {
+        let mut all = vec![Policy::claim(
+            Claim::OidcIssuer,
+            "https://token.actions.githubusercontent.com",
+        )];
+        if let Some(id) = identity {
+            all.push(Policy::Identity {
+                identity: id,
+                issuer: None,
+            });
+        }
+        let fields = [
+            (Claim::GitHubWorkflowRepository, repository),
+            (Claim::GitHubWorkflowRef, git_ref),
+            (Claim::GitHubWorkflowTrigger, trigger),
+            (Claim::GitHubWorkflowName, workflow_name),
+            (Claim::GitHubWorkflowSha, sha),
+        ];
+        for (c, v) in fields {
+            if let Some(v) = v {
+                all.push(Policy::claim(c, v));
+            }
+        }
+        Policy::AllOf(all)
+    }
+
+    pub fn check(&self, cert: &dyn Claims) -> Result<(), PolicyError> {
+        match self {
+            Policy::Identity { identity, issuer } => {
+                check_issuer(cert, issuer.as_deref())?;
+                let sans = cert.sans();
+                if sans.iter().any(|s| s == identity) {
+                    Ok(())
+                } else {
+                    Err(PolicyError::Mismatch {
+                        claim: "certificate identity (SAN)".into(),
+                        expected: identity.clone(),
+                        actual: join(&sans),
+                    })
+                }
+            }
+            Policy::IdentityRegex { pattern, issuer } => {
+                check_issuer(cert, issuer.as_deref())?;
+                let sans = cert.sans();
+                if sans.iter().any(|s| pattern.is_match(s)) {
+                    Ok(())
+                } else {
+                    Err(PolicyError::Mismatch {
+                        claim: "certificate identity (SAN)".into(),
+                        expected: format!("a match for /{}/", pattern.as_str()),
+                        actual: join(&sans),
+                    })
+                }
+            }
+            Policy::Claim { claim, expected } => {
+                let actual = cert.claim(*claim);
+                if actual.as_deref() == Some(expected.as_str()) {
+                    Ok(())
+                } else {
+                    Err(PolicyError::Mismatch {
+                        claim: format!("{} ({})", claim.name(), claim.oid()),
+                        expected: expected.clone(),
+                        actual,
+                    })
+                }
+            }
+            Policy::AnyOf(ps) => {
+                if ps.is_empty() {
+                    return Err(PolicyError::Empty("AnyOf"));
+                }
+                let mut errors = Vec::new();
+                for p in ps {
+                    match p.check(cert) {
+                        Ok(()) => return Ok(()),
+                        Err(e) => errors.push(e),
+                    }
+                }
+                Err(PolicyError::NoneMatched {
+                    count: ps.len(),
+                    errors,
+                })
+            }
+            Policy::AllOf(ps) => {
+                if ps.is_empty() {
+                    return Err(PolicyError::Empty("AllOf"));
+                }
+                ps.iter().try_for_each(|p| p.check(cert))
+            }
+        }
+    }
+}
+
+fn join(v: &[String]) -> Option<String> {
+    if v.is_empty() {
+        None
+    } else {
+        Some(v.join(", "))
+    }
+}
+
+fn check_issuer(cert: &dyn Claims, issuer: Option<&str>) -> Result<(), PolicyError> {
+    let Some(expected) = issuer else {
+        return Ok(());
+    };
+    let actual = cert.claim(Claim::OidcIssuer);
+    if actual.as_deref() == Some(expected) {
+        Ok(())
+    } else {
+        Err(PolicyError::Mismatch {
+            claim: "OIDC issuer".into(),
+            expected: expected.into(),
+            actual,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
