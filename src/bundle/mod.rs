@@ -1,0 +1,426 @@
+//! Sigstore bundles: wire JSON parsed into a checked, typed [`Bundle`]
+//! ("parse, don't validate"). Every structural rule the client spec and the
+//! bundle media types impose is enforced here, before any cryptography, so
+//! the verifier only ever sees well-formed material.
+
+mod wire;
+
+use crate::crypto::{Digest, HashAlgorithm};
+use crate::dsse::Envelope;
+use crate::error::{Error, Result};
+use base64::Engine as _;
+
+/// Bundle format versions (protobuf-specs `Bundle.media_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BundleVersion {
+    V0_1,
+    V0_2,
+    V0_3,
+}
+
+impl BundleVersion {
+    fn from_media_type(m: &str) -> Option<Self> {
+        match m {
+            "application/vnd.dev.sigstore.bundle+json;version=0.1" => Some(BundleVersion::V0_1),
+            "application/vnd.dev.sigstore.bundle+json;version=0.2" => Some(BundleVersion::V0_2),
+            "application/vnd.dev.sigstore.bundle+json;version=0.3"
+            | "application/vnd.dev.sigstore.bundle.v0.3+json" => Some(BundleVersion::V0_3),
+            _ => None,
+        }
+    }
+}
+
+/// What the signature is checked with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SigningMaterial {
+    /// A Fulcio leaf (DER) and any further certificates the bundle carried
+    /// (never used to build a path; only checked not to contain a root).
+    Certificate { leaf: Vec<u8>, rest: Vec<Vec<u8>> },
+    /// A managed key, identified only by an opaque hint; the key itself is
+    /// supplied by the caller.
+    PublicKey { hint: Option<String> },
+}
+
+/// The signed content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    /// A signature over an artifact digest (hashedrekord). `digest` is the
+    /// digest the bundle claims; it must equal the input's.
+    MessageSignature {
+        digest: Option<Digest>,
+        signature: Vec<u8>,
+    },
+    Dsse(Envelope),
+}
+
+/// RFC 6962 inclusion proof with its checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InclusionProof {
+    pub log_index: u64,
+    pub root_hash: [u8; 32],
+    pub tree_size: u64,
+    pub hashes: Vec<[u8; 32]>,
+    /// The signed note text; required from bundle v0.2 on.
+    pub checkpoint: Option<String>,
+}
+
+/// One transparency log entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlogEntry {
+    pub log_index: u64,
+    pub log_id: Vec<u8>,
+    pub kind: String,
+    pub version: String,
+    /// Rekor v1 integrated time (Unix seconds); `None` when absent or 0
+    /// (Rekor v2 entries carry no time).
+    pub integrated_time: Option<i64>,
+    /// Rekor v1 signed entry timestamp.
+    pub signed_entry_timestamp: Option<Vec<u8>>,
+    pub inclusion_proof: Option<InclusionProof>,
+    /// The entry body as logged (decoded) and as base64 text (the SET signs the text).
+    pub body: Vec<u8>,
+    pub body_b64: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bundle {
+    media_type: String,
+    pub version: BundleVersion,
+    pub material: SigningMaterial,
+    /// The bundle's one log entry (exactly one is required).
+    pub tlog_entry: TlogEntry,
+    /// DER `TimeStampToken`s (RFC 3161 §2.4.2) from `timestampVerificationData`.
+    pub timestamps: Vec<Vec<u8>>,
+    pub content: Content,
+}
+
+/// Bounds that keep a hostile bundle from costing unbounded work. The
+/// timestamp bound is sigstore-python's `MAX_ALLOWED_TIMESTAMP` (32).
+const MAX_TIMESTAMPS: usize = 32;
+/// RFC 6962 proofs are at most 64 hashes for a 2^64-leaf tree.
+const MAX_PROOF_HASHES: usize = 64;
+
+fn b64(field: &str, s: &str) -> Result<Vec<u8>> {
+    base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .map_err(|e| Error::bundle(format!("{field} is not valid base64: {e}")))
+}
+
+fn req<T>(v: Option<T>, field: &str) -> Result<T> {
+    v.ok_or_else(|| Error::bundle(format!("{field} is missing")))
+}
+
+fn int64(v: Option<wire::Int64>, field: &str) -> Result<i64> {
+    match req(v, field)? {
+        wire::Int64::Num(n) => Ok(n),
+        wire::Int64::Str(s) => s
+            .parse::<i64>()
+            .map_err(|_| Error::bundle(format!("{field} {s:?} is not an integer"))),
+    }
+}
+
+fn uint64(v: Option<wire::Int64>, field: &str) -> Result<u64> {
+    let n = int64(v, field)?;
+    u64::try_from(n).map_err(|_| Error::bundle(format!("{field} is negative ({n})")))
+}
+
+fn hash32(field: &str, s: &str) -> Result<[u8; 32]> {
+    let v = b64(field, s)?;
+    <[u8; 32]>::try_from(v.as_slice())
+        .map_err(|_| Error::bundle(format!("{field} must be 32 bytes, got {}", v.len())))
+}
+
+impl Bundle {
+    /// Parses and checks a bundle. Errors are [`Error::InvalidBundle`].
+    pub fn from_json(data: &[u8]) -> Result<Bundle> {
+        let w: wire::Bundle = serde_json::from_slice(data)
+            .map_err(|e| Error::bundle(format!("not valid bundle JSON: {e}")))?;
+        Self::from_wire(w)
+    }
+
+    pub fn media_type(&self) -> &str {
+        &self.media_type
+    }
+
+    fn from_wire(w: wire::Bundle) -> Result<Bundle> {
+        let media_type = req(w.media_type, "mediaType")?;
+        let version = BundleVersion::from_media_type(&media_type).ok_or_else(|| {
+            Error::bundle(format!(
+                "unsupported bundle media type {media_type:?} (expected a Sigstore bundle v0.1, v0.2 or v0.3)"
+            ))
+        })?;
+        let vm = req(w.verification_material, "verificationMaterial")?;
+
+        // Exactly one kind of signing material.
+        let material = match (vm.public_key, vm.x509_certificate_chain, vm.certificate) {
+            (Some(pk), None, None) => SigningMaterial::PublicKey { hint: pk.hint },
+            (None, Some(chain), None) => {
+                let mut certs = chain
+                    .certificates
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let f = format!("verificationMaterial.x509CertificateChain.certificates[{i}].rawBytes");
+                        b64(&f, &req(c.raw_bytes, &f)?)
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                if certs.is_empty() {
+                    return Err(Error::bundle(
+                        "verificationMaterial.x509CertificateChain has no certificates (expected the signing certificate)",
+                    ));
+                }
+                let leaf = certs.remove(0);
+                SigningMaterial::Certificate { leaf, rest: certs }
+            }
+            (None, None, Some(cert)) => {
+                let f = "verificationMaterial.certificate.rawBytes";
+                SigningMaterial::Certificate {
+                    leaf: b64(f, &req(cert.raw_bytes, f)?)?,
+                    rest: Vec::new(),
+                }
+            }
+            (None, None, None) => {
+                return Err(Error::bundle(
+                    "verificationMaterial has no signing material (expected certificate, x509CertificateChain or publicKey)",
+                ))
+            }
+            _ => {
+                return Err(Error::bundle(
+                    "verificationMaterial has more than one of certificate, x509CertificateChain, publicKey",
+                ))
+            }
+        };
+        if let SigningMaterial::Certificate { leaf, .. } = &material {
+            if leaf.is_empty() {
+                return Err(Error::bundle("the signing certificate is empty"));
+            }
+        }
+
+        // The client spec verifies exactly one log entry per bundle, as
+        // sigstore-python and sigstore-go do.
+        if vm.tlog_entries.len() != 1 {
+            return Err(Error::bundle(format!(
+                "expected exactly one transparency log entry, found {}",
+                vm.tlog_entries.len()
+            )));
+        }
+        let tlog_entry = match vm.tlog_entries.into_iter().next() {
+            Some(e) => check_entry(e, version).map_err(|e| prefix(e, "tlogEntries[0]"))?,
+            None => return Err(Error::bundle("expected exactly one transparency log entry, found 0")),
+        };
+
+        let timestamps = match vm.timestamp_verification_data {
+            Some(t) => t
+                .rfc3161_timestamps
+                .into_iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let f = format!("timestampVerificationData.rfc3161Timestamps[{i}].signedTimestamp");
+                    b64(&f, &req(t.signed_timestamp, &f)?)
+                })
+                .collect::<Result<Vec<_>>>()?,
+            None => Vec::new(),
+        };
+        if timestamps.len() > MAX_TIMESTAMPS {
+            return Err(Error::bundle(format!(
+                "{} RFC 3161 timestamps exceed the limit of {MAX_TIMESTAMPS}",
+                timestamps.len()
+            )));
+        }
+
+        let content = match (w.message_signature, w.dsse_envelope) {
+            (Some(ms), None) => {
+                let signature = b64("messageSignature.signature", &req(ms.signature, "messageSignature.signature")?)?;
+                if signature.is_empty() {
+                    return Err(Error::bundle("messageSignature.signature is empty"));
+                }
+                let digest = match ms.message_digest {
+                    Some(d) => {
+                        let alg = match d.algorithm.as_deref() {
+                            Some("SHA2_256") => HashAlgorithm::Sha256,
+                            Some("SHA2_384") => HashAlgorithm::Sha384,
+                            Some("SHA2_512") => HashAlgorithm::Sha512,
+                            other => {
+                                return Err(Error::bundle(format!(
+                                    "messageSignature.messageDigest.algorithm {other:?} is not supported"
+                                )))
+                            }
+                        };
+                        let bytes = b64("messageSignature.messageDigest.digest", &req(d.digest, "messageSignature.messageDigest.digest")?)?;
+                        Some(Digest::new(alg, bytes).map_err(|e| Error::bundle(format!("messageSignature.messageDigest: {e}")))?)
+                    }
+                    None => None,
+                };
+                Content::MessageSignature { digest, signature }
+            }
+            (None, Some(env)) => Content::Dsse(check_envelope(env)?),
+            (None, None) => {
+                return Err(Error::bundle(
+                    "bundle has no content (expected messageSignature or dsseEnvelope)",
+                ))
+            }
+            (Some(_), Some(_)) => {
+                return Err(Error::bundle(
+                    "bundle has both messageSignature and dsseEnvelope",
+                ))
+            }
+        };
+
+        Ok(Bundle {
+            media_type,
+            version,
+            material,
+            tlog_entry,
+            timestamps,
+            content,
+        })
+    }
+
+    /// The signature the log and timestamps are over.
+    pub fn signature_bytes(&self) -> &[u8] {
+        match &self.content {
+            Content::MessageSignature { signature, .. } => signature,
+            Content::Dsse(env) => env.signatures.first().map_or(&[][..], |s| &s.sig),
+        }
+    }
+}
+
+fn prefix(e: Error, p: &str) -> Error {
+    match e {
+        Error::InvalidBundle(m) => Error::InvalidBundle(format!("{p}: {m}")),
+        other => other,
+    }
+}
+
+fn check_entry(e: wire::TransparencyLogEntry, version: BundleVersion) -> Result<TlogEntry> {
+    let log_index = uint64(e.log_index, "logIndex")?;
+    let log_id = b64("logId.keyId", &req(req(e.log_id, "logId")?.key_id, "logId.keyId")?)?;
+    let kv = req(e.kind_version, "kindVersion")?;
+    let kind = req(kv.kind, "kindVersion.kind")?;
+    let kversion = req(kv.version, "kindVersion.version")?;
+    let integrated_time = match e.integrated_time {
+        Some(t) => {
+            let t = int64(Some(t), "integratedTime")?;
+            if t < 0 {
+                return Err(Error::bundle(format!("integratedTime is negative ({t})")));
+            }
+            (t != 0).then_some(t)
+        }
+        None => None,
+    };
+    let signed_entry_timestamp = match e.inclusion_promise {
+        Some(p) => Some(b64(
+            "inclusionPromise.signedEntryTimestamp",
+            &req(p.signed_entry_timestamp, "inclusionPromise.signedEntryTimestamp")?,
+        )?),
+        None => None,
+    };
+    let inclusion_proof = match e.inclusion_proof {
+        Some(p) => {
+            if p.hashes.len() > MAX_PROOF_HASHES {
+                return Err(Error::bundle(format!(
+                    "inclusionProof has {} hashes, more than any tree can need ({MAX_PROOF_HASHES})",
+                    p.hashes.len()
+                )));
+            }
+            let checkpoint = match p.checkpoint {
+                Some(c) => Some(req(c.envelope, "inclusionProof.checkpoint.envelope")?),
+                None => None,
+            };
+            let checkpoint = checkpoint.filter(|c| !c.is_empty());
+            Some(InclusionProof {
+                log_index: uint64(p.log_index, "inclusionProof.logIndex")?,
+                root_hash: hash32("inclusionProof.rootHash", &req(p.root_hash, "inclusionProof.rootHash")?)?,
+                tree_size: uint64(p.tree_size, "inclusionProof.treeSize")?,
+                hashes: p
+                    .hashes
+                    .iter()
+                    .map(|h| hash32("inclusionProof.hashes[]", h))
+                    .collect::<Result<Vec<_>>>()?,
+                checkpoint,
+            })
+        }
+        None => None,
+    };
+    let body_b64 = req(e.canonicalized_body, "canonicalizedBody")?;
+    let body = b64("canonicalizedBody", &body_b64)?;
+
+    // Media-type rules (protobuf-specs bundle.proto, client spec §"Bundle"):
+    // v0.1 requires the inclusion promise; v0.2 and later require an
+    // inclusion proof with its checkpoint.
+    match version {
+        BundleVersion::V0_1 => {
+            if signed_entry_timestamp.is_none() {
+                return Err(Error::bundle(
+                    "a v0.1 bundle requires an inclusion promise (signedEntryTimestamp)",
+                ));
+            }
+        }
+        BundleVersion::V0_2 | BundleVersion::V0_3 => match &inclusion_proof {
+            None => {
+                return Err(Error::bundle(format!(
+                    "a {version:?} bundle requires an inclusion proof"
+                )))
+            }
+            Some(p) if p.checkpoint.is_none() => {
+                return Err(Error::bundle(format!(
+                    "a {version:?} bundle requires a checkpoint in its inclusion proof"
+                )))
+            }
+            Some(_) => {}
+        },
+    }
+    if let Some(p) = &inclusion_proof {
+        if p.log_index >= p.tree_size {
+            return Err(Error::bundle(format!(
+                "inclusionProof.logIndex {} is not inside treeSize {}",
+                p.log_index, p.tree_size
+            )));
+        }
+    }
+    Ok(TlogEntry {
+        log_index,
+        log_id,
+        kind,
+        version: kversion,
+        integrated_time,
+        signed_entry_timestamp,
+        inclusion_proof,
+        body,
+        body_b64,
+    })
+}
+
+fn check_envelope(env: wire::Envelope) -> Result<Envelope> {
+    let payload_type = req(env.payload_type, "dsseEnvelope.payloadType")?;
+    let payload = b64("dsseEnvelope.payload", &req(env.payload, "dsseEnvelope.payload")?)?;
+    // Sigstore bundles carry exactly one DSSE signature (client spec §4.3).
+    if env.signatures.len() != 1 {
+        return Err(Error::bundle(format!(
+            "dsseEnvelope must have exactly one signature, found {}",
+            env.signatures.len()
+        )));
+    }
+    let signatures = env
+        .signatures
+        .into_iter()
+        .map(|s| {
+            let sig = b64("dsseEnvelope.signatures[0].sig", &req(s.sig, "dsseEnvelope.signatures[0].sig")?)?;
+            if sig.is_empty() {
+                return Err(Error::bundle("dsseEnvelope.signatures[0].sig is empty"));
+            }
+            Ok(crate::dsse::Signature {
+                sig,
+                keyid: s.keyid.unwrap_or_default(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Envelope {
+        payload_type,
+        payload,
+        signatures,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,125 @@
+//! DSSE envelopes (https://github.com/secure-systems-lab/dsse) and the
+//! in-toto v1 statements Sigstore signs inside them.
+
+use crate::crypto::{Digest, HashAlgorithm};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    pub sig: Vec<u8>,
+    pub keyid: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    pub payload_type: String,
+    pub payload: Vec<u8>,
+    pub signatures: Vec<Signature>,
+}
+
+impl Envelope {
+    /// The bytes DSSE signs (protocol.md, "Signature definition"):
+    /// `PAE(type, body) = "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`,
+    /// LEN as ASCII decimal with no leading zeros.
+    pub fn pae(&self) -> Vec<u8> {
+        pae(&self.payload_type, &self.payload)
+    }
+}
+
+pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload_type.len() + payload.len() + 32);
+    out.extend_from_slice(b"DSSEv1 ");
+    out.extend_from_slice(payload_type.len().to_string().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(payload_type.as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(payload.len().to_string().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(payload);
+    out
+}
+
+/// An in-toto Statement (v0.1 or v1): `{"_type", "subject": [{"name", "digest": {alg: hex}}],
+/// "predicateType", "predicate"}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Statement {
+    #[serde(rename = "_type")]
+    pub type_: String,
+    #[serde(default)]
+    pub subject: Vec<Subject>,
+    #[serde(default)]
+    pub predicate_type: String,
+    #[serde(default)]
+    pub predicate: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Subject {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub digest: BTreeMap<String, String>,
+}
+
+pub const STATEMENT_V1: &str = "https://in-toto.io/Statement/v1";
+pub const STATEMENT_V01: &str = "https://in-toto.io/Statement/v0.1";
+
+impl Statement {
+    pub fn from_json(payload: &[u8]) -> Result<Statement, String> {
+        let s: Statement = serde_json::from_slice(payload)
+            .map_err(|e| format!("DSSE payload is not an in-toto statement: {e}"))?;
+        if s.type_ != STATEMENT_V1 && s.type_ != STATEMENT_V01 {
+            return Err(format!(
+                "in-toto statement _type {:?} is not {STATEMENT_V1:?} or {STATEMENT_V01:?}",
+                s.type_
+            ));
+        }
+        Ok(s)
+    }
+
+    /// True if some subject carries `digest` (hex compared case-insensitively).
+    pub fn has_subject_digest(&self, digest: &Digest) -> bool {
+        let key = match digest.algorithm() {
+            HashAlgorithm::Sha256 => "sha256",
+            HashAlgorithm::Sha384 => "sha384",
+            HashAlgorithm::Sha512 => "sha512",
+        };
+        let want = digest.to_hex();
+        self.subject.iter().any(|s| {
+            s.digest
+                .get(key)
+                .is_some_and(|v| v.eq_ignore_ascii_case(&want))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pae_matches_spec_example() {
+        // From the DSSE protocol document.
+        assert_eq!(
+            pae("http://example.com/HelloWorld", b"hello world"),
+            b"DSSEv1 29 http://example.com/HelloWorld 11 hello world".to_vec()
+        );
+        assert_eq!(pae("", b""), b"DSSEv1 0  0 ".to_vec());
+    }
+
+    #[test]
+    fn statement_subjects() {
+        let s = Statement::from_json(
+            br#"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"AB"}}],"predicateType":"x","predicate":{}}"#,
+        )
+        .unwrap();
+        let d = Digest::new(HashAlgorithm::Sha256, vec![0xab; 32]).unwrap();
+        assert!(!s.has_subject_digest(&d));
+        assert!(Statement::from_json(br#"{"_type":"nope"}"#).is_err());
+        assert!(Statement::from_json(b"[]").is_err());
+    }
+}

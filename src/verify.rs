@@ -1,0 +1,455 @@
+//! The verifier: the Sigstore client specification's verification procedure
+//! as numbered steps (https://github.com/sigstore/architecture-docs,
+//! "Sigstore Client Spec", §4 Verification). Each step either passes or
+//! returns [`Error::Verification`] naming the step and what was expected.
+
+use crate::bundle::{Bundle, Content, SigningMaterial, TlogEntry};
+use crate::crypto::{self, CryptoBackend, Digest, HashAlgorithm, KeyKind, SignatureAlgorithm};
+use crate::dsse::{Statement, IN_TOTO_PAYLOAD_TYPE};
+use crate::error::{Error, Result, Step};
+use crate::policy::{Claim, Claims, Policy};
+use crate::trust::{TransparencyLog, TrustedRoot};
+use crate::{tlog, x509};
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+/// What was signed, as the caller supplies it.
+#[derive(Debug, Clone)]
+pub enum Artifact {
+    /// The artifact's digest (`sha256:<hex>`): enough for hashedrekord
+    /// ECDSA/RSA signatures and in-toto subjects.
+    Digest(Digest),
+    /// The artifact's bytes.
+    Bytes(Vec<u8>),
+}
+
+/// What a successful verification established.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedBundle {
+    /// DSSE payload type and payload, for DSSE bundles.
+    pub payload_type: Option<String>,
+    pub payload: Option<Vec<u8>>,
+    /// The earliest verified signing time (Unix seconds).
+    pub signing_time: i64,
+    /// The certificate's first SAN and OIDC issuer (None for managed keys).
+    pub identity: Option<String>,
+    pub issuer: Option<String>,
+}
+
+/// How the signing key is established.
+enum KeySource<'a> {
+    /// A Fulcio certificate, whose identity must satisfy the policy.
+    Certificate(&'a Policy),
+    /// A managed key (DER SubjectPublicKeyInfo) the caller trusts.
+    Managed(&'a [u8]),
+}
+
+/// Streams a file through SHA-256 (1 MiB reads; the crypto backend's SHA
+/// uses the CPU's SHA extensions where present).
+pub fn hash_file(path: &Path) -> Result<Digest> {
+    hash_file_with(crypto::default_backend(), path)
+}
+
+pub fn hash_file_with(backend: &dyn CryptoBackend, path: &Path) -> Result<Digest> {
+    let mut f = std::fs::File::open(path)
+        .map_err(|e| Error::Io(format!("cannot open {}: {e}", path.display())))?;
+    let mut h = backend.hasher(HashAlgorithm::Sha256);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f
+            .read(&mut buf)
+            .map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finish())
+}
+
+/// Parses `sha256:<64 hex digits>` (also sha384/sha512).
+pub fn parse_digest(s: &str) -> Result<Digest> {
+    let (alg, hex_part) = s
+        .split_once(':')
+        .ok_or_else(|| Error::InvalidInput(format!("digest {s:?} is not of the form sha256:<hex>")))?;
+    let alg = match alg {
+        "sha256" => HashAlgorithm::Sha256,
+        "sha384" => HashAlgorithm::Sha384,
+        "sha512" => HashAlgorithm::Sha512,
+        other => {
+            return Err(Error::InvalidInput(format!(
+                "unsupported digest algorithm {other:?} (expected sha256)"
+            )))
+        }
+    };
+    let bytes = hex::decode(hex_part)
+        .map_err(|e| Error::InvalidInput(format!("digest {s:?} is not hex: {e}")))?;
+    Digest::new(alg, bytes).map_err(|e| Error::InvalidInput(format!("digest {s:?}: {e}")))
+}
+
+/// Parses a PEM `PUBLIC KEY` block into DER SubjectPublicKeyInfo.
+pub fn public_key_from_pem(pem: &[u8]) -> Result<Vec<u8>> {
+    let (_, p) = x509_parser::pem::parse_x509_pem(pem)
+        .map_err(|e| Error::InvalidInput(format!("key is not PEM: {e}")))?;
+    if p.label != "PUBLIC KEY" {
+        return Err(Error::InvalidInput(format!(
+            "expected a PEM PUBLIC KEY block, found {:?}",
+            p.label
+        )));
+    }
+    crypto::key_kind(&p.contents).map_err(|e| Error::InvalidInput(format!("public key: {e}")))?;
+    Ok(p.contents)
+}
+
+fn fail(step: Step, msg: impl Into<String>) -> Error {
+    Error::verification(step, msg)
+}
+
+/// Verifies bundles against one trusted root. Cheap to clone and share
+/// across threads.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    root: Arc<TrustedRoot>,
+    crypto: &'static dyn CryptoBackend,
+}
+
+impl Verifier {
+    pub fn new(trusted_root: TrustedRoot) -> Verifier {
+        Verifier {
+            root: Arc::new(trusted_root),
+            crypto: crypto::default_backend(),
+        }
+    }
+
+    /// The same verifier on a chosen crypto backend (tests run both).
+    pub fn with_backend(mut self, backend: &'static dyn CryptoBackend) -> Verifier {
+        self.crypto = backend;
+        self
+    }
+
+    pub fn trusted_root(&self) -> &TrustedRoot {
+        &self.root
+    }
+
+    /// Verifies that `bundle` signs `artifact` with a certificate whose
+    /// identity satisfies `policy`.
+    pub fn verify_artifact(
+        &self,
+        artifact: &Artifact,
+        bundle: &Bundle,
+        policy: &Policy,
+    ) -> Result<VerifiedBundle> {
+        self.verify(bundle, Some(artifact), KeySource::Certificate(policy))
+    }
+
+    /// As [`Self::verify_artifact`], with a managed key instead of a certificate.
+    pub fn verify_artifact_with_key(
+        &self,
+        artifact: &Artifact,
+        bundle: &Bundle,
+        spki_der: &[u8],
+    ) -> Result<VerifiedBundle> {
+        self.verify(bundle, Some(artifact), KeySource::Managed(spki_der))
+    }
+
+    /// Verifies a DSSE bundle and returns its payload (no artifact check).
+    pub fn verify_dsse(&self, bundle: &Bundle, policy: &Policy) -> Result<VerifiedBundle> {
+        self.verify(bundle, None, KeySource::Certificate(policy))
+    }
+
+    pub fn verify_dsse_with_key(&self, bundle: &Bundle, spki_der: &[u8]) -> Result<VerifiedBundle> {
+        self.verify(bundle, None, KeySource::Managed(spki_der))
+    }
+
+    fn verify(
+        &self,
+        bundle: &Bundle,
+        artifact: Option<&Artifact>,
+        key: KeySource<'_>,
+    ) -> Result<VerifiedBundle> {
+        let c = self.crypto;
+        let entry = &bundle.tlog_entry;
+
+        // Step 1: the signing key. A certificate is parsed (trust decisions
+        // come in step 6); a managed key must be what the bundle was made for.
+        let (leaf, signer_spki): (Option<x509::Certificate>, Vec<u8>) = match (&bundle.material, &key) {
+            (SigningMaterial::Certificate { leaf, rest }, KeySource::Certificate(_)) => {
+                let cert = x509::Certificate::from_der(leaf.clone())
+                    .map_err(|e| Error::bundle(format!("signing certificate: {e}")))?;
+                let rest = rest
+                    .iter()
+                    .map(|d| x509::Certificate::from_der(d.clone()))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| Error::bundle(format!("certificate chain: {e}")))?;
+                x509::check_bundle_chain(&rest).map_err(|e| fail(Step::CertificateChain, e.to_string()))?;
+                let spki = cert.public_key_spki().to_vec();
+                (Some(cert), spki)
+            }
+            (SigningMaterial::PublicKey { .. }, KeySource::Managed(k)) => (None, k.to_vec()),
+            (SigningMaterial::PublicKey { .. }, KeySource::Certificate(_)) => {
+                return Err(fail(
+                    Step::CertificateChain,
+                    "the bundle is signed with a managed key, not a certificate: verify it with a key",
+                ))
+            }
+            (SigningMaterial::Certificate { .. }, KeySource::Managed(_)) => {
+                return Err(fail(
+                    Step::Signature,
+                    "the bundle carries a certificate, not a managed-key signature: verify it with an identity",
+                ))
+            }
+        };
+        let verifier_der: &[u8] = match &bundle.material {
+            SigningMaterial::Certificate { leaf, .. } => leaf,
+            SigningMaterial::PublicKey { .. } => &signer_spki,
+        };
+
+        // Step 2: the input digest, and the artifact-independent content.
+        let input_digest = match (artifact, &bundle.content) {
+            (None, _) => None,
+            (Some(Artifact::Digest(d)), _) => Some(d.clone()),
+            (Some(Artifact::Bytes(b)), Content::MessageSignature { digest: Some(d), .. }) => {
+                Some(c.digest(d.algorithm(), b))
+            }
+            (Some(Artifact::Bytes(b)), _) => Some(c.digest(HashAlgorithm::Sha256, b)),
+        };
+        if let (Content::MessageSignature { .. }, None) = (&bundle.content, &input_digest) {
+            return Err(Error::InvalidInput(
+                "a message-signature bundle can only be verified against an artifact (use verify_artifact)".into(),
+            ));
+        }
+
+        // Step 3: the log entry is from a log in the trusted root, and its
+        // body describes exactly this bundle's signature, key and content.
+        let log = self
+            .root
+            .tlog_by_id(&entry.log_id)
+            .ok_or_else(|| {
+                fail(
+                    Step::TlogEntry,
+                    format!(
+                        "log entry is from log {} which is not in the trusted root",
+                        hex::encode(&entry.log_id)
+                    ),
+                )
+            })?;
+        self.check_entry_body(bundle, entry, verifier_der, input_digest.as_ref())?;
+
+        // Step 4: the signed entry timestamp (Rekor v1's promise of inclusion).
+        let mut verified_times: Vec<i64> = Vec::new();
+        if let Some(set) = &entry.signed_entry_timestamp {
+            let t = entry.integrated_time.ok_or_else(|| {
+                fail(Step::SignedEntryTimestamp, "an inclusion promise without an integrated time")
+            })?;
+            tlog::verify_set(c, log, &entry.body_b64, t, entry.log_index, set)
+                .map_err(|e| fail(Step::SignedEntryTimestamp, e.to_string()))?;
+            if !log.key.validity.contains(t) {
+                return Err(fail(
+                    Step::SignedEntryTimestamp,
+                    format!(
+                        "integrated time {t} is outside the log key's validity window {:?}",
+                        log.key.validity
+                    ),
+                ));
+            }
+            verified_times.push(t);
+        }
+
+        // Step 5: the RFC 6962 inclusion proof, and the checkpoint that
+        // commits the log to its root hash.
+        if let Some(proof) = &entry.inclusion_proof {
+            self.check_inclusion(entry, proof, log)?;
+        }
+
+        // Step 6: signed time. RFC 3161 timestamps are verified by issue 3;
+        // until then a bundle carrying them is refused rather than accepted
+        // on its other times alone.
+        if !bundle.timestamps.is_empty() {
+            return Err(fail(
+                Step::Timestamp,
+                "RFC 3161 timestamps are not supported by this version; refusing to ignore them",
+            ));
+        }
+        if verified_times.is_empty() {
+            return Err(fail(
+                Step::SigningTime,
+                "no verified signing time: expected a signed entry timestamp or an RFC 3161 timestamp",
+            ));
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(i64::MAX);
+        for &t in &verified_times {
+            if t > now {
+                return Err(fail(Step::SigningTime, format!("signing time {t} is in the future")));
+            }
+        }
+
+        // Steps 7-9: certificate chain at every verified time, SCT, policy.
+        let (mut identity, mut issuer) = (None, None);
+        if let (Some(cert), KeySource::Certificate(policy)) = (&leaf, &key) {
+            let mut chain = None;
+            for &t in &verified_times {
+                if t < cert.not_before() || t > cert.not_after() {
+                    return Err(fail(
+                        Step::SigningTime,
+                        format!(
+                            "signing time {t} is outside the certificate's validity [{}, {}]",
+                            cert.not_before(),
+                            cert.not_after()
+                        ),
+                    ));
+                }
+                chain = Some(
+                    x509::verify_chain(c, cert, &self.root.certificate_authorities, t, x509::Purpose::CodeSigning)
+                        .map_err(|e| fail(Step::CertificateChain, e.to_string()))?,
+                );
+            }
+            let chain = chain.ok_or_else(|| fail(Step::CertificateChain, "no time to validate the chain at"))?;
+            x509::verify_embedded_scts(c, cert, &chain.issuer_der, &self.root.ctlogs)
+                .map_err(|e| fail(Step::Sct, e.to_string()))?;
+            policy
+                .check(cert)
+                .map_err(|e| fail(Step::Policy, e.to_string()))?;
+            identity = cert.sans().into_iter().next();
+            issuer = cert.claim(Claim::OidcIssuer);
+        }
+
+        // Step 10: the signature itself, and what it covers.
+        let kind = crypto::key_kind(&signer_spki)
+            .map_err(|e| fail(Step::Signature, format!("signing key: {e}")))?;
+        let (payload_type, payload) = match &bundle.content {
+            Content::MessageSignature { digest, signature } => {
+                let input = input_digest
+                    .as_ref()
+                    .ok_or_else(|| Error::InvalidInput("no artifact given".into()))?;
+                if let Some(d) = digest {
+                    if d != input {
+                        return Err(fail(
+                            Step::ArtifactDigest,
+                            format!("the bundle signs {d:?} but the input is {input:?}"),
+                        ));
+                    }
+                }
+                let alg = message_algorithm(kind, input.algorithm());
+                let r = match (alg, artifact) {
+                    (SignatureAlgorithm::Ed25519, Some(Artifact::Bytes(b))) => {
+                        c.verify(&signer_spki, alg, b, signature)
+                    }
+                    (SignatureAlgorithm::Ed25519, _) => {
+                        return Err(Error::InvalidInput(
+                            "an Ed25519 signature can only be verified against the artifact's bytes, not its digest".into(),
+                        ))
+                    }
+                    _ => c.verify_prehashed(&signer_spki, alg, input, signature),
+                };
+                r.map_err(|e| fail(Step::Signature, format!("the artifact signature does not verify with the signing key: {e}")))?;
+                (None, None)
+            }
+            Content::Dsse(env) => {
+                let sig = env.signatures.first().map(|s| s.sig.as_slice()).unwrap_or(&[]);
+                c.verify(&signer_spki, kind.default_signature_algorithm(), &env.pae(), sig)
+                    .map_err(|e| fail(Step::Signature, format!("the DSSE signature does not verify with the signing key: {e}")))?;
+                if let Some(input) = &input_digest {
+                    if env.payload_type != IN_TOTO_PAYLOAD_TYPE {
+                        return Err(fail(
+                            Step::ArtifactDigest,
+                            format!(
+                                "DSSE payload type is {:?}; only {IN_TOTO_PAYLOAD_TYPE:?} statements name an artifact",
+                                env.payload_type
+                            ),
+                        ));
+                    }
+                    let st = Statement::from_json(&env.payload).map_err(|e| fail(Step::ArtifactDigest, e))?;
+                    if !st.has_subject_digest(input) {
+                        return Err(fail(
+                            Step::ArtifactDigest,
+                            format!("no subject of the in-toto statement has the input's digest {input:?}"),
+                        ));
+                    }
+                }
+                (Some(env.payload_type.clone()), Some(env.payload.clone()))
+            }
+        };
+
+        Ok(VerifiedBundle {
+            payload_type,
+            payload,
+            signing_time: verified_times.iter().copied().min().unwrap_or_default(),
+            identity,
+            issuer,
+        })
+    }
+
+    fn check_entry_body(
+        &self,
+        bundle: &Bundle,
+        entry: &TlogEntry,
+        verifier_der: &[u8],
+        input_digest: Option<&Digest>,
+    ) -> Result<()> {
+        let body = tlog::parse_body(&entry.body, &entry.kind, &entry.version)
+            .map_err(|e| fail(Step::TlogEntry, e.to_string()))?;
+        let r = match &bundle.content {
+            Content::MessageSignature { digest, signature } => {
+                let d = input_digest.or(digest.as_ref()).ok_or_else(|| {
+                    fail(Step::TlogEntry, "no digest to compare the log entry with")
+                })?;
+                tlog::check_hashedrekord(&body, d, signature, verifier_der)
+            }
+            Content::Dsse(env) => tlog::check_dsse(self.crypto, &body, env, verifier_der),
+        };
+        r.map_err(|e| fail(Step::TlogEntry, e.to_string()))
+    }
+
+    fn check_inclusion(
+        &self,
+        entry: &TlogEntry,
+        proof: &crate::bundle::InclusionProof,
+        log: &TransparencyLog,
+    ) -> Result<()> {
+        let c = self.crypto;
+        let leaf = tlog::leaf_hash(c, &entry.body);
+        tlog::verify_inclusion(c, &leaf, proof.log_index, proof.tree_size, &proof.hashes, &proof.root_hash)
+            .map_err(|e| fail(Step::InclusionProof, e.to_string()))?;
+        if let Some(note) = &proof.checkpoint {
+            let cp = tlog::verify_checkpoint(c, note, log)
+                .map_err(|e| fail(Step::Checkpoint, e.to_string()))?;
+            if cp.root_hash != proof.root_hash {
+                return Err(fail(
+                    Step::Checkpoint,
+                    format!(
+                        "checkpoint root hash {} differs from the inclusion proof's {}",
+                        hex::encode(cp.root_hash),
+                        hex::encode(proof.root_hash)
+                    ),
+                ));
+            }
+            if cp.tree_size != proof.tree_size {
+                return Err(fail(
+                    Step::Checkpoint,
+                    format!(
+                        "checkpoint tree size {} differs from the inclusion proof's {}",
+                        cp.tree_size, proof.tree_size
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The scheme of a hashedrekord signature: ECDSA and RSA sign the message
+/// digest the bundle names (SHA-256 in practice) whatever the curve.
+fn message_algorithm(kind: KeyKind, h: HashAlgorithm) -> SignatureAlgorithm {
+    match kind {
+        KeyKind::EcP256 | KeyKind::EcP384 => SignatureAlgorithm::Ecdsa(h),
+        KeyKind::Ed25519 => SignatureAlgorithm::Ed25519,
+        KeyKind::Rsa => SignatureAlgorithm::RsaPkcs1(h),
+    }
+}
+
+#[cfg(test)]
+mod tests;
