@@ -6,6 +6,7 @@
 pub mod crypto;
 pub mod error;
 pub mod policy;
+pub mod tlog;
 pub mod trust;
 
 #[cfg(feature = "python")]
