@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod dsse;
 pub mod error;
 pub mod policy;
+pub mod tlog;
 pub mod trust;
 
 #[cfg(feature = "python")]

@@ -1,0 +1,215 @@
+//! Transparency log material: RFC 6962 Merkle inclusion proofs, C2SP signed
+//! checkpoints, Rekor v1 signed entry timestamps (SETs) and Rekor v1 entry
+//! bodies, with the comparisons that bind a log entry to a bundle's content.
+//!
+//! Everything here is sans-IO and goes through [`CryptoBackend`] for hashing
+//! and signature verification. Inputs are the decoded pieces of a bundle's
+//! `TransparencyLogEntry` (protobuf-specs `dev.sigstore.rekor.v1`), so this
+//! module does not depend on the bundle types.
+//!
+//! What a caller (the verifier) still owns: choosing the log by the entry's
+//! `logId`, checking that the log key was valid at the entry's integrated
+//! time, and the cryptographic check of the artifact signature itself.
+
+mod checkpoint;
+mod merkle;
+mod rekor_v1;
+mod set;
+
+pub use checkpoint::{
+    parse_checkpoint, verify_checkpoint, verify_checkpoint_any, Checkpoint, NoteSignature,
+    SignedNote,
+};
+pub use merkle::{leaf_hash, node_hash, verify_inclusion};
+pub use rekor_v1::{
+    check_dsse, check_hashedrekord, parse_body, BodySignature, DsseInput, DsseV001, EntryBody,
+    HashedRekordV001, IntotoV002,
+};
+pub use set::{set_payload, verify_set};
+
+use crate::crypto::{CryptoBackend, CryptoError, HashAlgorithm};
+use crate::error::Step;
+use crate::trust::TransparencyLog;
+use thiserror::Error;
+
+/// Why a transparency log check failed. Messages say what was expected and
+/// what was found.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum TlogError {
+    #[error("inclusion proof leaf index {index} is not inside a tree of size {tree_size}")]
+    IndexOutOfRange { index: u64, tree_size: u64 },
+    #[error("inclusion proof for leaf {index} of a tree of size {tree_size} must have {expected} hashes, found {actual}")]
+    ProofLength {
+        index: u64,
+        tree_size: u64,
+        expected: usize,
+        actual: usize,
+    },
+    #[error("inclusion proof {field} must be 32 bytes (SHA-256), found {actual}")]
+    ProofHashLength { field: String, actual: usize },
+    #[error("inclusion proof does not lead to the expected root: expected {expected}, computed {computed}")]
+    RootMismatch { expected: String, computed: String },
+    #[error("log uses {0:?} for its Merkle tree; only SHA-256 (RFC 6962) is supported")]
+    UnsupportedTreeHash(HashAlgorithm),
+    #[error("malformed checkpoint: {0}")]
+    MalformedCheckpoint(String),
+    #[error("checkpoint has no signature by the log key (expected a line with key ID {expected}; found {found})")]
+    NoLogSignature { expected: String, found: String },
+    #[error("checkpoint signature by {name:?} (key ID {key_id}) does not verify with the log key: {error}")]
+    CheckpointSignature {
+        name: String,
+        key_id: String,
+        error: CryptoError,
+    },
+    #[error("checkpoint does not match the inclusion proof: {field} is {checkpoint} in the checkpoint but {proof} in the proof")]
+    CheckpointMismatch {
+        field: &'static str,
+        checkpoint: String,
+        proof: String,
+    },
+    #[error("signed entry timestamp does not verify with the log key {log_id}: {error}")]
+    SetSignature { log_id: String, error: CryptoError },
+    #[error("malformed log entry body: {0}")]
+    MalformedBody(String),
+    #[error("log entry body is {found}, but the entry's kindVersion says {expected}")]
+    KindMismatch { expected: String, found: String },
+    #[error("unsupported log entry kind {0}")]
+    UnsupportedKind(String),
+    #[error("log entry does not match the bundle: {field} is {entry} in the log entry but {bundle} in the bundle")]
+    BodyMismatch {
+        field: &'static str,
+        entry: String,
+        bundle: String,
+    },
+}
+
+impl TlogError {
+    /// The verification step this failure belongs to, for composing into
+    /// [`crate::Error::Verification`].
+    pub fn step(&self) -> Step {
+        match self {
+            TlogError::IndexOutOfRange { .. }
+            | TlogError::ProofLength { .. }
+            | TlogError::ProofHashLength { .. }
+            | TlogError::RootMismatch { .. }
+            | TlogError::UnsupportedTreeHash(_) => Step::InclusionProof,
+            TlogError::MalformedCheckpoint(_)
+            | TlogError::NoLogSignature { .. }
+            | TlogError::CheckpointSignature { .. }
+            | TlogError::CheckpointMismatch { .. } => Step::Checkpoint,
+            TlogError::SetSignature { .. } => Step::SignedEntryTimestamp,
+            TlogError::MalformedBody(_)
+            | TlogError::KindMismatch { .. }
+            | TlogError::UnsupportedKind(_)
+            | TlogError::BodyMismatch { .. } => Step::TlogEntry,
+        }
+    }
+}
+
+impl From<TlogError> for crate::Error {
+    fn from(e: TlogError) -> Self {
+        crate::Error::verification(e.step(), e.to_string())
+    }
+}
+
+/// protobuf-specs `dev.sigstore.rekor.v1.InclusionProof`, decoded:
+///
+/// ```text
+/// message InclusionProof {
+///   int64 log_index = 1;          // index of the entry in this tree (shard)
+///   bytes root_hash = 2;          // RFC 6962 root at tree_size
+///   int64 tree_size = 3;
+///   repeated bytes hashes = 4;    // audit path, leaf to root
+///   Checkpoint checkpoint = 5;    // { string envelope = 1; } a signed note
+/// }
+/// ```
+///
+/// `log_index` here is the index within the tree that signed the checkpoint,
+/// which for sharded Rekor v1 differs from the entry's global `logIndex`.
+#[derive(Debug, Clone, Copy)]
+pub struct InclusionProof<'a> {
+    pub log_index: u64,
+    pub tree_size: u64,
+    pub root_hash: &'a [u8],
+    pub hashes: &'a [Vec<u8>],
+    /// The checkpoint's signed note text (`checkpoint.envelope`); absent in
+    /// some v0.1 bundles, where the caller decides whether that is acceptable.
+    pub checkpoint: Option<&'a str>,
+}
+
+/// Verifies that `canonicalized_body` is in `log`: the Merkle inclusion proof
+/// leads from the body's leaf hash to the proof's root, the checkpoint is
+/// signed by the log key, and the checkpoint commits to that same root and
+/// tree size (otherwise a valid proof against some other tree could be
+/// paired with any valid checkpoint). Returns the verified checkpoint, or
+/// `None` when the proof carries none (only the Merkle path was checked).
+pub fn verify_inclusion_proof(
+    crypto: &dyn CryptoBackend,
+    log: &TransparencyLog,
+    canonicalized_body: &[u8],
+    proof: &InclusionProof<'_>,
+) -> Result<Option<Checkpoint>, TlogError> {
+    if log.hash_algorithm != HashAlgorithm::Sha256 {
+        return Err(TlogError::UnsupportedTreeHash(log.hash_algorithm));
+    }
+    let root = hash32("rootHash", proof.root_hash)?;
+    let hashes = proof
+        .hashes
+        .iter()
+        .enumerate()
+        .map(|(i, h)| hash32(&format!("hashes[{i}]"), h))
+        .collect::<Result<Vec<_>, _>>()?;
+    let leaf = leaf_hash(crypto, canonicalized_body);
+    verify_inclusion(
+        crypto,
+        &leaf,
+        proof.log_index,
+        proof.tree_size,
+        &hashes,
+        &root,
+    )?;
+
+    let Some(note) = proof.checkpoint else {
+        return Ok(None);
+    };
+    let checkpoint = verify_checkpoint(crypto, note, log)?;
+    if checkpoint.tree_size != proof.tree_size {
+        return Err(TlogError::CheckpointMismatch {
+            field: "tree size",
+            checkpoint: checkpoint.tree_size.to_string(),
+            proof: proof.tree_size.to_string(),
+        });
+    }
+    if checkpoint.root_hash != root {
+        return Err(TlogError::CheckpointMismatch {
+            field: "root hash",
+            checkpoint: hex::encode(checkpoint.root_hash),
+            proof: hex::encode(root),
+        });
+    }
+    Ok(Some(checkpoint))
+}
+
+fn hash32(field: &str, bytes: &[u8]) -> Result<[u8; 32], TlogError> {
+    <[u8; 32]>::try_from(bytes).map_err(|_| TlogError::ProofHashLength {
+        field: field.to_string(),
+        actual: bytes.len(),
+    })
+}
+
+/// SHA-256 over the concatenation of `parts`, as a fixed-size array.
+pub(crate) fn sha256(crypto: &dyn CryptoBackend, parts: &[&[u8]]) -> [u8; 32] {
+    let mut h = crypto.hasher(HashAlgorithm::Sha256);
+    for p in parts {
+        h.update(p);
+    }
+    let digest = h.finish();
+    let mut out = [0u8; 32];
+    for (o, b) in out.iter_mut().zip(digest.as_bytes()) {
+        *o = *b;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,812 @@
+use super::*;
+use crate::crypto::{all_backends, Digest, HashAlgorithm, KeyKind, SignatureAlgorithm};
+use crate::test_support::read;
+use crate::trust::{TrustedKey, TrustedRoot, Validity};
+use base64::Engine as _;
+use serde_json::Value;
+
+fn b64d(s: &str) -> Vec<u8> {
+    base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .expect("base64")
+}
+
+fn b64e(b: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+// ---------------------------------------------------------------- Merkle
+
+/// MTH(D[n]) per RFC 6962 §2.1, computed directly.
+fn mth(c: &dyn CryptoBackend, leaves: &[Vec<u8>]) -> [u8; 32] {
+    match leaves.len() {
+        0 => sha256(c, &[]),
+        1 => leaf_hash(c, &leaves[0]),
+        n => {
+            let k = split(n);
+            node_hash(c, &mth(c, &leaves[..k]), &mth(c, &leaves[k..]))
+        }
+    }
+}
+
+/// The largest power of two smaller than n.
+fn split(n: usize) -> usize {
+    let mut k = 1;
+    while k * 2 < n {
+        k *= 2;
+    }
+    k
+}
+
+/// PATH(m, D[n]) per RFC 6962 §2.1.1.
+fn path(c: &dyn CryptoBackend, m: usize, leaves: &[Vec<u8>]) -> Vec<[u8; 32]> {
+    let n = leaves.len();
+    if n <= 1 {
+        return vec![];
+    }
+    let k = split(n);
+    if m < k {
+        let mut p = path(c, m, &leaves[..k]);
+        p.push(mth(c, &leaves[k..]));
+        p
+    } else {
+        let mut p = path(c, m - k, &leaves[k..]);
+        p.push(mth(c, &leaves[..k]));
+        p
+    }
+}
+
+#[test]
+fn merkle_every_leaf_of_small_trees() {
+    for c in all_backends() {
+        for n in 1..=9usize {
+            let leaves: Vec<Vec<u8>> = (0..n).map(|i| format!("leaf {i}").into_bytes()).collect();
+            let root = mth(c, &leaves);
+            for m in 0..n {
+                let leaf = leaf_hash(c, &leaves[m]);
+                let proof = path(c, m, &leaves);
+                let (mu, nu) = (m as u64, n as u64);
+                verify_inclusion(c, &leaf, mu, nu, &proof, &root)
+                    .unwrap_or_else(|e| panic!("{}: leaf {m} of {n}: {e}", c.name()));
+
+                // Every flipped bit in every proof hash is caught.
+                for i in 0..proof.len() {
+                    let mut bad = proof.clone();
+                    bad[i][7] ^= 0x10;
+                    assert!(matches!(
+                        verify_inclusion(c, &leaf, mu, nu, &bad, &root),
+                        Err(TlogError::RootMismatch { .. })
+                    ));
+                }
+                // Wrong leaf, wrong root.
+                let other = leaf_hash(c, b"not in the tree");
+                assert!(verify_inclusion(c, &other, mu, nu, &proof, &root).is_err());
+                let mut bad_root = root;
+                bad_root[0] ^= 1;
+                assert!(verify_inclusion(c, &leaf, mu, nu, &proof, &bad_root).is_err());
+                // The proof presented for another index fails.
+                for w in 0..n as u64 {
+                    if w != mu {
+                        assert!(verify_inclusion(c, &leaf, w, nu, &proof, &root).is_err());
+                    }
+                }
+                // Too long, too short.
+                let mut longer = proof.clone();
+                longer.push([0u8; 32]);
+                assert!(matches!(
+                    verify_inclusion(c, &leaf, mu, nu, &longer, &root),
+                    Err(TlogError::ProofLength { .. })
+                ));
+                if !proof.is_empty() {
+                    assert!(matches!(
+                        verify_inclusion(c, &leaf, mu, nu, &proof[1..], &root),
+                        Err(TlogError::ProofLength { .. })
+                    ));
+                }
+            }
+            // Index outside the tree.
+            let leaf = leaf_hash(c, &leaves[0]);
+            assert!(matches!(
+                verify_inclusion(c, &leaf, n as u64, n as u64, &[], &root),
+                Err(TlogError::IndexOutOfRange { .. })
+            ));
+        }
+        assert!(matches!(
+            verify_inclusion(c, &[0; 32], 0, 0, &[], &[0; 32]),
+            Err(TlogError::IndexOutOfRange { .. })
+        ));
+    }
+}
+
+#[test]
+fn merkle_known_hashes() {
+    // RFC 6962 empty-tree hash and a leaf hash anyone can recompute.
+    for c in all_backends() {
+        assert_eq!(
+            hex::encode(sha256(c, &[])),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(
+            hex::encode(leaf_hash(c, b"")),
+            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- Checkpoints made here
+
+fn ed_log(name: &str, seed: u8) -> (ed25519_dalek::SigningKey, TransparencyLog) {
+    let sk = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+    let spki = ed25519_dalek::pkcs8::EncodePublicKey::to_public_key_der(&sk.verifying_key())
+        .expect("der")
+        .as_bytes()
+        .to_vec();
+    let c = crate::crypto::default_backend();
+    let mut id_input = name.as_bytes().to_vec();
+    id_input.extend_from_slice(&[0x0a, 0x01]);
+    id_input.extend_from_slice(sk.verifying_key().as_bytes());
+    let log_id = sha256(c, &[&id_input]).to_vec();
+    let log = TransparencyLog {
+        base_url: format!("https://{name}"),
+        hash_algorithm: HashAlgorithm::Sha256,
+        key: TrustedKey {
+            spki_der: spki,
+            kind: KeyKind::Ed25519,
+            algorithm: SignatureAlgorithm::Ed25519,
+            validity: Validity {
+                start: 0,
+                end: None,
+            },
+        },
+        log_id,
+        checkpoint_key_id: None,
+    };
+    (sk, log)
+}
+
+fn p256_log(seed: u8) -> (p256::ecdsa::SigningKey, TransparencyLog) {
+    use spki::EncodePublicKey as _;
+    let sk = p256::ecdsa::SigningKey::from_slice(&[seed; 32]).expect("key");
+    let spki = sk
+        .verifying_key()
+        .to_public_key_der()
+        .expect("der")
+        .as_bytes()
+        .to_vec();
+    let log_id = sha256(crate::crypto::default_backend(), &[&spki]).to_vec();
+    let log = TransparencyLog {
+        base_url: "https://rekor.example".into(),
+        hash_algorithm: HashAlgorithm::Sha256,
+        key: TrustedKey {
+            spki_der: spki,
+            kind: KeyKind::EcP256,
+            algorithm: SignatureAlgorithm::Ecdsa(HashAlgorithm::Sha256),
+            validity: Validity {
+                start: 0,
+                end: None,
+            },
+        },
+        log_id,
+        checkpoint_key_id: None,
+    };
+    (sk, log)
+}
+
+fn ed_line(sk: &ed25519_dalek::SigningKey, name: &str, text: &str) -> String {
+    use ed25519_dalek::Signer as _;
+    let mut id_input = name.as_bytes().to_vec();
+    id_input.extend_from_slice(&[0x0a, 0x01]);
+    id_input.extend_from_slice(sk.verifying_key().as_bytes());
+    let id = sha256(crate::crypto::default_backend(), &[&id_input]);
+    let mut raw = id[..4].to_vec();
+    raw.extend_from_slice(&sk.sign(text.as_bytes()).to_bytes());
+    format!("\u{2014} {name} {}\n", b64e(&raw))
+}
+
+fn p256_line(sk: &p256::ecdsa::SigningKey, hint: &[u8], name: &str, text: &str) -> String {
+    use ecdsa::signature::Signer as _;
+    let sig: p256::ecdsa::DerSignature = sk.sign(text.as_bytes());
+    let mut raw = hint[..4].to_vec();
+    raw.extend_from_slice(sig.as_bytes());
+    format!("\u{2014} {name} {}\n", b64e(&raw))
+}
+
+const ROOT: [u8; 32] = [0xab; 32];
+
+fn text(origin: &str) -> String {
+    format!("{origin}\n42\n{}\n", b64e(&ROOT))
+}
+
+#[test]
+fn ed25519_checkpoint_with_cosignatures() {
+    let name = "log.example/one";
+    let (sk, log) = ed_log(name, 1);
+    let (witness, _) = ed_log("witness.example", 2);
+    let body = text(name);
+    let own = ed_line(&sk, name, &body);
+    let cosig = ed_line(&witness, "witness.example", &body);
+    for c in all_backends() {
+        for note in [
+            format!("{body}\n{own}"),
+            format!("{body}\n{cosig}{own}"),
+            format!("{body}\n{own}{cosig}{cosig}"),
+        ] {
+            let cp = verify_checkpoint(c, &note, &log).expect("verifies");
+            assert_eq!(cp.origin, name);
+            assert_eq!(cp.tree_size, 42);
+            assert_eq!(cp.root_hash, ROOT);
+            assert!(cp.extensions.is_empty());
+        }
+        // Only a witness signed: no line by the log key.
+        assert!(matches!(
+            verify_checkpoint(c, &format!("{body}\n{cosig}"), &log),
+            Err(TlogError::NoLogSignature { .. })
+        ));
+        // The trusted root does not pin the key name, so the log key's
+        // signature under another name (its key ID computed for that name)
+        // still counts: the log key did sign this text.
+        let renamed = ed_line(&sk, "log.example/other", &body);
+        verify_checkpoint(c, &format!("{body}\n{renamed}"), &log).expect("verifies");
+        // A key ID computed for another name, on a line with our name: unknown.
+        let mismatched = renamed.replace("log.example/other", name);
+        assert!(matches!(
+            verify_checkpoint(c, &format!("{body}\n{mismatched}"), &log),
+            Err(TlogError::NoLogSignature { .. })
+        ));
+        // Tampered text: the log's line no longer verifies.
+        let tampered = format!("{}\n{own}", body.replace("42", "43"));
+        assert!(matches!(
+            verify_checkpoint(c, &tampered, &log),
+            Err(TlogError::CheckpointSignature { .. })
+        ));
+        // Extension lines are signed and returned.
+        let ext = format!("{body}Timestamp: 1\n");
+        let note = format!("{ext}\n{}", ed_line(&sk, name, &ext));
+        let cp = verify_checkpoint(c, &note, &log).expect("verifies");
+        assert_eq!(cp.extensions, vec!["Timestamp: 1".to_string()]);
+    }
+}
+
+#[test]
+fn p256_checkpoint_uses_log_id_hint() {
+    let (sk, log) = p256_log(7);
+    let (other, other_log) = p256_log(8);
+    let (witness, _) = ed_log("witness.example", 2);
+    let body = text("rekor.example - 1234");
+    let own = p256_line(&sk, &log.log_id, "rekor.example", &body);
+    let foreign = p256_line(&other, &other_log.log_id, "rekor.example", &body);
+    let cosig = ed_line(&witness, "witness.example", &body);
+    for c in all_backends() {
+        verify_checkpoint(c, &format!("{body}\n{own}"), &log).expect("verifies");
+        verify_checkpoint(c, &format!("{body}\n{foreign}{cosig}{own}"), &log).expect("verifies");
+        assert!(matches!(
+            verify_checkpoint(c, &format!("{body}\n{foreign}{cosig}"), &log),
+            Err(TlogError::NoLogSignature { .. })
+        ));
+        // The log's hint on a signature by another key: rejected outright.
+        let forged = p256_line(&other, &log.log_id, "rekor.example", &body);
+        assert!(matches!(
+            verify_checkpoint(c, &format!("{body}\n{forged}"), &log),
+            Err(TlogError::CheckpointSignature { .. })
+        ));
+        // checkpointKeyId, when the trusted root gives one, is honoured.
+        let mut declared = log.clone();
+        declared.checkpoint_key_id = Some(vec![9, 9, 9, 9, 1, 2]);
+        let hinted = p256_line(&sk, &[9, 9, 9, 9], "rekor.example", &body);
+        verify_checkpoint(c, &format!("{body}\n{hinted}"), &declared).expect("verifies");
+
+        // Picking the log among several.
+        let logs = vec![other_log.clone(), log.clone()];
+        let (_, chosen) =
+            verify_checkpoint_any(c, &format!("{body}\n{own}"), &logs).expect("verifies");
+        assert_eq!(chosen.log_id, log.log_id);
+        assert!(verify_checkpoint_any(c, &format!("{body}\n{cosig}"), &logs).is_err());
+    }
+}
+
+#[test]
+fn malformed_checkpoints() {
+    let name = "log.example/one";
+    let (sk, log) = ed_log(name, 1);
+    let c = crate::crypto::default_backend();
+    let root = b64e(&ROOT);
+    let signed = |t: &str| format!("{t}\n{}", ed_line(&sk, name, t));
+    let cases: Vec<(String, &str)> = vec![
+        (signed(&format!("\n42\n{root}\n")), "origin"),
+        (signed(&format!("{name}\n{root}\n")), "at least 3 lines"),
+        (signed(&format!("{name}\n42\n")), "at least 3 lines"),
+        (signed(&format!("{name}\n042\n{root}\n")), "tree size"),
+        (signed(&format!("{name}\n-1\n{root}\n")), "tree size"),
+        (signed(&format!("{name}\n 42\n{root}\n")), "tree size"),
+        (signed(&format!("{name}\n42\n{root}x\n")), "base64"),
+        (
+            signed(&format!("{name}\n42\n{}\n", b64e(&[1; 31]))),
+            "32-byte",
+        ),
+        (format!("{}\n", text(name)), "at least one signature"),
+        (text(name), "blank line"),
+        (
+            signed(&text(name)).trim_end().to_string(),
+            "end with a newline",
+        ),
+        (format!("{}\n- {name} AAAAAAAA\n", text(name)), "em dash"),
+        (
+            format!("{}\n\u{2014} {name} AAAA\n", text(name)),
+            "4-byte key ID",
+        ),
+        (format!("{}\n\u{2014} {name} !!!!\n", text(name)), "base64"),
+        (
+            format!("{}\n\u{2014} {name}\n", text(name)),
+            "separated by a space",
+        ),
+        (format!("{}\n\u{2014}  AAAAAAAA\n", text(name)), "key name"),
+        (signed(&format!("{name}\n42\n{root}\n\u{7}\n")), "control"),
+    ];
+    for (note, why) in cases {
+        let err = verify_checkpoint(c, &note, &log).expect_err(why);
+        assert!(
+            matches!(err, TlogError::MalformedCheckpoint(_)),
+            "{why}: {err}"
+        );
+        assert!(err.to_string().contains(why), "{why}: {err}");
+    }
+}
+
+// ---------------------------------------------------------------- SETs made here
+
+#[test]
+fn set_made_here() {
+    use ecdsa::signature::Signer as _;
+    let (sk, log) = p256_log(7);
+    let body = br#"{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{}}"#;
+    let payload = set_payload(body, 1_700_000_000, &log.log_id, 12);
+    let expected = format!(
+        r#"{{"body":"{}","integratedTime":1700000000,"logID":"{}","logIndex":12}}"#,
+        b64e(body),
+        hex::encode(&log.log_id)
+    );
+    assert_eq!(String::from_utf8(payload.clone()).expect("utf8"), expected);
+    let sig: p256::ecdsa::DerSignature = sk.sign(&payload);
+    for c in all_backends() {
+        verify_set(c, &log, body, 1_700_000_000, 12, sig.as_bytes()).expect("verifies");
+        assert!(verify_set(c, &log, body, 1_700_000_001, 12, sig.as_bytes()).is_err());
+        assert!(verify_set(c, &log, body, 1_700_000_000, 13, sig.as_bytes()).is_err());
+        assert!(verify_set(c, &log, b"{}", 1_700_000_000, 12, sig.as_bytes()).is_err());
+    }
+}
+
+// ---------------------------------------------------------------- recorded fixtures
+
+struct Case {
+    bundle: Value,
+    root: TrustedRoot,
+}
+
+impl Case {
+    fn load(bundle: &str, root: &str) -> Option<Self> {
+        let bundle = serde_json::from_slice(&read(bundle)?).expect("bundle json");
+        let root = TrustedRoot::from_json(&read(root)?).expect("trusted root");
+        Some(Case { bundle, root })
+    }
+
+    /// A conformance case, with its own trusted root when it has one.
+    fn conformance(name: &str) -> Option<Self> {
+        let dir = format!("conformance/bundle-verify/{name}");
+        let own = format!("{dir}/trusted_root.json");
+        let has_own = crate::test_support::fixtures()?.join(&own).is_file();
+        let root = if has_own {
+            own
+        } else {
+            "trust/production/trusted_root.json".into()
+        };
+        Self::load(&format!("{dir}/bundle.sigstore.json"), &root)
+    }
+
+    fn entry(&self) -> &Value {
+        &self.bundle["verificationMaterial"]["tlogEntries"][0]
+    }
+
+    fn log(&self) -> &TransparencyLog {
+        let id = b64d(self.entry()["logId"]["keyId"].as_str().expect("logId"));
+        self.root.tlog_by_id(&id).expect("log in trusted root")
+    }
+
+    fn body(&self) -> Vec<u8> {
+        b64d(self.entry()["canonicalizedBody"].as_str().expect("body"))
+    }
+
+    fn int(v: &Value) -> i64 {
+        v.as_str().expect("int64 string").parse().expect("int")
+    }
+
+    fn check_set(&self, c: &dyn CryptoBackend) -> Result<(), TlogError> {
+        let e = self.entry();
+        let set = b64d(
+            e["inclusionPromise"]["signedEntryTimestamp"]
+                .as_str()
+                .expect("SET"),
+        );
+        verify_set(
+            c,
+            self.log(),
+            &self.body(),
+            Self::int(&e["integratedTime"]),
+            Self::int(&e["logIndex"]),
+            &set,
+        )
+    }
+
+    fn check_proof(&self, c: &dyn CryptoBackend) -> Result<Option<Checkpoint>, TlogError> {
+        let p = &self.entry()["inclusionProof"];
+        let hashes: Vec<Vec<u8>> = p["hashes"]
+            .as_array()
+            .expect("hashes")
+            .iter()
+            .map(|h| b64d(h.as_str().expect("hash")))
+            .collect();
+        let root = b64d(p["rootHash"].as_str().expect("root"));
+        let proof = InclusionProof {
+            log_index: Self::int(&p["logIndex"]) as u64,
+            tree_size: Self::int(&p["treeSize"]) as u64,
+            root_hash: &root,
+            hashes: &hashes,
+            checkpoint: p["checkpoint"]["envelope"].as_str(),
+        };
+        verify_inclusion_proof(c, self.log(), &self.body(), &proof)
+    }
+
+    fn parse(&self) -> Result<EntryBody, TlogError> {
+        let kv = &self.entry()["kindVersion"];
+        parse_body(
+            &self.body(),
+            kv["kind"].as_str().expect("kind"),
+            kv["version"].as_str().expect("version"),
+        )
+    }
+
+    fn leaf_der(&self) -> Vec<u8> {
+        let vm = &self.bundle["verificationMaterial"];
+        let raw = vm["certificate"]["rawBytes"]
+            .as_str()
+            .or_else(|| vm["x509CertificateChain"]["certificates"][0]["rawBytes"].as_str())
+            .expect("leaf certificate");
+        b64d(raw)
+    }
+
+    /// The body compared with the bundle's content; `artifact` gives the
+    /// artifact's bytes for message signatures (else the bundle's digest).
+    fn check_body(&self, c: &dyn CryptoBackend, artifact: Option<&[u8]>) -> Result<(), TlogError> {
+        let body = self.parse()?;
+        let leaf = self.leaf_der();
+        if let Some(ms) = self.bundle.get("messageSignature") {
+            let digest = match artifact {
+                Some(a) => c.digest(HashAlgorithm::Sha256, a),
+                None => Digest::new(
+                    HashAlgorithm::Sha256,
+                    b64d(ms["messageDigest"]["digest"].as_str().expect("digest")),
+                )
+                .expect("digest"),
+            };
+            let sig = b64d(ms["signature"].as_str().expect("signature"));
+            check_hashedrekord(c, &body, &digest, &sig, &leaf)
+        } else {
+            let env = &self.bundle["dsseEnvelope"];
+            let payload = b64d(env["payload"].as_str().expect("payload"));
+            let sigs: Vec<Vec<u8>> = env["signatures"]
+                .as_array()
+                .expect("sigs")
+                .iter()
+                .map(|s| b64d(s["sig"].as_str().expect("sig")))
+                .collect();
+            let input = DsseInput {
+                payload_type: env["payloadType"].as_str().expect("payloadType"),
+                payload: &payload,
+                signatures: &sigs,
+            };
+            check_dsse(c, &body, &input, &leaf)
+        }
+    }
+}
+
+#[test]
+fn recorded_happy_paths() {
+    let mut cases = vec![];
+    for name in [
+        "happy-path-v0.1",
+        "happy-path-v0.2",
+        "happy-path-v0.3",
+        "happy-path-intoto-in-dsse-v3",
+        "intoto-with-custom-trust-root",
+        "trust-root-tlog-validity-end-inclusive",
+    ] {
+        let Some(c) = Case::conformance(name) else {
+            return;
+        };
+        let artifact = match name {
+            "happy-path-intoto-in-dsse-v3" | "intoto-with-custom-trust-root" => None,
+            _ => Some("conformance/bundle-verify/a.txt".to_string()),
+        };
+        cases.push((name.to_string(), c, artifact));
+    }
+    for name in ["bundle_v3.txt", "bundle.txt", "bundle_v3_alt.txt"] {
+        let Some(c) = Case::load(
+            &format!("sigstore-python/{name}.sigstore"),
+            "trust/staging/trusted_root.json",
+        ) else {
+            return;
+        };
+        cases.push((name.to_string(), c, Some(format!("sigstore-python/{name}"))));
+    }
+    for (name, case, artifact) in &cases {
+        let artifact = artifact.as_ref().map(|a| read(a).expect("artifact"));
+        for c in all_backends() {
+            let ctx = format!("{name} on {}", c.name());
+            case.check_set(c)
+                .unwrap_or_else(|e| panic!("{ctx}: SET: {e}"));
+            let cp = case
+                .check_proof(c)
+                .unwrap_or_else(|e| panic!("{ctx}: proof: {e}"))
+                .unwrap_or_else(|| panic!("{ctx}: no checkpoint"));
+            assert!(!cp.origin.is_empty());
+            case.parse().unwrap_or_else(|e| panic!("{ctx}: body: {e}"));
+            case.check_body(c, artifact.as_deref())
+                .unwrap_or_else(|e| panic!("{ctx}: body check: {e}"));
+        }
+    }
+}
+
+#[test]
+fn recorded_rekor_v2_checkpoints() {
+    for (name, ok) in [
+        ("rekor2-happy-path", true),
+        ("rekor2-checkpoint-cosigned", true),
+        ("rekor2-checkpoint-multiple-cosigs", true),
+        ("rekor2-checkpoint-two-sigs-cosigned", true),
+        ("rekor2-checkpoint-missing-log-signature_fail", false),
+        ("rekor2-checkpoint-missing-origin_fail", false),
+        ("rekor2-checkpoint-missing-root-hash_fail", false),
+        ("rekor2-checkpoint-missing-size_fail", false),
+        ("rekor2-checkpoint-no-matching-signature_fail", false),
+    ] {
+        let Some(case) = Case::conformance(name) else {
+            return;
+        };
+        for c in all_backends() {
+            let got = case.check_proof(c);
+            assert_eq!(got.is_ok(), ok, "{name} on {}: {got:?}", c.name());
+            if ok {
+                let note = case.entry()["inclusionProof"]["checkpoint"]["envelope"]
+                    .as_str()
+                    .expect("note");
+                let (_, log) =
+                    verify_checkpoint_any(c, note, &case.root.tlogs).expect("some log signed it");
+                assert_eq!(log.log_id, case.log().log_id);
+            }
+        }
+    }
+}
+
+#[test]
+fn recorded_failures() {
+    let Some(set) = Case::conformance("set-invalid-signature_fail") else {
+        return;
+    };
+    let corrupted = Case::conformance("inclusion-proof-corrupted-hash_fail").expect("case");
+    let old_proof = Case::conformance("invalid-inclusion-proof_fail").expect("case");
+    let wrong_root = Case::conformance("checkpoint-wrong-roothash_fail").expect("case");
+    let bad_cp_sig = Case::conformance("invalid-checkpoint-signature_fail").expect("case");
+    for c in all_backends() {
+        let n = c.name();
+        assert!(
+            matches!(set.check_set(c), Err(TlogError::SetSignature { .. })),
+            "{n}"
+        );
+        // Its proof is fine: the case is about the SET alone.
+        set.check_proof(c)
+            .expect("proof of set-invalid-signature_fail");
+
+        assert!(
+            matches!(
+                corrupted.check_proof(c),
+                Err(TlogError::RootMismatch { .. })
+            ),
+            "{n}"
+        );
+        assert!(old_proof.check_proof(c).is_err(), "{n}");
+        let e = wrong_root.check_proof(c).expect_err("wrong root");
+        assert!(
+            matches!(
+                e,
+                TlogError::CheckpointMismatch { .. } | TlogError::RootMismatch { .. }
+            ),
+            "{n}: {e}"
+        );
+        let e = bad_cp_sig
+            .check_proof(c)
+            .expect_err("bad checkpoint signature");
+        assert!(
+            matches!(e, TlogError::CheckpointSignature { .. }),
+            "{n}: {e}"
+        );
+        assert_eq!(e.step(), crate::Step::Checkpoint);
+    }
+}
+
+#[test]
+fn recorded_body_mismatches() {
+    let mut cases = vec![];
+    for (name, artifact) in [
+        (
+            "wrong-hashedrekord-entry_fail",
+            "conformance/bundle-verify/a.txt",
+        ),
+        (
+            "wrong-hashedrekord-artifact_fail",
+            "conformance/bundle-verify/a.txt",
+        ),
+        ("dsse-mismatch-envelope_fail", ""),
+        ("dsse-mismatch-sig_fail", ""),
+        ("intoto-log-entry-mismatch_fail", ""),
+    ] {
+        let Some(c) = Case::conformance(name) else {
+            return;
+        };
+        cases.push((name, c, artifact));
+    }
+    let cve = Case::load(
+        "sigstore-python/bundle_cve_2022_36056.txt.sigstore",
+        "trust/staging/trusted_root.json",
+    )
+    .expect("cve case");
+    cases.push((
+        "bundle_cve_2022_36056",
+        cve,
+        "sigstore-python/bundle_cve_2022_36056.txt",
+    ));
+    for (name, case, artifact) in &cases {
+        let artifact = (!artifact.is_empty()).then(|| read(artifact).expect("artifact"));
+        for c in all_backends() {
+            let e = case
+                .check_body(c, artifact.as_deref())
+                .expect_err(&format!("{name} must not match its log entry"));
+            assert_eq!(e.step(), crate::Step::TlogEntry, "{name}: {e}");
+            // The bundle's own digest does not rescue a hashedrekord mismatch.
+            if artifact.is_some() {
+                assert!(case.check_body(c, None).is_err(), "{name}");
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- bodies made here
+
+fn pem(label: &str, der: &[u8]) -> String {
+    let b = b64e(der);
+    let lines: Vec<&str> = b
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).expect("ascii"))
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
+}
+
+#[test]
+fn hashedrekord_made_here() {
+    let c = crate::crypto::default_backend();
+    let der = vec![0x30, 0x03, 0x02, 0x01, 0x05];
+    let digest = c.digest(HashAlgorithm::Sha256, b"artifact");
+    let sig = vec![1u8, 2, 3];
+    let body = |hash_alg: &str, extra: &str| {
+        format!(
+            r#"{{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{{"data":{{"hash":{{"algorithm":"{hash_alg}","value":"{}"}}}},"signature":{{"content":"{}","publicKey":{{"content":"{}"}}{extra}}}}}}}"#,
+            digest.to_hex(),
+            b64e(&sig),
+            b64e(pem("PUBLIC KEY", &der).as_bytes())
+        )
+    };
+    let parsed =
+        parse_body(body("sha256", "").as_bytes(), "hashedrekord", "0.0.1").expect("parses");
+    check_hashedrekord(c, &parsed, &digest, &sig, &der).expect("matches");
+    assert!(check_hashedrekord(c, &parsed, &digest, &[1, 2, 4], &der).is_err());
+    assert!(check_hashedrekord(c, &parsed, &digest, &sig, &[0x30, 0]).is_err());
+    let other = c.digest(HashAlgorithm::Sha256, b"other");
+    assert!(check_hashedrekord(c, &parsed, &other, &sig, &der).is_err());
+    // Same digest bytes under another algorithm name is a different digest.
+    let sha384 = parse_body(body("sha384", "").as_bytes(), "hashedrekord", "0.0.1");
+    assert!(sha384.is_err(), "32 bytes is not a SHA-384 digest");
+
+    // kindVersion must agree with the body.
+    assert!(matches!(
+        parse_body(body("sha256", "").as_bytes(), "hashedrekord", "0.0.2"),
+        Err(TlogError::KindMismatch { .. })
+    ));
+    assert!(matches!(
+        parse_body(body("sha256", "").as_bytes(), "dsse", "0.0.1"),
+        Err(TlogError::KindMismatch { .. })
+    ));
+    // Unknown fields in a hashedrekord spec are not silently ignored.
+    assert!(parse_body(
+        body("sha256", r#","x":1"#).as_bytes(),
+        "hashedrekord",
+        "0.0.1"
+    )
+    .is_err());
+    // Rekor v2 kinds are not this module's business yet.
+    assert!(matches!(
+        parse_body(
+            br#"{"apiVersion":"0.0.2","kind":"hashedrekord","spec":{}}"#,
+            "hashedrekord",
+            "0.0.2"
+        ),
+        Err(TlogError::UnsupportedKind(_))
+    ));
+    assert!(parse_body(b"not json", "hashedrekord", "0.0.1").is_err());
+    // A DSSE envelope cannot be matched against a hashedrekord.
+    let input = DsseInput {
+        payload_type: "x",
+        payload: b"p",
+        signatures: std::slice::from_ref(&sig),
+    };
+    assert!(check_dsse(c, &parsed, &input, &der).is_err());
+}
+
+#[test]
+fn dsse_made_here() {
+    let c = crate::crypto::default_backend();
+    let der = vec![0x30, 0x03, 0x02, 0x01, 0x05];
+    let payload = b"{\"_type\":\"x\"}".to_vec();
+    let s1 = vec![1u8, 1, 1];
+    let s2 = vec![2u8, 2, 2];
+    let verifier = b64e(pem("CERTIFICATE", &der).as_bytes());
+    let body = format!(
+        r#"{{"apiVersion":"0.0.1","kind":"dsse","spec":{{"envelopeHash":{{"algorithm":"sha256","value":"{}"}},"payloadHash":{{"algorithm":"sha256","value":"{}"}},"signatures":[{{"signature":"{}","verifier":"{verifier}"}},{{"signature":"{}","verifier":"{verifier}"}}]}}}}"#,
+        c.digest(HashAlgorithm::Sha256, b"envelope").to_hex(),
+        c.digest(HashAlgorithm::Sha256, &payload).to_hex(),
+        b64e(&s1),
+        b64e(&s2),
+    );
+    let parsed = parse_body(body.as_bytes(), "dsse", "0.0.1").expect("parses");
+    let both = vec![s2.clone(), s1.clone()];
+    let ok = DsseInput {
+        payload_type: "application/vnd.in-toto+json",
+        payload: &payload,
+        signatures: &both,
+    };
+    check_dsse(c, &parsed, &ok, &der).expect("matches in any order");
+    let one = vec![s1.clone()];
+    assert!(check_dsse(
+        c,
+        &parsed,
+        &DsseInput {
+            signatures: &one,
+            ..ok
+        },
+        &der
+    )
+    .is_err());
+    let dup = vec![s1.clone(), s1.clone()];
+    assert!(check_dsse(
+        c,
+        &parsed,
+        &DsseInput {
+            signatures: &dup,
+            ..ok
+        },
+        &der
+    )
+    .is_err());
+    assert!(check_dsse(
+        c,
+        &parsed,
+        &DsseInput {
+            payload: b"other",
+            ..ok
+        },
+        &der
+    )
+    .is_err());
+    assert!(check_dsse(c, &parsed, &ok, &[0x30, 0]).is_err());
+}
