@@ -239,10 +239,12 @@ impl Verifier {
         // Step 4: the signed entry timestamp (Rekor v1's promise of inclusion).
         let mut verified_times: Vec<i64> = Vec::new();
         if let Some(set) = &entry.signed_entry_timestamp {
+            let log_index = i64::try_from(entry.log_index)
+                .map_err(|_| fail(Step::SignedEntryTimestamp, "log index out of range"))?;
             let t = entry.integrated_time.ok_or_else(|| {
                 fail(Step::SignedEntryTimestamp, "an inclusion promise without an integrated time")
             })?;
-            tlog::verify_set(c, log, &entry.body_b64, t, entry.log_index, set)
+            tlog::verify_set(c, log, &entry.body, t, log_index, set)
                 .map_err(|e| fail(Step::SignedEntryTimestamp, e.to_string()))?;
             if !log.key.validity.contains(t) {
                 return Err(fail(
@@ -397,9 +399,17 @@ impl Verifier {
                 let d = input_digest.or(digest.as_ref()).ok_or_else(|| {
                     fail(Step::TlogEntry, "no digest to compare the log entry with")
                 })?;
-                tlog::check_hashedrekord(&body, d, signature, verifier_der)
+                tlog::check_hashedrekord(self.crypto, &body, d, signature, verifier_der)
             }
-            Content::Dsse(env) => tlog::check_dsse(self.crypto, &body, env, verifier_der),
+            Content::Dsse(env) => {
+                let sigs: Vec<Vec<u8>> = env.signatures.iter().map(|s| s.sig.clone()).collect();
+                let input = tlog::DsseInput {
+                    payload_type: &env.payload_type,
+                    payload: &env.payload,
+                    signatures: &sigs,
+                };
+                tlog::check_dsse(self.crypto, &body, &input, verifier_der)
+            }
         };
         r.map_err(|e| fail(Step::TlogEntry, e.to_string()))
     }
