@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod error;
 pub mod policy;
 pub mod trust;
+pub mod x509;
 
 #[cfg(feature = "python")]
 mod py;
