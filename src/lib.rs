@@ -10,6 +10,7 @@ pub mod error;
 pub mod policy;
 pub mod tlog;
 pub mod trust;
+pub mod verify;
 pub mod x509;
 
 #[cfg(feature = "python")]

@@ -70,9 +70,9 @@ pub fn hash_file_with(backend: &dyn CryptoBackend, path: &Path) -> Result<Digest
 
 /// Parses `sha256:<64 hex digits>` (also sha384/sha512).
 pub fn parse_digest(s: &str) -> Result<Digest> {
-    let (alg, hex_part) = s
-        .split_once(':')
-        .ok_or_else(|| Error::InvalidInput(format!("digest {s:?} is not of the form sha256:<hex>")))?;
+    let (alg, hex_part) = s.split_once(':').ok_or_else(|| {
+        Error::InvalidInput(format!("digest {s:?} is not of the form sha256:<hex>"))
+    })?;
     let alg = match alg {
         "sha256" => HashAlgorithm::Sha256,
         "sha384" => HashAlgorithm::Sha384,
@@ -182,7 +182,7 @@ impl Verifier {
                     .map(|d| x509::Certificate::from_der(d.clone()))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| Error::bundle(format!("certificate chain: {e}")))?;
-                x509::check_bundle_chain(&rest).map_err(|e| fail(Step::CertificateChain, e.to_string()))?;
+                x509::check_bundle_chain(&rest, &self.root.certificate_authorities).map_err(|e| fail(Step::CertificateChain, e.to_string()))?;
                 let spki = cert.public_key_spki().to_vec();
                 (Some(cert), spki)
             }
@@ -209,9 +209,12 @@ impl Verifier {
         let input_digest = match (artifact, &bundle.content) {
             (None, _) => None,
             (Some(Artifact::Digest(d)), _) => Some(d.clone()),
-            (Some(Artifact::Bytes(b)), Content::MessageSignature { digest: Some(d), .. }) => {
-                Some(c.digest(d.algorithm(), b))
-            }
+            (
+                Some(Artifact::Bytes(b)),
+                Content::MessageSignature {
+                    digest: Some(d), ..
+                },
+            ) => Some(c.digest(d.algorithm(), b)),
             (Some(Artifact::Bytes(b)), _) => Some(c.digest(HashAlgorithm::Sha256, b)),
         };
         if let (Content::MessageSignature { .. }, None) = (&bundle.content, &input_digest) {
@@ -222,18 +225,15 @@ impl Verifier {
 
         // Step 3: the log entry is from a log in the trusted root, and its
         // body describes exactly this bundle's signature, key and content.
-        let log = self
-            .root
-            .tlog_by_id(&entry.log_id)
-            .ok_or_else(|| {
-                fail(
-                    Step::TlogEntry,
-                    format!(
-                        "log entry is from log {} which is not in the trusted root",
-                        hex::encode(&entry.log_id)
-                    ),
-                )
-            })?;
+        let log = self.root.tlog_by_id(&entry.log_id).ok_or_else(|| {
+            fail(
+                Step::TlogEntry,
+                format!(
+                    "log entry is from log {} which is not in the trusted root",
+                    hex::encode(&entry.log_id)
+                ),
+            )
+        })?;
         self.check_entry_body(bundle, entry, verifier_der, input_digest.as_ref())?;
 
         // Step 4: the signed entry timestamp (Rekor v1's promise of inclusion).
@@ -242,7 +242,10 @@ impl Verifier {
             let log_index = i64::try_from(entry.log_index)
                 .map_err(|_| fail(Step::SignedEntryTimestamp, "log index out of range"))?;
             let t = entry.integrated_time.ok_or_else(|| {
-                fail(Step::SignedEntryTimestamp, "an inclusion promise without an integrated time")
+                fail(
+                    Step::SignedEntryTimestamp,
+                    "an inclusion promise without an integrated time",
+                )
             })?;
             tlog::verify_set(c, log, &entry.body, t, log_index, set)
                 .map_err(|e| fail(Step::SignedEntryTimestamp, e.to_string()))?;
@@ -285,7 +288,10 @@ impl Verifier {
             .unwrap_or(i64::MAX);
         for &t in &verified_times {
             if t > now {
-                return Err(fail(Step::SigningTime, format!("signing time {t} is in the future")));
+                return Err(fail(
+                    Step::SigningTime,
+                    format!("signing time {t} is in the future"),
+                ));
             }
         }
 
@@ -305,11 +311,18 @@ impl Verifier {
                     ));
                 }
                 chain = Some(
-                    x509::verify_chain(c, cert, &self.root.certificate_authorities, t, x509::Purpose::CodeSigning)
-                        .map_err(|e| fail(Step::CertificateChain, e.to_string()))?,
+                    x509::verify_chain(
+                        c,
+                        cert,
+                        &self.root.certificate_authorities,
+                        t,
+                        x509::Purpose::CodeSigning,
+                    )
+                    .map_err(|e| fail(Step::CertificateChain, e.to_string()))?,
                 );
             }
-            let chain = chain.ok_or_else(|| fail(Step::CertificateChain, "no time to validate the chain at"))?;
+            let chain = chain
+                .ok_or_else(|| fail(Step::CertificateChain, "no time to validate the chain at"))?;
             x509::verify_embedded_scts(c, cert, &chain.issuer_der, &self.root.ctlogs)
                 .map_err(|e| fail(Step::Sct, e.to_string()))?;
             policy
@@ -347,13 +360,32 @@ impl Verifier {
                     }
                     _ => c.verify_prehashed(&signer_spki, alg, input, signature),
                 };
-                r.map_err(|e| fail(Step::Signature, format!("the artifact signature does not verify with the signing key: {e}")))?;
+                r.map_err(|e| {
+                    fail(
+                        Step::Signature,
+                        format!("the artifact signature does not verify with the signing key: {e}"),
+                    )
+                })?;
                 (None, None)
             }
             Content::Dsse(env) => {
-                let sig = env.signatures.first().map(|s| s.sig.as_slice()).unwrap_or(&[]);
-                c.verify(&signer_spki, kind.default_signature_algorithm(), &env.pae(), sig)
-                    .map_err(|e| fail(Step::Signature, format!("the DSSE signature does not verify with the signing key: {e}")))?;
+                let sig = env
+                    .signatures
+                    .first()
+                    .map(|s| s.sig.as_slice())
+                    .unwrap_or(&[]);
+                c.verify(
+                    &signer_spki,
+                    kind.default_signature_algorithm(),
+                    &env.pae(),
+                    sig,
+                )
+                .map_err(|e| {
+                    fail(
+                        Step::Signature,
+                        format!("the DSSE signature does not verify with the signing key: {e}"),
+                    )
+                })?;
                 if let Some(input) = &input_digest {
                     if env.payload_type != IN_TOTO_PAYLOAD_TYPE {
                         return Err(fail(
@@ -364,7 +396,8 @@ impl Verifier {
                             ),
                         ));
                     }
-                    let st = Statement::from_json(&env.payload).map_err(|e| fail(Step::ArtifactDigest, e))?;
+                    let st = Statement::from_json(&env.payload)
+                        .map_err(|e| fail(Step::ArtifactDigest, e))?;
                     if !st.has_subject_digest(input) {
                         return Err(fail(
                             Step::ArtifactDigest,
@@ -422,8 +455,15 @@ impl Verifier {
     ) -> Result<()> {
         let c = self.crypto;
         let leaf = tlog::leaf_hash(c, &entry.body);
-        tlog::verify_inclusion(c, &leaf, proof.log_index, proof.tree_size, &proof.hashes, &proof.root_hash)
-            .map_err(|e| fail(Step::InclusionProof, e.to_string()))?;
+        tlog::verify_inclusion(
+            c,
+            &leaf,
+            proof.log_index,
+            proof.tree_size,
+            &proof.hashes,
+            &proof.root_hash,
+        )
+        .map_err(|e| fail(Step::InclusionProof, e.to_string()))?;
         if let Some(note) = &proof.checkpoint {
             let cp = tlog::verify_checkpoint(c, note, log)
                 .map_err(|e| fail(Step::Checkpoint, e.to_string()))?;

@@ -77,9 +77,8 @@ pub struct TlogEntry {
     /// Rekor v1 signed entry timestamp.
     pub signed_entry_timestamp: Option<Vec<u8>>,
     pub inclusion_proof: Option<InclusionProof>,
-    /// The entry body as logged (decoded) and as base64 text (the SET signs the text).
+    /// The entry body as logged (decoded `canonicalizedBody`).
     pub body: Vec<u8>,
-    pub body_b64: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,7 +99,17 @@ const MAX_TIMESTAMPS: usize = 32;
 /// RFC 6962 proofs are at most 64 hashes for a 2^64-leaf tree.
 const MAX_PROOF_HASHES: usize = 64;
 
+/// Standard base64, as protobuf JSON writes bytes. Line breaks are skipped
+/// as Go's and Python's decoders skip them (`base64` wraps at 76 columns and
+/// conformance material was made with it); any other stray byte is an error.
 fn b64(field: &str, s: &str) -> Result<Vec<u8>> {
+    let cleaned;
+    let s = if s.contains(['\n', '\r']) {
+        cleaned = s.replace(['\n', '\r'], "");
+        cleaned.as_str()
+    } else {
+        s
+    };
     base64::engine::general_purpose::STANDARD
         .decode(s)
         .map_err(|e| Error::bundle(format!("{field} is not valid base64: {e}")))
@@ -206,7 +215,11 @@ impl Bundle {
         }
         let tlog_entry = match vm.tlog_entries.into_iter().next() {
             Some(e) => check_entry(e, version).map_err(|e| prefix(e, "tlogEntries[0]"))?,
-            None => return Err(Error::bundle("expected exactly one transparency log entry, found 0")),
+            None => {
+                return Err(Error::bundle(
+                    "expected exactly one transparency log entry, found 0",
+                ))
+            }
         };
 
         let timestamps = match vm.timestamp_verification_data {
@@ -215,7 +228,8 @@ impl Bundle {
                 .into_iter()
                 .enumerate()
                 .map(|(i, t)| {
-                    let f = format!("timestampVerificationData.rfc3161Timestamps[{i}].signedTimestamp");
+                    let f =
+                        format!("timestampVerificationData.rfc3161Timestamps[{i}].signedTimestamp");
                     b64(&f, &req(t.signed_timestamp, &f)?)
                 })
                 .collect::<Result<Vec<_>>>()?,
@@ -230,7 +244,10 @@ impl Bundle {
 
         let content = match (w.message_signature, w.dsse_envelope) {
             (Some(ms), None) => {
-                let signature = b64("messageSignature.signature", &req(ms.signature, "messageSignature.signature")?)?;
+                let signature = b64(
+                    "messageSignature.signature",
+                    &req(ms.signature, "messageSignature.signature")?,
+                )?;
                 if signature.is_empty() {
                     return Err(Error::bundle("messageSignature.signature is empty"));
                 }
@@ -246,8 +263,13 @@ impl Bundle {
                                 )))
                             }
                         };
-                        let bytes = b64("messageSignature.messageDigest.digest", &req(d.digest, "messageSignature.messageDigest.digest")?)?;
-                        Some(Digest::new(alg, bytes).map_err(|e| Error::bundle(format!("messageSignature.messageDigest: {e}")))?)
+                        let bytes = b64(
+                            "messageSignature.messageDigest.digest",
+                            &req(d.digest, "messageSignature.messageDigest.digest")?,
+                        )?;
+                        Some(Digest::new(alg, bytes).map_err(|e| {
+                            Error::bundle(format!("messageSignature.messageDigest: {e}"))
+                        })?)
                     }
                     None => None,
                 };
@@ -294,7 +316,10 @@ fn prefix(e: Error, p: &str) -> Error {
 
 fn check_entry(e: wire::TransparencyLogEntry, version: BundleVersion) -> Result<TlogEntry> {
     let log_index = uint64(e.log_index, "logIndex")?;
-    let log_id = b64("logId.keyId", &req(req(e.log_id, "logId")?.key_id, "logId.keyId")?)?;
+    let log_id = b64(
+        "logId.keyId",
+        &req(req(e.log_id, "logId")?.key_id, "logId.keyId")?,
+    )?;
     let kv = req(e.kind_version, "kindVersion")?;
     let kind = req(kv.kind, "kindVersion.kind")?;
     let kversion = req(kv.version, "kindVersion.version")?;
@@ -311,7 +336,10 @@ fn check_entry(e: wire::TransparencyLogEntry, version: BundleVersion) -> Result<
     let signed_entry_timestamp = match e.inclusion_promise {
         Some(p) => Some(b64(
             "inclusionPromise.signedEntryTimestamp",
-            &req(p.signed_entry_timestamp, "inclusionPromise.signedEntryTimestamp")?,
+            &req(
+                p.signed_entry_timestamp,
+                "inclusionPromise.signedEntryTimestamp",
+            )?,
         )?),
         None => None,
     };
@@ -330,7 +358,10 @@ fn check_entry(e: wire::TransparencyLogEntry, version: BundleVersion) -> Result<
             let checkpoint = checkpoint.filter(|c| !c.is_empty());
             Some(InclusionProof {
                 log_index: uint64(p.log_index, "inclusionProof.logIndex")?,
-                root_hash: hash32("inclusionProof.rootHash", &req(p.root_hash, "inclusionProof.rootHash")?)?,
+                root_hash: hash32(
+                    "inclusionProof.rootHash",
+                    &req(p.root_hash, "inclusionProof.rootHash")?,
+                )?,
                 tree_size: uint64(p.tree_size, "inclusionProof.treeSize")?,
                 hashes: p
                     .hashes
@@ -342,8 +373,10 @@ fn check_entry(e: wire::TransparencyLogEntry, version: BundleVersion) -> Result<
         }
         None => None,
     };
-    let body_b64 = req(e.canonicalized_body, "canonicalizedBody")?;
-    let body = b64("canonicalizedBody", &body_b64)?;
+    let body = b64(
+        "canonicalizedBody",
+        &req(e.canonicalized_body, "canonicalizedBody")?,
+    )?;
 
     // Media-type rules (protobuf-specs bundle.proto, client spec §"Bundle"):
     // v0.1 requires the inclusion promise; v0.2 and later require an
@@ -387,13 +420,15 @@ fn check_entry(e: wire::TransparencyLogEntry, version: BundleVersion) -> Result<
         signed_entry_timestamp,
         inclusion_proof,
         body,
-        body_b64,
     })
 }
 
 fn check_envelope(env: wire::Envelope) -> Result<Envelope> {
     let payload_type = req(env.payload_type, "dsseEnvelope.payloadType")?;
-    let payload = b64("dsseEnvelope.payload", &req(env.payload, "dsseEnvelope.payload")?)?;
+    let payload = b64(
+        "dsseEnvelope.payload",
+        &req(env.payload, "dsseEnvelope.payload")?,
+    )?;
     // Sigstore bundles carry exactly one DSSE signature (client spec §4.3).
     if env.signatures.len() != 1 {
         return Err(Error::bundle(format!(
@@ -405,7 +440,10 @@ fn check_envelope(env: wire::Envelope) -> Result<Envelope> {
         .signatures
         .into_iter()
         .map(|s| {
-            let sig = b64("dsseEnvelope.signatures[0].sig", &req(s.sig, "dsseEnvelope.signatures[0].sig")?)?;
+            let sig = b64(
+                "dsseEnvelope.signatures[0].sig",
+                &req(s.sig, "dsseEnvelope.signatures[0].sig")?,
+            )?;
             if sig.is_empty() {
                 return Err(Error::bundle("dsseEnvelope.signatures[0].sig is empty"));
             }

@@ -34,7 +34,9 @@ fn real_bundles_parse() {
 
 #[test]
 fn both_v03_spellings() {
-    let Some(a) = parse("sigstore-python/bundle_v3.txt.sigstore") else { return };
+    let Some(a) = parse("sigstore-python/bundle_v3.txt.sigstore") else {
+        return;
+    };
     let b = parse("sigstore-python/bundle_v3_alt.txt.sigstore").unwrap();
     assert_eq!(a.unwrap().version, BundleVersion::V0_3);
     assert_eq!(b.unwrap().version, BundleVersion::V0_3);
@@ -43,21 +45,53 @@ fn both_v03_spellings() {
 #[test]
 fn malformed_bundles_are_rejected_with_a_reason() {
     let cases = [
-        ("sigstore-python/bundle_invalid_version.txt.sigstore", "media type"),
-        ("sigstore-python/bundle_no_cert_v1.txt.sigstore", "no certificates"),
-        ("sigstore-python/bundle_no_checkpoint.txt.sigstore", "checkpoint"),
-        ("sigstore-python/bundle_no_log_entry.txt.sigstore", "exactly one transparency log entry"),
-        ("conformance/bundle-verify/bundle-malformed-json_fail/bundle.sigstore.json", "JSON"),
-        ("conformance/bundle-verify/bundle-unknown-version_fail/bundle.sigstore.json", "media type"),
-        ("conformance/bundle-verify/bundle-invalid-base64-signature_fail/bundle.sigstore.json", "base64"),
-        ("conformance/bundle-verify/invalid-inclusion-proof_fail/bundle.sigstore.json", "checkpoint"),
-        ("conformance/bundle-verify/intoto-missing-inclusion-proof_fail/bundle.sigstore.json", "inclusion proof"),
-        ("conformance/bundle-verify/rekor2-no-inclusion-proof_fail/bundle.sigstore.json", "inclusion proof"),
+        (
+            "sigstore-python/bundle_invalid_version.txt.sigstore",
+            "media type",
+        ),
+        (
+            "sigstore-python/bundle_no_cert_v1.txt.sigstore",
+            "no certificates",
+        ),
+        (
+            "sigstore-python/bundle_no_checkpoint.txt.sigstore",
+            "checkpoint",
+        ),
+        (
+            "sigstore-python/bundle_no_log_entry.txt.sigstore",
+            "exactly one transparency log entry",
+        ),
+        (
+            "conformance/bundle-verify/bundle-malformed-json_fail/bundle.sigstore.json",
+            "JSON",
+        ),
+        (
+            "conformance/bundle-verify/bundle-unknown-version_fail/bundle.sigstore.json",
+            "media type",
+        ),
+        (
+            "conformance/bundle-verify/bundle-invalid-base64-signature_fail/bundle.sigstore.json",
+            "base64",
+        ),
+        (
+            "conformance/bundle-verify/invalid-inclusion-proof_fail/bundle.sigstore.json",
+            "checkpoint",
+        ),
+        (
+            "conformance/bundle-verify/intoto-missing-inclusion-proof_fail/bundle.sigstore.json",
+            "inclusion proof",
+        ),
+        (
+            "conformance/bundle-verify/rekor2-no-inclusion-proof_fail/bundle.sigstore.json",
+            "inclusion proof",
+        ),
     ];
     for (f, needle) in cases {
         let Some(r) = parse(f) else { return };
         match r {
-            Err(Error::InvalidBundle(m)) => assert!(m.contains(needle), "{f}: {m:?} lacks {needle:?}"),
+            Err(Error::InvalidBundle(m)) => {
+                assert!(m.contains(needle), "{f}: {m:?} lacks {needle:?}")
+            }
             other => panic!("{f}: expected InvalidBundle, got {other:?}"),
         }
     }

@@ -18,7 +18,11 @@ fn deferred(name: &str, bundle: &[u8]) -> bool {
 fn run_case(dir: &Path, v: &Verifier, by_digest: bool) -> Result<VerifiedBundle> {
     let base = dir.parent().unwrap();
     let bundle = Bundle::from_json(&std::fs::read(dir.join("bundle.sigstore.json")).unwrap())?;
-    let artifact_path = if dir.join("artifact").exists() { dir.join("artifact") } else { base.join("a.txt") };
+    let artifact_path = if dir.join("artifact").exists() {
+        dir.join("artifact")
+    } else {
+        base.join("a.txt")
+    };
     let artifact = if by_digest {
         Artifact::Digest(hash_file_with(v.crypto, &artifact_path)?)
     } else {
@@ -28,8 +32,12 @@ fn run_case(dir: &Path, v: &Verifier, by_digest: bool) -> Result<VerifiedBundle>
         let key = public_key_from_pem(&std::fs::read(dir.join("key.pub")).unwrap())?;
         return v.verify_artifact_with_key(&artifact, &bundle, &key);
     }
-    let id = std::fs::read_to_string(dir.join("identity")).map(|s| s.trim().to_string()).unwrap_or(DEFAULT_IDENTITY.into());
-    let iss = std::fs::read_to_string(dir.join("issuer")).map(|s| s.trim().to_string()).unwrap_or(DEFAULT_ISSUER.into());
+    let id = std::fs::read_to_string(dir.join("identity"))
+        .map(|s| s.trim().to_string())
+        .unwrap_or(DEFAULT_IDENTITY.into());
+    let iss = std::fs::read_to_string(dir.join("issuer"))
+        .map(|s| s.trim().to_string())
+        .unwrap_or(DEFAULT_ISSUER.into());
     v.verify_artifact(&artifact, &bundle, &Policy::identity(id, iss))
 }
 
@@ -37,7 +45,11 @@ fn run_case(dir: &Path, v: &Verifier, by_digest: bool) -> Result<VerifiedBundle>
 fn conformance_bundle_verify() {
     let Some(root) = fixtures() else { return };
     let cases = root.join("conformance/bundle-verify");
-    let mut names: Vec<_> = std::fs::read_dir(&cases).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    let mut names: Vec<_> = std::fs::read_dir(&cases)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
     names.sort();
     let mut wrong = Vec::new();
     let mut checked = 0;
@@ -55,15 +67,25 @@ fn conformance_bundle_verify() {
                 TrustedRoot::production()
             };
             for by_digest in [false, true] {
-                let result = trust.clone().and_then(|t| run_case(dir, &Verifier::new(t).with_backend(backend), by_digest));
+                let result = trust.clone().and_then(|t| {
+                    run_case(dir, &Verifier::new(t).with_backend(backend), by_digest)
+                });
                 checked += 1;
                 if result.is_ok() != expect_ok {
-                    wrong.push(format!("{} {name} (digest={by_digest}): {result:?}", backend.name()));
+                    wrong.push(format!(
+                        "{} {name} (digest={by_digest}): {result:?}",
+                        backend.name()
+                    ));
                 }
             }
         }
     }
-    assert!(wrong.is_empty(), "{} of {checked} wrong:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} of {checked} wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }
 
 fn staging() -> Verifier {
@@ -79,9 +101,21 @@ fn sigstore_python_bundles() {
     let Some(_) = fixtures() else { return };
     let cases = [
         ("bundle.txt", "bundle.txt.sigstore", "a@tny.town"),
-        ("bundle_v3.txt", "bundle_v3.txt.sigstore", "william@yossarian.net"),
-        ("bundle_v3_alt.txt", "bundle_v3_alt.txt.sigstore", "william@yossarian.net"),
-        ("integration/bundle_v3.txt", "integration/bundle_v3.txt.sigstore", "william@yossarian.net"),
+        (
+            "bundle_v3.txt",
+            "bundle_v3.txt.sigstore",
+            "william@yossarian.net",
+        ),
+        (
+            "bundle_v3_alt.txt",
+            "bundle_v3_alt.txt.sigstore",
+            "william@yossarian.net",
+        ),
+        (
+            "integration/bundle_v3.txt",
+            "integration/bundle_v3.txt.sigstore",
+            "william@yossarian.net",
+        ),
     ];
     for backend in crypto::all_backends() {
         let v = staging().with_backend(backend);
@@ -94,36 +128,64 @@ fn sigstore_python_bundles() {
             assert_eq!(ok.identity.as_deref(), Some(id));
             // Wrong identity: a policy failure naming the claim.
             let e = v
-                .verify_artifact(&Artifact::Bytes(bytes.clone()), &bundle, &Policy::identity("mallory@evil.example", "https://github.com/login/oauth"))
+                .verify_artifact(
+                    &Artifact::Bytes(bytes.clone()),
+                    &bundle,
+                    &Policy::identity("mallory@evil.example", "https://github.com/login/oauth"),
+                )
                 .unwrap_err();
-            assert!(matches!(e, Error::Verification { step: Step::Policy, .. }), "{e}");
-            assert!(e.to_string().contains("mallory@evil.example") && e.to_string().contains(id), "{e}");
+            assert!(
+                matches!(
+                    e,
+                    Error::Verification {
+                        step: Step::Policy,
+                        ..
+                    }
+                ),
+                "{e}"
+            );
+            assert!(
+                e.to_string().contains("mallory@evil.example") && e.to_string().contains(id),
+                "{e}"
+            );
             // A modified artifact fails.
             let mut tampered = bytes;
             tampered.push(b'!');
-            assert!(v.verify_artifact(&Artifact::Bytes(tampered), &bundle, &policy).is_err());
+            assert!(v
+                .verify_artifact(&Artifact::Bytes(tampered), &bundle, &policy)
+                .is_err());
         }
     }
 }
 
 #[test]
 fn cve_2022_36056_is_rejected() {
-    let Some(b) = sp("bundle_cve_2022_36056.txt.sigstore") else { return };
+    let Some(b) = sp("bundle_cve_2022_36056.txt.sigstore") else {
+        return;
+    };
     let bundle = Bundle::from_json(&b).unwrap();
     let art = sp("bundle_cve_2022_36056.txt").unwrap();
     let e = staging()
-        .verify_artifact(&Artifact::Bytes(art), &bundle, &Policy::identity("william@yossarian.net", "https://github.com/login/oauth"))
+        .verify_artifact(
+            &Artifact::Bytes(art),
+            &bundle,
+            &Policy::identity("william@yossarian.net", "https://github.com/login/oauth"),
+        )
         .unwrap_err();
     assert!(matches!(e, Error::Verification { .. }), "{e}");
 }
 
 #[test]
 fn no_signed_time_is_rejected() {
-    let Some(b) = sp("bundle_v3_no_signed_time.txt.sigstore.json") else { return };
+    let Some(b) = sp("bundle_v3_no_signed_time.txt.sigstore.json") else {
+        return;
+    };
     let bundle = Bundle::from_json(&b).unwrap();
     let art = sp("bundle_v3_no_signed_time.txt").unwrap();
     let policy = Policy::identity_regex(".*", None).unwrap();
-    let e = staging().verify_artifact(&Artifact::Bytes(art), &bundle, &policy).unwrap_err();
+    let e = staging()
+        .verify_artifact(&Artifact::Bytes(art), &bundle, &policy)
+        .unwrap_err();
     assert!(matches!(e, Error::Verification { .. }), "{e}");
 }
 
@@ -135,4 +197,34 @@ fn digest_parsing() {
     let d = parse_digest(&format!("sha256:{}", "ab".repeat(32))).unwrap();
     assert_eq!(d.algorithm(), HashAlgorithm::Sha256);
     assert!(public_key_from_pem(b"not pem").is_err());
+}
+
+/// Prints each conformance case's verdict and reason (`cargo test -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn print_conformance_reasons() {
+    let Some(root) = fixtures() else { return };
+    let cases = root.join("conformance/bundle-verify");
+    let mut names: Vec<_> = std::fs::read_dir(&cases)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    names.sort();
+    for dir in &names {
+        let trust = if dir.join("trusted_root.json").exists() {
+            TrustedRoot::from_json(&std::fs::read(dir.join("trusted_root.json")).unwrap())
+        } else {
+            TrustedRoot::production()
+        };
+        let r = trust.and_then(|t| run_case(dir, &Verifier::new(t), true));
+        println!(
+            "{:55} {}",
+            dir.file_name().unwrap().to_string_lossy(),
+            match r {
+                Ok(_) => "OK".into(),
+                Err(e) => e.to_string(),
+            }
+        );
+    }
 }
