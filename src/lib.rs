@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod dsse;
 pub mod error;
 pub mod policy;
+pub mod timestamp;
 pub mod tlog;
 pub mod trust;
 pub mod verify;

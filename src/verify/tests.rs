@@ -7,12 +7,9 @@ use crate::test_support::{fixtures, read};
 const DEFAULT_IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
 const DEFAULT_ISSUER: &str = "https://token.actions.githubusercontent.com";
 
-/// Cases that need Rekor v2 or RFC 3161 timestamps (issue 3). Kept as an
-/// explicit list so a newly passing or newly failing case is noticed.
-fn deferred(name: &str, bundle: &[u8]) -> bool {
+/// Cases that need Rekor v2 entries (issue 3).
+fn deferred(name: &str, _bundle: &[u8]) -> bool {
     name.starts_with("rekor2-")
-        || name == "trust-root-tlog-missing-validity-start_fail"
-        || Bundle::from_json(bundle).is_ok_and(|b| !b.timestamps.is_empty())
 }
 
 fn run_case(dir: &Path, v: &Verifier, by_digest: bool) -> Result<VerifiedBundle> {
@@ -227,4 +224,34 @@ fn print_conformance_reasons() {
             }
         );
     }
+}
+
+#[test]
+fn tsa_bundles() {
+    let Some(cfg) = sp("tsa/trust_config.json") else {
+        return;
+    };
+    let v = Verifier::new(TrustedRoot::from_trust_config_json(&cfg).unwrap());
+    let art = Artifact::Bytes(sp("tsa/bundle.txt").unwrap());
+    let policy = Policy::identity(
+        "alexis.challande@trailofbits.com",
+        "https://accounts.google.com",
+    );
+    let good = Bundle::from_json(&sp("tsa/bundle.txt.sigstore").unwrap()).unwrap();
+    v.verify_artifact(&art, &good, &policy).unwrap();
+    // The late timestamp is the staging TSA's: against the staging root it
+    // verifies, and its time is after the certificate expired.
+    let late = Bundle::from_json(&sp("tsa/bundle.txt.late_timestamp.sigstore").unwrap()).unwrap();
+    assert!(v.verify_artifact(&art, &late, &policy).is_err());
+    let e = staging().verify_artifact(&art, &late, &policy).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Verification {
+                step: Step::SigningTime,
+                ..
+            }
+        ),
+        "{e}"
+    );
 }
