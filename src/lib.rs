@@ -3,10 +3,12 @@
 //! The domain modules below know nothing about Python; the PyO3 binding lives
 //! in `py` and is compiled only with the `python` feature.
 
+pub mod bundle;
 pub mod crypto;
 pub mod error;
 pub mod policy;
 pub mod trust;
+pub mod verify;
 
 #[cfg(feature = "python")]
 mod py;
