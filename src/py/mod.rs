@@ -1,1 +1,32 @@
 //! PyO3 binding (feature `python`): the only code that names pyo3.
+//!
+//! The compiled module is `sigstore_rs._rust`; the pure-Python façade in
+//! `python/sigstore_rs` re-exports it. Classes are frozen (immutable, shareable
+//! across threads) and every call that hashes files or checks signatures
+//! releases the GIL.
+
+mod bundle;
+mod errors;
+mod policy;
+mod verifier;
+
+use pyo3::prelude::*;
+
+#[pymodule(gil_used = false)]
+mod _rust {
+    #[pymodule_export]
+    use super::bundle::PyBundle;
+    #[pymodule_export]
+    use super::errors::_error_for_testing;
+    #[pymodule_export]
+    use super::policy::PyPolicy;
+    #[pymodule_export]
+    use super::verifier::PyVerifier;
+
+    use pyo3::prelude::*;
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("__version__", env!("CARGO_PKG_VERSION"))
+    }
+}

@@ -1,0 +1,55 @@
+"""sigstore_rs: a native Sigstore client.
+
+Verify Sigstore bundles::
+
+    from sigstore_rs import Bundle, Identity, Verifier
+
+    bundle = Bundle.from_file("dist.tar.gz.sigstore.json")
+    Verifier.production().verify_artifact(
+        "dist.tar.gz",
+        bundle,
+        Identity(identity="me@example.com", issuer="https://github.com/login/oauth"),
+    )
+
+Failures raise subclasses of ``sigstore_rs.Error`` (see ``sigstore_rs.errors``).
+"""
+
+from sigstore_rs import _rust
+from sigstore_rs.errors import (
+    Error,
+    InvalidBundle,
+    InvalidInput,
+    InvalidTrustRoot,
+    PolicyError,
+    VerificationError,
+)
+from sigstore_rs.verify import (
+    AllOf,
+    AnyOf,
+    Bundle,
+    GitHubWorkflow,
+    Identity,
+    IdentityRegex,
+    VerificationPolicy,
+    Verifier,
+)
+
+__version__: str = _rust.__version__
+
+__all__ = [
+    "AllOf",
+    "AnyOf",
+    "Bundle",
+    "Error",
+    "GitHubWorkflow",
+    "Identity",
+    "IdentityRegex",
+    "InvalidBundle",
+    "InvalidInput",
+    "InvalidTrustRoot",
+    "PolicyError",
+    "VerificationError",
+    "VerificationPolicy",
+    "Verifier",
+    "__version__",
+]

@@ -1,0 +1,180 @@
+"""The ``sigstore-rs`` command line.
+
+    sigstore-rs [--staging | --trust-config F | --trusted-root F] verify identity \\
+        (--cert-identity ID | --cert-identity-regexp RE) --cert-oidc-issuer URL \\
+        [--bundle F] FILE_OR_DIGEST...
+    sigstore-rs ... verify github --repository OWNER/REPO [--ref R] [--trigger T] \\
+        [--name N] [--sha S] [--cert-identity ID] [--bundle F] FILE_OR_DIGEST...
+    sigstore-rs ... verify key --key PEM [--bundle F] FILE_OR_DIGEST...
+
+Prints ``OK: FILE`` on stdout for each verified input and ``FAIL: FILE: reason``
+on stderr for each other one; exits 1 if any failed, 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Callable
+
+from sigstore_rs import __version__
+from sigstore_rs.errors import Error
+from sigstore_rs.verify import (
+    Bundle,
+    GitHubWorkflow,
+    Identity,
+    IdentityRegex,
+    VerificationPolicy,
+    Verifier,
+)
+
+_DIGEST_PREFIX = "sha256:"
+_BUNDLE_SUFFIXES = (".sigstore.json", ".sigstore")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sigstore-rs", description="A native Sigstore client.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    trust = parser.add_mutually_exclusive_group()
+    trust.add_argument(
+        "--staging", action="store_true", help="use the Sigstore staging instance's trusted root"
+    )
+    trust.add_argument(
+        "--trust-config", type=Path, metavar="FILE", help="a ClientTrustConfig JSON file"
+    )
+    trust.add_argument("--trusted-root", type=Path, metavar="FILE", help="a trusted_root.json file")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    verify = commands.add_parser("verify", help="verify artifacts against Sigstore bundles")
+    kinds = verify.add_subparsers(dest="kind", required=True, metavar="KIND")
+
+    identity = kinds.add_parser("identity", help="verify against a signing identity")
+    who = identity.add_mutually_exclusive_group(required=True)
+    who.add_argument("--cert-identity", metavar="ID", help="the certificate's exact identity")
+    who.add_argument(
+        "--cert-identity-regexp",
+        metavar="RE",
+        help="a regular expression the certificate's identity must fully match",
+    )
+    identity.add_argument(
+        "--cert-oidc-issuer", required=True, metavar="URL", help="the identity's OIDC issuer"
+    )
+
+    github = kinds.add_parser("github", help="verify against a GitHub Actions workflow identity")
+    github.add_argument("--repository", required=True, metavar="OWNER/REPO")
+    github.add_argument("--ref", metavar="REF", help="e.g. refs/heads/main")
+    github.add_argument("--trigger", metavar="EVENT", help="e.g. push, release")
+    github.add_argument("--name", metavar="NAME", help="the workflow's name")
+    github.add_argument("--sha", metavar="SHA", help="the commit the workflow ran at")
+    github.add_argument("--cert-identity", metavar="ID", help="the workflow's exact identity")
+
+    key = kinds.add_parser("key", help="verify against a public key")
+    key.add_argument("--key", required=True, type=Path, metavar="PEM", help="a PEM public key")
+
+    for sub in (identity, github, key):
+        sub.add_argument(
+            "--bundle",
+            type=Path,
+            metavar="FILE",
+            help="the bundle (default: FILE.sigstore.json, then FILE.sigstore); "
+            "only with a single input",
+        )
+        sub.add_argument(
+            "inputs",
+            nargs="+",
+            metavar="FILE_OR_DIGEST",
+            help='an artifact file, or its digest "sha256:<hex>" (needs --bundle)',
+        )
+    return parser
+
+
+def _policy(args: argparse.Namespace) -> VerificationPolicy:
+    if args.kind == "identity":
+        if args.cert_identity is not None:
+            return Identity(identity=args.cert_identity, issuer=args.cert_oidc_issuer)
+        return IdentityRegex(pattern=args.cert_identity_regexp, issuer=args.cert_oidc_issuer)
+    return GitHubWorkflow(
+        repository=args.repository,
+        ref=args.ref,
+        trigger=args.trigger,
+        name=args.name,
+        sha=args.sha,
+        identity=args.cert_identity,
+    )
+
+
+def _verifier(args: argparse.Namespace) -> Verifier:
+    if args.trusted_root is not None:
+        return Verifier.from_trusted_root(args.trusted_root)
+    if args.trust_config is not None:
+        return Verifier.from_trust_config(args.trust_config)
+    return Verifier.staging() if args.staging else Verifier.production()
+
+
+def _bundle_path(input: str, explicit: Path | None) -> Path:
+    if explicit is not None:
+        return explicit
+    for suffix in _BUNDLE_SUFFIXES:
+        candidate = Path(input + suffix)
+        if candidate.is_file():
+            return candidate
+    tried = " or ".join(input + s for s in _BUNDLE_SUFFIXES)
+    raise Error(f"no bundle found (looked for {tried}); pass --bundle")
+
+
+def _verify(args: argparse.Namespace) -> int:
+    # Fails per input rather than up front, so every input gets its line.
+    check: Callable[[str, Bundle], None]
+    try:
+        verifier = _verifier(args)
+        if args.kind == "key":
+            key_pem = args.key.read_bytes()
+
+            def check(input: str, bundle: Bundle) -> None:
+                verifier.verify_artifact_with_key(input, bundle, key_pem)
+
+        else:
+            policy = _policy(args)
+
+            def check(input: str, bundle: Bundle) -> None:
+                verifier.verify_artifact(input, bundle, policy)
+
+    except (Error, OSError) as e:
+        for input in args.inputs:
+            print(f"FAIL: {input}: {e}", file=sys.stderr)
+        return 1
+
+    failed = False
+    for input in args.inputs:
+        try:
+            bundle = Bundle.from_file(_bundle_path(input, args.bundle))
+            check(input, bundle)
+        except (Error, OSError) as e:
+            failed = True
+            print(f"FAIL: {input}: {e}", file=sys.stderr)
+        else:
+            print(f"OK: {input}")
+    return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help, --version and usage errors
+        return e.code if isinstance(e.code, int) else 2
+    if args.bundle is not None and len(args.inputs) > 1:
+        return _usage_error(parser, args, "--bundle may only be given with a single input")
+    if args.bundle is None and any(i.startswith(_DIGEST_PREFIX) for i in args.inputs):
+        return _usage_error(parser, args, "a sha256: digest input needs --bundle")
+    return _verify(args)
+
+
+def _usage_error(parser: argparse.ArgumentParser, args: argparse.Namespace, msg: str) -> int:
+    print(f"{parser.prog} {args.command} {args.kind}: error: {msg}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

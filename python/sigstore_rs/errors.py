@@ -1,0 +1,101 @@
+"""The exceptions sigstore_rs raises.
+
+The Rust core maps each of its errors onto exactly one of these classes
+(``src/py/errors.rs``); messages are the core's own text. A failed
+verification raises the ``VerificationError`` subclass for the step that
+failed, with ``.step`` naming that step.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArtifactDigestError",
+    "CertificateChainError",
+    "CheckpointError",
+    "Error",
+    "FileError",
+    "InclusionProofError",
+    "InvalidBundle",
+    "InvalidInput",
+    "InvalidTrustRoot",
+    "PolicyError",
+    "SctError",
+    "SignatureError",
+    "SignedEntryTimestampError",
+    "SigningTimeError",
+    "TimestampError",
+    "TlogEntryError",
+    "VerificationError",
+]
+
+
+class Error(Exception):
+    """Base class of every sigstore_rs error."""
+
+
+class InvalidBundle(Error):
+    """The bundle is malformed; it was rejected before any cryptography."""
+
+
+class InvalidTrustRoot(Error):
+    """A trusted root or trust config is malformed."""
+
+
+class InvalidInput(Error):
+    """An argument is malformed: a digest string, a public key, a policy."""
+
+
+class FileError(Error, OSError):
+    """A file (artifact, trusted root) could not be read."""
+
+
+class VerificationError(Error):
+    """A verification step failed; ``step`` names it."""
+
+    step: str = "verification"
+
+
+class CertificateChainError(VerificationError):
+    step = "certificate chain"
+
+
+class SctError(VerificationError):
+    step = "signed certificate timestamp"
+
+
+class TlogEntryError(VerificationError):
+    step = "transparency log entry"
+
+
+class SignedEntryTimestampError(VerificationError):
+    step = "signed entry timestamp"
+
+
+class InclusionProofError(VerificationError):
+    step = "inclusion proof"
+
+
+class CheckpointError(VerificationError):
+    step = "checkpoint"
+
+
+class TimestampError(VerificationError):
+    step = "signed timestamp"
+
+
+class SigningTimeError(VerificationError):
+    step = "signing time"
+
+
+class SignatureError(VerificationError):
+    step = "signature"
+
+
+class ArtifactDigestError(VerificationError):
+    step = "artifact digest"
+
+
+class PolicyError(VerificationError):
+    """The signing certificate does not satisfy the identity policy."""
+
+    step = "identity policy"

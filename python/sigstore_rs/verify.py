@@ -1,0 +1,331 @@
+"""Verification: ``Verifier``, ``Bundle`` and identity policies.
+
+A thin layer over the compiled ``sigstore_rs._rust`` module that adds what
+Python callers expect (pathlib, keyword arguments). The policy classes mirror
+sigstore-python's ``sigstore.verify.policy``; each only builds the Rust
+policy that does the checking.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Union
+
+from sigstore_rs import _rust
+
+__all__ = [
+    "AllOf",
+    "AnyOf",
+    "ArtifactInput",
+    "Bundle",
+    "GitHubWorkflow",
+    "GitHubWorkflowName",
+    "GitHubWorkflowRef",
+    "GitHubWorkflowRepository",
+    "GitHubWorkflowSHA",
+    "GitHubWorkflowTrigger",
+    "Identity",
+    "IdentityRegex",
+    "OIDCBuildConfigDigest",
+    "OIDCBuildConfigURI",
+    "OIDCBuildSignerDigest",
+    "OIDCBuildSignerURI",
+    "OIDCBuildTrigger",
+    "OIDCIssuer",
+    "OIDCIssuerV2",
+    "OIDCRunInvocationURI",
+    "OIDCRunnerEnvironment",
+    "OIDCSourceRepositoryDigest",
+    "OIDCSourceRepositoryIdentifier",
+    "OIDCSourceRepositoryOwnerIdentifier",
+    "OIDCSourceRepositoryOwnerURI",
+    "OIDCSourceRepositoryRef",
+    "OIDCSourceRepositoryURI",
+    "OIDCSourceRepositoryVisibilityAtSigning",
+    "VerificationPolicy",
+    "Verifier",
+]
+
+#: An artifact: its content (``bytes``), a file (``os.PathLike`` or a ``str``
+#: path) or its digest as a ``"sha256:<hex>"`` string.
+ArtifactInput = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]"]
+
+StrPath = Union[str, "os.PathLike[str]"]
+
+
+class VerificationPolicy:
+    """Base class of identity policies; wraps the compiled policy."""
+
+    __slots__ = ("_policy",)
+
+    def __init__(self, policy: _rust.Policy) -> None:
+        self._policy = policy
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._policy!r})"
+
+
+class Identity(VerificationPolicy):
+    """The certificate's identity (SAN) is ``identity``; its OIDC issuer is
+    ``issuer`` when given."""
+
+    __slots__ = ()
+
+    def __init__(self, *, identity: str, issuer: str | None = None) -> None:
+        super().__init__(_rust.Policy.identity(identity, issuer))
+
+
+class IdentityRegex(VerificationPolicy):
+    """A SAN fully matches ``pattern`` (anchored at both ends, as cosign's
+    ``--certificate-identity-regexp``); the OIDC issuer is ``issuer`` when given."""
+
+    __slots__ = ()
+
+    def __init__(self, *, pattern: str, issuer: str | None = None) -> None:
+        super().__init__(_rust.Policy.identity_regex(pattern, issuer))
+
+
+class _SingleExtensionPolicy(VerificationPolicy):
+    """One Fulcio certificate extension equals ``value``."""
+
+    __slots__ = ()
+    _oid: str
+
+    def __init__(self, value: str) -> None:
+        super().__init__(_rust.Policy.claim(self._oid, value))
+
+
+class OIDCIssuer(_SingleExtensionPolicy):
+    """The OIDC issuer (extension ``.1``, or its successor ``.8``)."""
+
+    __slots__ = ()
+    _oid = "1.3.6.1.4.1.57264.1.1"
+
+
+class OIDCIssuerV2(_SingleExtensionPolicy):
+    """The OIDC issuer (extension ``.8``, or the deprecated ``.1``)."""
+
+    __slots__ = ()
+    _oid = "1.3.6.1.4.1.57264.1.8"
+
+
+class GitHubWorkflowTrigger(_SingleExtensionPolicy):
+    __slots__ = ()
+    _oid = "1.3.6.1.4.1.57264.1.2"
+
+
+class GitHubWorkflowSHA(_SingleExtensionPolicy):
+    __slots__ = ()
+    _oid = "1.3.6.1.4.1.57264.1.3"
+
+
+class GitHubWorkflowName(_SingleExtensionPolicy):
+    __slots__ = ()
+    _oid = "1.3.6.1.4.1.57264.1.4"
+
+
+class GitHubWorkflowRepository(_SingleExtensionPolicy):
+    __slots__ = ()
+    _oid = "1.3.6.1.4.1.57264.1.5"
+
+
+class GitHubWorkflowRef(_SingleExtensionPolicy):
+    __slots__ = ()
+    _oid = "1.3.6.1.4.1.57264.1.6"
+
+
+class OIDCBuildSignerURI(_SingleExtensionPolicy):
+    __slots__ = ()
+    _oid = "1.3.6.1.4.1.57264.1.9"
+
+
+class OIDCBuildSignerDigest(_SingleExtensionPolicy):
+    __slots__ = ()
+    _oid = "1.3.6.1.4.1.57264.1.10"
+
+
+class OIDCRunnerEnvironment(_SingleExtensionPolicy):
+    __slots__ = ()
+    _oid = "1.3.6.1.4.1.57264.1.11"
+
+
+class OIDCSourceRepositoryURI(_SingleExtensionPolicy):
+    __slots__ = ()
+    _oid = "1.3.6.1.4.1.57264.1.12"
+
+
+class OIDCSourceRepositoryDigest(_SingleExtensionPolicy):
+    __slots__ = ()
+    _oid = "1.3.6.1.4.1.57264.1.13"
+
+
+class OIDCSourceRepositoryRef(_SingleExtensionPolicy):
+    __slots__ = ()
+    _oid = "1.3.6.1.4.1.57264.1.14"
+
+
+class OIDCSourceRepositoryIdentifier(_SingleExtensionPolicy):
+    __slots__ = ()
+    _oid = "1.3.6.1.4.1.57264.1.15"
+
+
+class OIDCSourceRepositoryOwnerURI(_SingleExtensionPolicy):
+    __slots__ = ()
+    _oid = "1.3.6.1.4.1.57264.1.16"
+
+
+class OIDCSourceRepositoryOwnerIdentifier(_SingleExtensionPolicy):
+    __slots__ = ()
+    _oid = "1.3.6.1.4.1.57264.1.17"
+
+
+class OIDCBuildConfigURI(_SingleExtensionPolicy):
+    __slots__ = ()
+    _oid = "1.3.6.1.4.1.57264.1.18"
+
+
+class OIDCBuildConfigDigest(_SingleExtensionPolicy):
+    __slots__ = ()
+    _oid = "1.3.6.1.4.1.57264.1.19"
+
+
+class OIDCBuildTrigger(_SingleExtensionPolicy):
+    __slots__ = ()
+    _oid = "1.3.6.1.4.1.57264.1.20"
+
+
+class OIDCRunInvocationURI(_SingleExtensionPolicy):
+    __slots__ = ()
+    _oid = "1.3.6.1.4.1.57264.1.21"
+
+
+class OIDCSourceRepositoryVisibilityAtSigning(_SingleExtensionPolicy):
+    __slots__ = ()
+    _oid = "1.3.6.1.4.1.57264.1.22"
+
+
+class GitHubWorkflow(VerificationPolicy):
+    """Signed by a GitHub Actions workflow (GitHub's OIDC issuer); every
+    given field must match. The same policy as ``sigstore-rs verify github``."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        *,
+        repository: str | None = None,
+        ref: str | None = None,
+        trigger: str | None = None,
+        name: str | None = None,
+        sha: str | None = None,
+        identity: str | None = None,
+    ) -> None:
+        super().__init__(
+            _rust.Policy.github(
+                repository=repository,
+                ref=ref,
+                trigger=trigger,
+                name=name,
+                sha=sha,
+                identity=identity,
+            )
+        )
+
+
+class AnyOf(VerificationPolicy):
+    """At least one child policy holds (an empty list never holds)."""
+
+    __slots__ = ()
+
+    def __init__(self, children: Iterable[VerificationPolicy]) -> None:
+        super().__init__(_rust.Policy.any_of([c._policy for c in children]))
+
+
+class AllOf(VerificationPolicy):
+    """Every child policy holds (an empty list never holds)."""
+
+    __slots__ = ()
+
+    def __init__(self, children: Iterable[VerificationPolicy]) -> None:
+        super().__init__(_rust.Policy.all_of([c._policy for c in children]))
+
+
+class Bundle:
+    """A parsed Sigstore bundle. Malformed input raises ``InvalidBundle``."""
+
+    __slots__ = ("_inner",)
+
+    def __init__(self, inner: _rust.Bundle) -> None:
+        self._inner = inner
+
+    @classmethod
+    def from_json(cls, data: bytes | str) -> Bundle:
+        if isinstance(data, str):
+            data = data.encode()
+        return cls(_rust.Bundle.from_json(data))
+
+    @classmethod
+    def from_file(cls, path: StrPath) -> Bundle:
+        with open(path, "rb") as f:
+            return cls(_rust.Bundle.from_json(f.read()))
+
+    @property
+    def media_type(self) -> str:
+        return self._inner.media_type
+
+    def __repr__(self) -> str:
+        return repr(self._inner)
+
+
+def _artifact(input: ArtifactInput) -> bytes | str | os.PathLike[str]:
+    if isinstance(input, (bytearray, memoryview)):
+        return bytes(input)
+    return input
+
+
+class Verifier:
+    """Verifies bundles against one trusted root.
+
+    The artifact ``input`` of the ``verify_artifact*`` methods is its content
+    (``bytes``), its digest (a ``str`` starting with ``"sha256:"``), or else a
+    file path (``str`` or ``os.PathLike``), which is hashed without holding the GIL.
+    """
+
+    __slots__ = ("_inner",)
+
+    def __init__(self, inner: _rust.Verifier) -> None:
+        self._inner = inner
+
+    @classmethod
+    def production(cls) -> Verifier:
+        return cls(_rust.Verifier.production())
+
+    @classmethod
+    def staging(cls) -> Verifier:
+        return cls(_rust.Verifier.staging())
+
+    @classmethod
+    def from_trusted_root(cls, path: StrPath) -> Verifier:
+        return cls(_rust.Verifier.from_trusted_root(path))
+
+    @classmethod
+    def from_trust_config(cls, path: StrPath) -> Verifier:
+        return cls(_rust.Verifier.from_trust_config(path))
+
+    def verify_artifact(
+        self, input: ArtifactInput, bundle: Bundle, policy: VerificationPolicy
+    ) -> None:
+        self._inner.verify_artifact(_artifact(input), bundle._inner, policy._policy)
+
+    def verify_artifact_with_key(
+        self, input: ArtifactInput, bundle: Bundle, key_pem: bytes
+    ) -> None:
+        self._inner.verify_artifact_with_key(_artifact(input), bundle._inner, key_pem)
+
+    def verify_dsse(self, bundle: Bundle, policy: VerificationPolicy) -> tuple[str, bytes]:
+        """Returns the envelope's ``(payload_type, payload)``."""
+        return self._inner.verify_dsse(bundle._inner, policy._policy)
+
+    def verify_dsse_with_key(self, bundle: Bundle, key_pem: bytes) -> tuple[str, bytes]:
+        return self._inner.verify_dsse_with_key(bundle._inner, key_pem)

@@ -1,0 +1,29 @@
+//! `Bundle`: a parsed, checked Sigstore bundle.
+
+use crate::bundle::Bundle;
+use pyo3::prelude::*;
+
+#[pyclass(frozen, module = "sigstore_rs._rust", name = "Bundle")]
+pub struct PyBundle {
+    pub(crate) inner: Bundle,
+}
+
+#[pymethods]
+impl PyBundle {
+    /// Parses a bundle's JSON; raises `InvalidBundle` if it is malformed.
+    #[staticmethod]
+    fn from_json(data: &[u8]) -> PyResult<Self> {
+        Ok(PyBundle {
+            inner: Bundle::from_json(data)?,
+        })
+    }
+
+    #[getter]
+    fn media_type(&self) -> &str {
+        self.inner.media_type()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Bundle(media_type={:?})", self.inner.media_type())
+    }
+}

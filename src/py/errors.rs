@@ -1,0 +1,95 @@
+//! The single mapping of [`crate::Error`] to Python exceptions.
+//!
+//! The exception classes are defined in Python (`sigstore_rs/errors.py`) so
+//! they type-check and document like any Python class; they are looked up at
+//! conversion time. Every exception's message is the Rust `Display` text;
+//! verification failures also carry `.step` (the [`Step::name`]).
+
+use crate::error::{Error, Step};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+
+const ERRORS_MODULE: &str = "sigstore_rs.errors";
+
+/// The Python class for each failed verification step. An exhaustive match,
+/// so a new [`Step`] cannot be added without choosing its exception.
+fn step_class(step: Step) -> &'static str {
+    match step {
+        Step::CertificateChain => "CertificateChainError",
+        Step::Sct => "SctError",
+        Step::TlogEntry => "TlogEntryError",
+        Step::SignedEntryTimestamp => "SignedEntryTimestampError",
+        Step::InclusionProof => "InclusionProofError",
+        Step::Checkpoint => "CheckpointError",
+        Step::Timestamp => "TimestampError",
+        Step::SigningTime => "SigningTimeError",
+        Step::Signature => "SignatureError",
+        Step::ArtifactDigest => "ArtifactDigestError",
+        Step::Policy => "PolicyError",
+    }
+}
+
+const ALL_STEPS: [Step; 11] = [
+    Step::CertificateChain,
+    Step::Sct,
+    Step::TlogEntry,
+    Step::SignedEntryTimestamp,
+    Step::InclusionProof,
+    Step::Checkpoint,
+    Step::Timestamp,
+    Step::SigningTime,
+    Step::Signature,
+    Step::ArtifactDigest,
+    Step::Policy,
+];
+
+fn class_name(err: &Error) -> &'static str {
+    match err {
+        Error::InvalidBundle(_) => "InvalidBundle",
+        Error::InvalidTrustRoot(_) => "InvalidTrustRoot",
+        Error::InvalidInput(_) => "InvalidInput",
+        Error::Verification { step, .. } => step_class(*step),
+        Error::Io(_) => "FileError",
+    }
+}
+
+fn to_py_err(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
+    let cls = py.import(ERRORS_MODULE)?.getattr(class_name(err))?;
+    let exc = cls.call1((err.to_string(),))?;
+    if let Error::Verification { step, .. } = err {
+        exc.setattr("step", step.name())?;
+    }
+    Ok(PyErr::from_value(exc))
+}
+
+impl From<Error> for PyErr {
+    fn from(err: Error) -> PyErr {
+        Python::with_gil(|py| {
+            // Only reachable if the façade package is broken or shadowed;
+            // still surface the original message.
+            to_py_err(py, &err).unwrap_or_else(|import_err| {
+                let e = PyRuntimeError::new_err(err.to_string());
+                e.set_cause(py, Some(import_err));
+                e
+            })
+        })
+    }
+}
+
+/// Builds (does not raise) the exception the binding would raise for an
+/// error of Python class `kind`, so tests can check the mapping without
+/// crafting a failing bundle for every step.
+#[pyfunction]
+pub fn _error_for_testing(kind: &str, message: String) -> PyResult<PyErr> {
+    let err = match kind {
+        "InvalidBundle" => Error::InvalidBundle(message),
+        "InvalidTrustRoot" => Error::InvalidTrustRoot(message),
+        "InvalidInput" => Error::InvalidInput(message),
+        "FileError" => Error::Io(message),
+        _ => match ALL_STEPS.into_iter().find(|s| step_class(*s) == kind) {
+            Some(step) => Error::Verification { step, message },
+            None => return Err(Error::InvalidInput(format!("unknown error kind {kind:?}")).into()),
+        },
+    };
+    Ok(err.into())
+}
