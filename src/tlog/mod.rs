@@ -1,6 +1,7 @@
 //! Transparency log material: RFC 6962 Merkle inclusion proofs, C2SP signed
-//! checkpoints, Rekor v1 signed entry timestamps (SETs) and Rekor v1 entry
-//! bodies, with the comparisons that bind a log entry to a bundle's content.
+//! checkpoints, Rekor v1 signed entry timestamps (SETs) and Rekor v1 and v2
+//! entry bodies, with the comparisons that bind a log entry to a bundle's
+//! content.
 //!
 //! Everything here is sans-IO and goes through [`CryptoBackend`] for hashing
 //! and signature verification. Inputs are the decoded pieces of a bundle's
@@ -8,12 +9,15 @@
 //! module does not depend on the bundle types.
 //!
 //! What a caller (the verifier) still owns: choosing the log by the entry's
-//! `logId`, checking that the log key was valid at the entry's integrated
-//! time, and the cryptographic check of the artifact signature itself.
+//! `logId` (see [`select_log`]), checking that the log key was valid at the
+//! entry's integrated time (Rekor v1) or at the RFC 3161 time (Rekor v2
+//! entries have neither integrated time nor SET), and the cryptographic
+//! check of the artifact signature itself.
 
 mod checkpoint;
 mod merkle;
 mod rekor_v1;
+mod rekor_v2;
 mod set;
 
 pub use checkpoint::{
@@ -25,6 +29,7 @@ pub use rekor_v1::{
     check_dsse, check_hashedrekord, parse_body, BodySignature, DsseInput, DsseV001, EntryBody,
     HashedRekordV001, IntotoV002,
 };
+pub use rekor_v2::{DsseV002, HashedRekordV002, SignatureV002, VerifierMaterial, VerifierV002};
 pub use set::{set_payload, verify_set};
 
 use crate::crypto::{CryptoBackend, CryptoError, HashAlgorithm};
@@ -75,6 +80,8 @@ pub enum TlogError {
     KindMismatch { expected: String, found: String },
     #[error("unsupported log entry kind {0}")]
     UnsupportedKind(String),
+    #[error("log entry is from log {0}, which is not in the trusted root")]
+    UnknownLog(String),
     #[error("log entry does not match the bundle: {field} is {entry} in the log entry but {bundle} in the bundle")]
     BodyMismatch {
         field: &'static str,
@@ -101,6 +108,7 @@ impl TlogError {
             TlogError::MalformedBody(_)
             | TlogError::KindMismatch { .. }
             | TlogError::UnsupportedKind(_)
+            | TlogError::UnknownLog(_)
             | TlogError::BodyMismatch { .. } => Step::TlogEntry,
         }
     }
@@ -110,6 +118,36 @@ impl From<TlogError> for crate::Error {
     fn from(e: TlogError) -> Self {
         crate::Error::verification(e.step(), e.to_string())
     }
+}
+
+/// Chooses the trusted log for an entry by its `logId.keyId`, for Rekor v1
+/// and v2 alike: the one log whose trusted-root `logId.keyId` equals it
+/// byte for byte.
+///
+/// What that ID is differs by log version, but the trusted root and the
+/// bundle use the same value, so nothing is derived here:
+///
+/// * Rekor v1: SHA-256 of the log's DER public key (RFC 6962 log ID).
+/// * Rekor v2: the full 32-byte C2SP signed-note key hash of the checkpoint
+///   key, SHA-256(origin || 0x0A || 0x01 || Ed25519 key) with origin the
+///   log's host (e.g. `log2025-alpha3.rekor.sigstage.dev`); its first 4
+///   bytes are the key ID on the log's checkpoint signature line. This is
+///   what the staging and production trusted roots hold in `logId.keyId`
+///   (none of them sets `checkpointKeyId`) and what Rekor v2 writes in the
+///   bundle (checked against the recorded fixtures in the tests).
+///
+/// `checkpointKeyId` is deliberately not a second way in: it names signature
+/// lines in a checkpoint ([`verify_checkpoint`] honours it), not entries.
+/// Both kinds of ID are hashes of the log key, so trusted-root entries that
+/// share one share the key; the first is returned, as
+/// [`crate::trust::TrustedRoot::tlog_by_id`] does.
+pub fn select_log<'a>(
+    logs: &'a [TransparencyLog],
+    log_id: &[u8],
+) -> Result<&'a TransparencyLog, TlogError> {
+    logs.iter()
+        .find(|l| l.log_id == log_id)
+        .ok_or_else(|| TlogError::UnknownLog(hex::encode(log_id)))
 }
 
 /// protobuf-specs `dev.sigstore.rekor.v1.InclusionProof`, decoded:
@@ -213,3 +251,5 @@ pub(crate) fn sha256(crypto: &dyn CryptoBackend, parts: &[&[u8]]) -> [u8; 32] {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_v2;

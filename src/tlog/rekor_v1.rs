@@ -1,4 +1,4 @@
-//! Rekor v1 entry bodies (`canonicalizedBody`) and the checks that bind an
+//! Rekor entry bodies (`canonicalizedBody`) and the checks that bind an
 //! entry to the bundle's content, so that a log entry for some other
 //! artifact, signature or key cannot vouch for this bundle
 //! (CVE-2022-36056).
@@ -26,17 +26,27 @@
 //!
 //! PEM material is compared as DER, never as PEM text (line lengths and
 //! trailing newlines vary between clients).
+//!
+//! Rekor v2 kinds (`hashedrekord` 0.0.2, `dsse` 0.0.2) are parsed and
+//! compared in [`super::rekor_v2`]; [`parse_body`], [`check_hashedrekord`]
+//! and [`check_dsse`] dispatch to it.
 
+use super::rekor_v2::{self, DsseV002, HashedRekordV002};
 use super::TlogError;
 use crate::crypto::{CryptoBackend, Digest, HashAlgorithm};
 use base64::Engine as _;
 
-/// A parsed Rekor v1 entry body.
+/// A parsed Rekor entry body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EntryBody {
     HashedRekord(HashedRekordV001),
     Dsse(DsseV001),
     Intoto(IntotoV002),
+    /// Rekor v2 `hashedrekord` 0.0.2 (a message signature, or a DSSE
+    /// envelope by the digest of its PAE).
+    HashedRekordV002(HashedRekordV002),
+    /// Rekor v2 `dsse` 0.0.2.
+    DsseV002(DsseV002),
 }
 
 impl EntryBody {
@@ -45,7 +55,19 @@ impl EntryBody {
             EntryBody::HashedRekord(_) => "hashedrekord 0.0.1",
             EntryBody::Dsse(_) => "dsse 0.0.1",
             EntryBody::Intoto(_) => "intoto 0.0.2",
+            EntryBody::HashedRekordV002(_) => "hashedrekord 0.0.2",
+            EntryBody::DsseV002(_) => "dsse 0.0.2",
         }
+    }
+
+    /// Whether this body comes from a Rekor v2 log (no integrated time, no
+    /// SET; time comes from RFC 3161 timestamps). Not the same as
+    /// `apiVersion == "0.0.2"`: `intoto` 0.0.2 is a Rekor v1 kind.
+    pub fn is_rekor_v2(&self) -> bool {
+        matches!(
+            self,
+            EntryBody::HashedRekordV002(_) | EntryBody::DsseV002(_)
+        )
     }
 }
 
@@ -250,7 +272,8 @@ fn pem_to_der(field: &str, pem: &[u8]) -> Result<Vec<u8>, TlogError> {
     b64(field, &b64_text)
 }
 
-/// Parses a Rekor v1 `canonicalizedBody`, checking that its `kind` and
+/// Parses a Rekor `canonicalizedBody` (v1 kinds above, v2 kinds in
+/// [`super::rekor_v2`]), checking that its `kind` and
 /// `apiVersion` are the ones the tlog entry's `kindVersion` declares (the
 /// kindVersion is not covered by any signature; the body is).
 pub fn parse_body(
@@ -359,8 +382,12 @@ pub fn parse_body(
                 payload_hash,
             }))
         }
+        ("hashedrekord", "0.0.2") => Ok(EntryBody::HashedRekordV002(rekor_v2::parse_hashedrekord(
+            body.spec,
+        )?)),
+        ("dsse", "0.0.2") => Ok(EntryBody::DsseV002(rekor_v2::parse_dsse(body.spec)?)),
         (k, v) => Err(TlogError::UnsupportedKind(format!(
-            "{k} {v} (expected hashedrekord 0.0.1, dsse 0.0.1 or intoto 0.0.2)"
+            "{k} {v} (expected hashedrekord 0.0.1 or 0.0.2, dsse 0.0.1 or 0.0.2, or intoto 0.0.2)"
         ))),
     }
 }
@@ -377,9 +404,11 @@ fn fingerprint(crypto: &dyn CryptoBackend, der: &[u8]) -> String {
     )
 }
 
-/// Checks that a hashedrekord entry records exactly this artifact digest,
-/// signature and verifier (`verifier_der`: the leaf certificate's DER, or
-/// the SPKI DER for key-based bundles).
+/// Checks that a hashedrekord (0.0.1 or 0.0.2) entry records exactly this
+/// artifact digest, signature and verifier (`verifier_der`: the leaf
+/// certificate's DER, or the SPKI DER for key-based bundles). For 0.0.2 the
+/// verifier's kind must match too: a certificate entry for a certificate
+/// bundle, a public-key entry for a key bundle.
 pub fn check_hashedrekord(
     crypto: &dyn CryptoBackend,
     body: &EntryBody,
@@ -387,12 +416,18 @@ pub fn check_hashedrekord(
     signature: &[u8],
     verifier_der: &[u8],
 ) -> Result<(), TlogError> {
-    let EntryBody::HashedRekord(h) = body else {
-        return Err(TlogError::BodyMismatch {
-            field: "entry kind",
-            entry: body.kind().into(),
-            bundle: "hashedrekord 0.0.1 (a message signature)".into(),
-        });
+    let h = match body {
+        EntryBody::HashedRekord(h) => h,
+        EntryBody::HashedRekordV002(h) => {
+            return rekor_v2::check_hashedrekord(crypto, h, digest, signature, verifier_der)
+        }
+        _ => {
+            return Err(TlogError::BodyMismatch {
+                field: "entry kind",
+                entry: body.kind().into(),
+                bundle: "hashedrekord 0.0.1 or 0.0.2 (a message signature)".into(),
+            })
+        }
     };
     if h.digest != *digest {
         return Err(TlogError::BodyMismatch {
@@ -418,11 +453,15 @@ pub fn check_hashedrekord(
     Ok(())
 }
 
-/// Checks that a dsse 0.0.1 or intoto 0.0.2 entry records this envelope:
-/// the payload (by hash, or in full where intoto carries it), the payload
-/// type (intoto), and the same set of signatures, each with `verifier_der`.
-/// The envelope hash is not compared: it covers the JSON serialization that
-/// was submitted, which the bundle does not preserve.
+/// Checks that a dsse 0.0.1, intoto 0.0.2 or dsse 0.0.2 entry records this
+/// envelope: the payload (by hash, or in full where intoto carries it), the
+/// payload type (intoto), and the same set of signatures, each with
+/// `verifier_der`. The envelope hash is not compared: it covers the JSON
+/// serialization that was submitted, which the bundle does not preserve.
+///
+/// A Rekor v2 `hashedrekord` 0.0.2 entry is also accepted for an envelope
+/// with exactly one signature, when its digest is that of the envelope's
+/// PAE (see [`super::rekor_v2`]); the payload type is then bound too.
 pub fn check_dsse(
     crypto: &dyn CryptoBackend,
     body: &EntryBody,
@@ -456,10 +495,25 @@ pub fn check_dsse(
             }
             check_signatures(crypto, &i.signatures, envelope.signatures, verifier_der)
         }
+        EntryBody::DsseV002(d) => rekor_v2::check_dsse(
+            crypto,
+            d,
+            envelope.payload,
+            envelope.signatures,
+            verifier_der,
+        ),
+        EntryBody::HashedRekordV002(h) => rekor_v2::check_dsse_as_hashedrekord(
+            crypto,
+            h,
+            envelope.payload_type,
+            envelope.payload,
+            envelope.signatures,
+            verifier_der,
+        ),
         EntryBody::HashedRekord(_) => Err(TlogError::BodyMismatch {
             field: "entry kind",
             entry: body.kind().into(),
-            bundle: "dsse 0.0.1 or intoto 0.0.2 (a DSSE envelope)".into(),
+            bundle: "dsse 0.0.1/0.0.2, intoto 0.0.2 or hashedrekord 0.0.2 (a DSSE envelope)".into(),
         }),
     }
 }
