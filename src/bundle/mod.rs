@@ -242,6 +242,15 @@ impl Bundle {
             )));
         }
 
+        // A bundle must carry a source of signed time: a Rekor v1 inclusion
+        // promise, or RFC 3161 timestamps (Rekor v2 entries have no time of
+        // their own). An integrated time alone is not signed by anyone.
+        if tlog_entry.signed_entry_timestamp.is_none() && timestamps.is_empty() {
+            return Err(Error::bundle(
+                "the bundle has no signed time: expected an inclusion promise (signedEntryTimestamp) or an RFC 3161 timestamp",
+            ));
+        }
+
         let content = match (w.message_signature, w.dsse_envelope) {
             (Some(ms), None) => {
                 let signature = b64(

@@ -320,15 +320,19 @@ pub(super) fn parse_hashedrekord(spec: serde_json::Value) -> Result<HashedRekord
     // disagrees was not produced by a conforming log.
     match prehash_of(&signature.verifier.key_details) {
         Some(alg) if alg == digest.algorithm() => {}
-        Some(alg) => return Err(malformed(format!(
+        Some(alg) => {
+            return Err(malformed(format!(
             "spec.hashedRekordV002.data.algorithm is {:?} but keyDetails {} signs {alg:?} digests",
             digest.algorithm(),
             signature.verifier.key_details
-        ))),
-        None => return Err(malformed(format!(
+        )))
+        }
+        None => {
+            return Err(malformed(format!(
             "spec.hashedRekordV002: keyDetails {} has no prehash and cannot sign a hashedrekord",
             signature.verifier.key_details
-        ))),
+        )))
+        }
     }
     Ok(HashedRekordV002 { digest, signature })
 }
