@@ -2,13 +2,13 @@
 ``sigstore-rs-conformance`` entry point (in process, plus real subprocesses).
 
 Every case runs twice: given the artifact file and given only ``sha256:<hex>``.
-Names ending ``_fail`` must be rejected; all others must verify.
+Names ending ``_fail`` must be rejected; all others must verify. No case is
+deferred: Rekor v1 and v2 entries and RFC 3161 timestamps are all verified.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import subprocess
 import sys
@@ -24,21 +24,6 @@ DEFAULT_IDENTITY = (
     ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
 )
 DEFAULT_ISSUER = "https://token.actions.githubusercontent.com"
-DEFERRED = "Rekor v2 / RFC 3161: issue 3"
-
-
-def _deferred(case: Path) -> bool:
-    """Cases that need Rekor v2 or RFC 3161 timestamps (not implemented yet)."""
-    if case.name.startswith("rekor2-"):
-        return True
-    try:
-        bundle = json.loads((case / "bundle.sigstore.json").read_bytes())
-        material = bundle["verificationMaterial"]
-    except (ValueError, KeyError, TypeError):
-        return False
-    rfc3161 = (material.get("timestampVerificationData") or {}).get("rfc3161Timestamps")
-    integrated = any("integratedTime" in e for e in material.get("tlogEntries") or [])
-    return bool(rfc3161) and not integrated
 
 
 def _cases() -> list[object]:
@@ -47,11 +32,8 @@ def _cases() -> list[object]:
         return [pytest.param(None, "file", marks=pytest.mark.skip(reason=SKIP_REASON))]
     params: list[object] = []
     for case in sorted(p for p in (root / "conformance" / "bundle-verify").iterdir() if p.is_dir()):
-        marks = []
-        if _deferred(case) and not case.name.endswith("_fail"):
-            marks.append(pytest.mark.xfail(strict=False, reason=DEFERRED))
         for form in ("file", "digest"):
-            params.append(pytest.param(case, form, marks=marks, id=f"{case.name}-{form}"))
+            params.append(pytest.param(case, form, id=f"{case.name}-{form}"))
     return params
 
 
