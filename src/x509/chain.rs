@@ -7,6 +7,7 @@
 use super::{Certificate, X509Error, OID_KP_CODE_SIGNING, OID_KP_TIME_STAMPING};
 use crate::crypto::CryptoBackend;
 use crate::trust::CertificateAuthority;
+use std::sync::OnceLock;
 
 /// What the leaf must be certified for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,7 +28,48 @@ pub struct ChainInfo {
     pub ca_index: usize,
 }
 
+/// A trusted root's CAs, parsed once. The signatures *inside* each CA chain
+/// (intermediate by root, root by itself) do not depend on the bundle, so
+/// they are verified at most once per `CaSet` and the result reused: a
+/// verifier then pays only for the leaf's signature per bundle.
+#[derive(Debug)]
+pub struct CaSet {
+    cas: Vec<ParsedCa>,
+}
+
+#[derive(Debug)]
+struct ParsedCa {
+    ca: CertificateAuthority,
+    /// The chain parsed, or why it does not parse.
+    path: Result<Vec<Certificate>, X509Error>,
+    /// Outcome of the chain-internal signature checks, computed on first
+    /// use: for the whole chain, and for the chain without its first
+    /// certificate (the path of a TSA leaf pinned first in its chain).
+    signatures: [OnceLock<Result<(), X509Error>>; 2],
+}
+
+impl CaSet {
+    pub fn new(cas: &[CertificateAuthority]) -> CaSet {
+        CaSet {
+            cas: cas
+                .iter()
+                .map(|ca| ParsedCa {
+                    ca: ca.clone(),
+                    path: ca
+                        .chain
+                        .iter()
+                        .map(|der| Certificate::from_der(der.clone()))
+                        .collect(),
+                    signatures: [OnceLock::new(), OnceLock::new()],
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Verifies that `leaf` chains to one of `cas` at time `at` (unix seconds).
+/// Parses `cas` on every call; a verifier that checks many leaves keeps a
+/// [`CaSet`] and calls [`verify_chain_in`].
 ///
 /// Every CA whose trusted-root validity contains `at` is tried in order; the
 /// first complete path wins. A path is: the CA chain's first certificate
@@ -45,21 +87,32 @@ pub fn verify_chain(
     at: i64,
     purpose: Purpose,
 ) -> Result<ChainInfo, X509Error> {
+    verify_chain_in(crypto, leaf, &CaSet::new(cas), at, purpose)
+}
+
+/// [`verify_chain`] against pre-parsed CAs.
+pub fn verify_chain_in(
+    crypto: &dyn CryptoBackend,
+    leaf: &Certificate,
+    cas: &CaSet,
+    at: i64,
+    purpose: Purpose,
+) -> Result<ChainInfo, X509Error> {
     check_validity(leaf, at)?;
     check_leaf_profile(leaf, purpose)?;
     let mut failures = Vec::new();
-    for (ca_index, ca) in cas.iter().enumerate() {
-        if !ca.validity.contains(at) {
+    for (ca_index, parsed) in cas.cas.iter().enumerate() {
+        if !parsed.ca.validity.contains(at) {
             continue;
         }
-        match verify_path(crypto, leaf, ca, at) {
+        match verify_path(crypto, leaf, parsed, at) {
             Ok(issuer_der) => {
                 return Ok(ChainInfo {
                     issuer_der,
                     ca_index,
                 })
             }
-            Err(e) => failures.push((ca_index, ca.uri.as_str(), e)),
+            Err(e) => failures.push((ca_index, parsed.ca.uri.as_str(), e)),
         }
     }
     match failures.len() {
@@ -78,21 +131,18 @@ pub fn verify_chain(
 fn verify_path(
     crypto: &dyn CryptoBackend,
     leaf: &Certificate,
-    ca: &CertificateAuthority,
+    parsed: &ParsedCa,
     at: i64,
 ) -> Result<Vec<u8>, X509Error> {
-    let mut path = ca
-        .chain
-        .iter()
-        .map(|der| Certificate::from_der(der.clone()))
-        .collect::<Result<Vec<_>, _>>()?;
-    if path.first().is_some_and(|first| first.der() == leaf.der()) {
-        path.remove(0);
-    }
+    let full = parsed.path.as_ref().map_err(Clone::clone)?;
+    let (path, variant): (&[Certificate], usize) = match full.split_first() {
+        Some((first, rest)) if first.der() == leaf.der() => (rest, 1),
+        _ => (full, 0),
+    };
     let Some(issuer) = path.first() else {
         return Err(X509Error::Untrusted(vec![format!(
             "CA {} has no certificate that could issue the leaf",
-            ca.uri
+            parsed.ca.uri
         )]));
     };
     check_issued_by(crypto, leaf, issuer)?;
@@ -102,6 +152,18 @@ fn verify_path(
         // intermediates that may follow this CA, i.e. those below it.
         let below = path[..j].iter().filter(|c| !c.is_self_issued()).count();
         check_ca_profile(cert, below)?;
+    }
+    // Chain-internal signatures: time-independent, so checked once.
+    parsed.signatures[variant]
+        .get_or_init(|| chain_signatures(crypto, path))
+        .clone()?;
+    Ok(issuer.der().to_vec())
+}
+
+/// Each certificate of a CA path is signed by the next; the last is a
+/// self-signed root.
+fn chain_signatures(crypto: &dyn CryptoBackend, path: &[Certificate]) -> Result<(), X509Error> {
+    for (j, cert) in path.iter().enumerate() {
         match path.get(j + 1) {
             Some(next) => check_issued_by(crypto, cert, next)?,
             None => {
@@ -118,7 +180,7 @@ fn verify_path(
             }
         }
     }
-    Ok(issuer.der().to_vec())
+    Ok(())
 }
 
 fn check_validity(cert: &Certificate, at: i64) -> Result<(), X509Error> {

@@ -11,7 +11,7 @@ mod chain;
 mod der;
 mod sct;
 
-pub use chain::{check_bundle_chain, verify_chain, ChainInfo, Purpose};
+pub use chain::{check_bundle_chain, verify_chain, verify_chain_in, CaSet, ChainInfo, Purpose};
 pub use sct::verify_embedded_scts;
 
 use crate::crypto::{HashAlgorithm, SignatureAlgorithm};
