@@ -30,6 +30,9 @@ pub enum Step {
     ArtifactDigest,
     /// The identity policy.
     Policy,
+    /// A PEP 740 attestation's in-toto statement names the distribution
+    /// (exactly one subject, its file name, a known predicate type).
+    Statement,
 }
 
 impl Step {
@@ -46,6 +49,7 @@ impl Step {
             Step::Signature => "signature",
             Step::ArtifactDigest => "artifact digest",
             Step::Policy => "identity policy",
+            Step::Statement => "attestation statement",
         }
     }
 }
@@ -64,6 +68,12 @@ pub enum Error {
     /// A verification step failed.
     #[error("verification failed at {} step: {message}", step.name())]
     Verification { step: Step, message: String },
+    /// A PEP 740 attestation, provenance object or publisher is malformed.
+    #[error("invalid attestation: {0}")]
+    InvalidAttestation(String),
+    /// A Sigstore bundle cannot be converted to or from a PEP 740 attestation.
+    #[error("cannot convert between bundle and attestation: {0}")]
+    Conversion(String),
     /// Reading a file failed.
     #[error("{0}")]
     Io(String),

@@ -7,6 +7,7 @@ pub mod bundle;
 pub mod crypto;
 pub mod dsse;
 pub mod error;
+pub mod pep740;
 pub mod policy;
 pub mod timestamp;
 pub mod tlog;

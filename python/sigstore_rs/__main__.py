@@ -6,6 +6,7 @@
     sigstore-rs ... verify github --repository OWNER/REPO [--ref R] [--trigger T] \\
         [--name N] [--sha S] [--cert-identity ID] [--bundle F] FILE_OR_DIGEST...
     sigstore-rs ... verify key --key PEM [--bundle F] FILE_OR_DIGEST...
+    sigstore-rs ... pypi (verify | inspect | convert) ...   (see sigstore_rs._pypi_cli)
 
 Prints ``OK: FILE`` on stdout for each verified input and ``FAIL: FILE: reason``
 on stderr for each other one; exits 1 if any failed, 2 on a usage error.
@@ -19,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Callable
 
-from sigstore_rs import __version__
+from sigstore_rs import __version__, _pypi_cli
 from sigstore_rs.errors import Error
 from sigstore_rs.verify import (
     Bundle,
@@ -71,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
 
     key = kinds.add_parser("key", help="verify against a public key")
     key.add_argument("--key", required=True, type=Path, metavar="PEM", help="a PEM public key")
+
+    _pypi_cli.add_parser(commands)
 
     for sub in (identity, github, key):
         sub.add_argument(
@@ -164,6 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # --help, --version and usage errors
         return e.code if isinstance(e.code, int) else 2
+    if args.command == "pypi":
+        return _pypi_cli.run(args, lambda: _verifier(args))
     if args.bundle is not None and len(args.inputs) > 1:
         return _usage_error(parser, args, "--bundle may only be given with a single input")
     if args.bundle is None and any(i.startswith(_DIGEST_PREFIX) for i in args.inputs):

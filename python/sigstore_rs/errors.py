@@ -12,9 +12,11 @@ __all__ = [
     "ArtifactDigestError",
     "CertificateChainError",
     "CheckpointError",
+    "ConversionError",
     "Error",
     "FileError",
     "InclusionProofError",
+    "InvalidAttestation",
     "InvalidBundle",
     "InvalidInput",
     "InvalidTrustRoot",
@@ -23,6 +25,7 @@ __all__ = [
     "SignatureError",
     "SignedEntryTimestampError",
     "SigningTimeError",
+    "StatementError",
     "TimestampError",
     "TlogEntryError",
     "VerificationError",
@@ -43,6 +46,16 @@ class InvalidTrustRoot(Error):
 
 class InvalidInput(Error):
     """An argument is malformed: a digest string, a public key, a policy."""
+
+
+class InvalidAttestation(Error, ValueError):
+    """A PEP 740 attestation, provenance object or publisher is malformed.
+
+    Also a ``ValueError``, as pypi-attestations' pydantic models raise."""
+
+
+class ConversionError(Error, ValueError):
+    """A Sigstore bundle cannot be converted to or from a PEP 740 attestation."""
 
 
 class FileError(Error, OSError):
@@ -99,3 +112,10 @@ class PolicyError(VerificationError):
     """The signing certificate does not satisfy the identity policy."""
 
     step = "identity policy"
+
+
+class StatementError(VerificationError):
+    """A PEP 740 attestation's statement does not name the distribution
+    (exactly one subject, its file name, a known predicate type)."""
+
+    step = "attestation statement"

@@ -81,6 +81,42 @@ pub struct TlogEntry {
     pub body: Vec<u8>,
 }
 
+impl TlogEntry {
+    /// The entry as protobuf-specs `TransparencyLogEntry` canonical JSON, the
+    /// inverse of parsing: int64 as decimal strings, bytes as standard
+    /// base64, unset fields omitted (proto3 JSON mapping).
+    pub fn to_json(&self) -> serde_json::Value {
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        let mut e = serde_json::json!({
+            "logIndex": self.log_index.to_string(),
+            "logId": {"keyId": b64(&self.log_id)},
+            "kindVersion": {"kind": self.kind, "version": self.version},
+            "canonicalizedBody": b64(&self.body),
+        });
+        if let Some(t) = self.integrated_time {
+            e["integratedTime"] = t.to_string().into();
+        }
+        if let Some(set) = &self.signed_entry_timestamp {
+            e["inclusionPromise"] = serde_json::json!({"signedEntryTimestamp": b64(set)});
+        }
+        if let Some(p) = &self.inclusion_proof {
+            let mut proof = serde_json::json!({
+                "logIndex": p.log_index.to_string(),
+                "rootHash": b64(&p.root_hash),
+                "treeSize": p.tree_size.to_string(),
+            });
+            if !p.hashes.is_empty() {
+                proof["hashes"] = p.hashes.iter().map(|h| b64(h)).collect();
+            }
+            if let Some(c) = &p.checkpoint {
+                proof["checkpoint"] = serde_json::json!({"envelope": c});
+            }
+            e["inclusionProof"] = proof;
+        }
+        e
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bundle {
     media_type: String,

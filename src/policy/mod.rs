@@ -173,6 +173,14 @@ pub enum Policy {
     },
     /// One Fulcio extension equals `expected`.
     Claim { claim: Claim, expected: String },
+    /// The Build Config URI is `{prefix}@{suffix}`, where `suffix` is the
+    /// certificate's own Source Repository Digest or Source Repository Ref.
+    /// A Trusted Publisher names a workflow file but not the commit or ref it
+    /// ran at, so the suffix comes from the certificate (pypi-attestations
+    /// `_GitHubTrustedPublisherPolicy`, `_GitLabTrustedPublisherPolicy`).
+    /// At least one of the two claims must be present; with `require_both`,
+    /// both must (as the GitLab policy requires).
+    BuildConfigAtSource { prefix: String, require_both: bool },
     /// At least one inner policy holds (an empty list never holds).
     AnyOf(Vec<Policy>),
     /// Every inner policy holds (an empty list never holds: fail closed).
@@ -277,6 +285,10 @@ impl Policy {
                     })
                 }
             }
+            Policy::BuildConfigAtSource {
+                prefix,
+                require_both,
+            } => check_build_config_at_source(cert, prefix, *require_both),
             Policy::AnyOf(ps) => {
                 if ps.is_empty() {
                     return Err(PolicyError::Empty("AnyOf"));
@@ -301,6 +313,58 @@ impl Policy {
             }
         }
     }
+}
+
+fn check_build_config_at_source(
+    cert: &dyn Claims,
+    prefix: &str,
+    require_both: bool,
+) -> Result<(), PolicyError> {
+    let suffix_claims = [Claim::SourceRepositoryDigest, Claim::SourceRepositoryRef];
+    let mut suffixes = Vec::new();
+    for c in suffix_claims {
+        match cert.claim(c) {
+            Some(v) => suffixes.push(v),
+            None if require_both => {
+                return Err(PolicyError::Mismatch {
+                    claim: format!("{} ({})", c.name(), c.oid()),
+                    expected: "a value to complete the build config URI".into(),
+                    actual: None,
+                })
+            }
+            None => {}
+        }
+    }
+    let claim = format!(
+        "{} ({})",
+        Claim::BuildConfigUri.name(),
+        Claim::BuildConfigUri.oid()
+    );
+    if suffixes.is_empty() {
+        return Err(PolicyError::Mismatch {
+            claim,
+            expected: format!(
+                "{prefix}@<ref>, with <ref> from the source repository digest or ref, which the certificate lacks"
+            ),
+            actual: cert.claim(Claim::BuildConfigUri),
+        });
+    }
+    let actual = cert.claim(Claim::BuildConfigUri);
+    if suffixes
+        .iter()
+        .any(|s| actual.as_deref() == Some(format!("{prefix}@{s}").as_str()))
+    {
+        return Ok(());
+    }
+    Err(PolicyError::Mismatch {
+        claim,
+        expected: suffixes
+            .iter()
+            .map(|s| format!("{prefix}@{s}"))
+            .collect::<Vec<_>>()
+            .join(" or "),
+        actual,
+    })
 }
 
 fn join(v: &[String]) -> Option<String> {

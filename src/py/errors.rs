@@ -26,10 +26,11 @@ fn step_class(step: Step) -> &'static str {
         Step::Signature => "SignatureError",
         Step::ArtifactDigest => "ArtifactDigestError",
         Step::Policy => "PolicyError",
+        Step::Statement => "StatementError",
     }
 }
 
-const ALL_STEPS: [Step; 11] = [
+const ALL_STEPS: [Step; 12] = [
     Step::CertificateChain,
     Step::Sct,
     Step::TlogEntry,
@@ -41,6 +42,7 @@ const ALL_STEPS: [Step; 11] = [
     Step::Signature,
     Step::ArtifactDigest,
     Step::Policy,
+    Step::Statement,
 ];
 
 fn class_name(err: &Error) -> &'static str {
@@ -49,6 +51,8 @@ fn class_name(err: &Error) -> &'static str {
         Error::InvalidTrustRoot(_) => "InvalidTrustRoot",
         Error::InvalidInput(_) => "InvalidInput",
         Error::Verification { step, .. } => step_class(*step),
+        Error::InvalidAttestation(_) => "InvalidAttestation",
+        Error::Conversion(_) => "ConversionError",
         Error::Io(_) => "FileError",
     }
 }
@@ -86,6 +90,8 @@ pub fn _error_for_testing(kind: &str, message: String) -> PyResult<PyErr> {
         "InvalidTrustRoot" => Error::InvalidTrustRoot(message),
         "InvalidInput" => Error::InvalidInput(message),
         "FileError" => Error::Io(message),
+        "InvalidAttestation" => Error::InvalidAttestation(message),
+        "ConversionError" => Error::Conversion(message),
         _ => match ALL_STEPS.into_iter().find(|s| step_class(*s) == kind) {
             Some(step) => Error::Verification { step, message },
             None => return Err(Error::InvalidInput(format!("unknown error kind {kind:?}")).into()),

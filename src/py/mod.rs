@@ -7,6 +7,7 @@
 
 mod bundle;
 mod errors;
+mod pep740;
 mod policy;
 mod verifier;
 
@@ -18,6 +19,10 @@ mod _rust {
     use super::bundle::PyBundle;
     #[pymodule_export]
     use super::errors::_error_for_testing;
+    #[pymodule_export]
+    use super::pep740::{
+        verify_distributions, PyAttestation, PyDistribution, PyProvenance, PyPublisher,
+    };
     #[pymodule_export]
     use super::policy::PyPolicy;
     #[pymodule_export]

@@ -63,7 +63,7 @@ fn dsse_result(py: Python<'_>, v: VerifiedBundle) -> PyResult<(String, Py<PyByte
 
 #[pyclass(frozen, module = "sigstore_rs._rust", name = "Verifier")]
 pub struct PyVerifier {
-    inner: Verifier,
+    pub(crate) inner: Verifier,
 }
 
 impl PyVerifier {

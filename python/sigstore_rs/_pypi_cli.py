@@ -1,0 +1,201 @@
+"""``sigstore-rs pypi``: PEP 740 attestations on the command line.
+
+    sigstore-rs [--staging | ...] pypi verify (--repository OWNER/REPO [--workflow W] [--gitlab]
+        | --email EMAIL) [--attestation F | --provenance F] DIST...
+    sigstore-rs pypi inspect FILE
+    sigstore-rs pypi convert [--to-bundle] FILE
+
+``verify`` prints ``OK: DIST`` for each verified distribution and
+``FAIL: DIST: reason`` on stderr for each other one; exits 1 if any failed.
+Without ``--attestation``/``--provenance`` each DIST's attestation is looked
+for beside it (``DIST.publish.attestation``, ``DIST.attestation``, then
+``DIST.provenance``). A provenance object is checked against its own
+publishers unless a publisher is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from sigstore_rs.errors import Error
+from sigstore_rs.pep740 import (
+    Attestation,
+    GitHubPublisher,
+    GitLabPublisher,
+    GooglePublisher,
+    Provenance,
+    Publisher,
+    verify_distributions,
+)
+from sigstore_rs.verify import (
+    AllOf,
+    Bundle,
+    OIDCIssuerV2,
+    OIDCSourceRepositoryURI,
+    VerificationPolicy,
+    Verifier,
+)
+
+_SUFFIXES = (".publish.attestation", ".attestation", ".provenance")
+
+
+def add_parser(commands: Any) -> None:
+    """Adds the ``pypi`` command group to the top-level subparsers."""
+    pypi = commands.add_parser("pypi", help="PEP 740 attestations of Python distributions")
+    sub = pypi.add_subparsers(dest="pypi_command", required=True, metavar="COMMAND")
+
+    verify = sub.add_parser("verify", help="verify distributions against their attestations")
+    who = verify.add_mutually_exclusive_group()
+    who.add_argument(
+        "--repository", metavar="OWNER/REPO", help="the Trusted Publisher's repository"
+    )
+    who.add_argument("--email", metavar="EMAIL", help="a Google Cloud service account publisher")
+    verify.add_argument(
+        "--workflow",
+        metavar="W",
+        help="the workflow file (GitHub: under .github/workflows/; GitLab: its path); "
+        "default: any workflow of the repository",
+    )
+    verify.add_argument("--gitlab", action="store_true", help="the repository is on gitlab.com")
+    evidence = verify.add_mutually_exclusive_group()
+    evidence.add_argument("--attestation", type=Path, metavar="FILE")
+    evidence.add_argument("--provenance", type=Path, metavar="FILE")
+    verify.add_argument("dists", nargs="+", metavar="DIST", help="a wheel or sdist file")
+
+    inspect = sub.add_parser("inspect", help="show an attestation's or provenance's contents")
+    inspect.add_argument("file", type=Path, metavar="FILE")
+
+    convert = sub.add_parser(
+        "convert", help="a Sigstore bundle as a PEP 740 attestation (JSON on stdout)"
+    )
+    convert.add_argument(
+        "--to-bundle", action="store_true", help="convert an attestation to a bundle instead"
+    )
+    convert.add_argument("file", type=Path, metavar="FILE")
+
+
+def _identity(args: argparse.Namespace) -> VerificationPolicy | Publisher | None:
+    if args.email is not None:
+        return GooglePublisher(email=args.email)
+    if args.repository is None:
+        return None
+    if args.workflow is None:
+        host = "gitlab.com" if args.gitlab else "github.com"
+        issuer = (
+            "https://gitlab.com" if args.gitlab else "https://token.actions.githubusercontent.com"
+        )
+        return AllOf(
+            [OIDCIssuerV2(issuer), OIDCSourceRepositoryURI(f"https://{host}/{args.repository}")]
+        )
+    if args.gitlab:
+        return GitLabPublisher(repository=args.repository, workflow_filepath=args.workflow)
+    return GitHubPublisher(repository=args.repository, workflow=args.workflow)
+
+
+def _evidence(path: Path, provenance: bool) -> Attestation | Provenance:
+    data = path.read_bytes()
+    if provenance:
+        return Provenance.model_validate_json(data)
+    return Attestation.model_validate_json(data)
+
+
+def _find(dist: str) -> tuple[Path, bool]:
+    for suffix in _SUFFIXES:
+        candidate = Path(dist + suffix)
+        if candidate.is_file():
+            return candidate, suffix == ".provenance"
+    tried = ", ".join(dist + s for s in _SUFFIXES)
+    raise Error(f"no attestation found (looked for {tried}); pass --attestation or --provenance")
+
+
+def _verify(args: argparse.Namespace, verifier: Callable[[], Verifier]) -> int:
+    if (args.attestation or args.provenance) and len(args.dists) > 1:
+        print(
+            "sigstore-rs pypi verify: error: --attestation/--provenance need a single DIST",
+            file=sys.stderr,
+        )
+        return 2
+    if args.workflow is not None and args.repository is None:
+        print("sigstore-rs pypi verify: error: --workflow needs --repository", file=sys.stderr)
+        return 2
+    failures: dict[str, str] = {}
+    items = []
+    try:
+        v = verifier()
+        identity = _identity(args)
+    except (Error, OSError) as e:
+        for dist in args.dists:
+            print(f"FAIL: {dist}: {e}", file=sys.stderr)
+        return 1
+    for dist in args.dists:
+        try:
+            if args.attestation is not None:
+                evidence = _evidence(args.attestation, provenance=False)
+            elif args.provenance is not None:
+                evidence = _evidence(args.provenance, provenance=True)
+            else:
+                evidence = _evidence(*_find(dist))
+            if isinstance(evidence, Attestation) and identity is None:
+                raise Error("an attestation needs a publisher: pass --repository or --email")
+        except (Error, OSError) as e:
+            failures[dist] = str(e)
+            continue
+        items.append((dist, evidence, identity))
+    results = iter(verify_distributions(items, verifier=v))
+    failed = False
+    for dist in args.dists:
+        reason = failures.get(dist)
+        if reason is None:
+            result = next(results)
+            reason = None if result.ok else str(result.error)
+        if reason is None:
+            print(f"OK: {dist}")
+        else:
+            failed = True
+            print(f"FAIL: {dist}: {reason}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _inspect(path: Path) -> int:
+    data = path.read_bytes()
+    doc = json.loads(data)
+    if isinstance(doc, dict) and "attestation_bundles" in doc:
+        prov = Provenance.model_validate_json(data)
+        out: Any = {
+            "provenance": [
+                {
+                    "publisher": json.loads(b.publisher.model_dump_json()),
+                    "statements": [a.statement for a in b.attestations],
+                }
+                for b in prov.attestation_bundles
+            ]
+        }
+    else:
+        out = {"statement": Attestation.model_validate_json(data).statement}
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+def _convert(path: Path, to_bundle: bool) -> int:
+    if to_bundle:
+        print(Attestation.model_validate_json(path.read_bytes()).to_bundle_json())
+    else:
+        print(Attestation.from_bundle(Bundle.from_file(path)).model_dump_json())
+    return 0
+
+
+def run(args: argparse.Namespace, verifier: Callable[[], Verifier]) -> int:
+    """Runs a parsed ``pypi`` command; ``verifier`` builds the chosen trust root's verifier."""
+    if args.pypi_command == "verify":
+        return _verify(args, verifier)
+    try:
+        if args.pypi_command == "inspect":
+            return _inspect(args.file)
+        return _convert(args.file, args.to_bundle)
+    except (Error, OSError, ValueError) as e:
+        print(f"FAIL: {args.file}: {e}", file=sys.stderr)
+        return 1

@@ -1,0 +1,436 @@
+"""PEP 740 attestations, with pypi-attestations' public names.
+
+A plugin written against ``pypi_attestations`` can swap its import::
+
+    from sigstore_rs.pep740 import Attestation, Distribution, GitHubPublisher
+
+    dist = Distribution.from_file(Path("pkg-1.0.tar.gz"))
+    raw = Path("pkg-1.0.tar.gz.publish.attestation").read_bytes()
+    attestation = Attestation.model_validate_json(raw)
+    predicate_type, predicate = attestation.verify(
+        GitHubPublisher(repository="owner/repo", workflow="release.yml"), dist
+    )
+
+Everything is checked by the compiled core (``src/pep740/``); these classes
+only carry its objects and parse predicate JSON. ``verify_distributions``
+verifies many distributions at once on all cores.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Literal, Union
+
+from sigstore_rs import _rust
+from sigstore_rs.errors import ConversionError, Error, VerificationError
+from sigstore_rs.verify import Bundle, VerificationPolicy, Verifier
+
+__all__ = [
+    "Attestation",
+    "AttestationBundle",
+    "AttestationError",
+    "AttestationType",
+    "ConversionError",
+    "Distribution",
+    "DistributionResult",
+    "Envelope",
+    "GitHubPublisher",
+    "GitLabPublisher",
+    "GooglePublisher",
+    "Provenance",
+    "Publisher",
+    "TransparencyLogEntry",
+    "VerificationError",
+    "VerificationMaterial",
+    "verify_distributions",
+]
+
+#: Every sigstore_rs error; pypi-attestations' ``AttestationError``.
+AttestationError = Error
+
+#: A Rekor ``TransparencyLogEntry`` in protobuf JSON.
+TransparencyLogEntry = dict[str, Any]
+
+StrPath = Union[str, "os.PathLike[str]"]
+
+
+class AttestationType(str, Enum):
+    """Predicate types PyPI accepts."""
+
+    SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
+    PYPI_PUBLISH_V1 = "https://docs.pypi.org/attestations/publish/v1"
+
+
+def _bytes(data: bytes | str) -> bytes:
+    return data.encode() if isinstance(data, str) else data
+
+
+def _verifier(staging: bool, verifier: Verifier | None) -> _rust.Verifier:
+    if verifier is not None:
+        return verifier._inner
+    return _rust.Verifier.staging() if staging else _rust.Verifier.production()
+
+
+def _result(r: tuple[str, str | None]) -> tuple[str, dict[str, Any] | None]:
+    predicate_type, predicate = r
+    return predicate_type, None if predicate is None else json.loads(predicate)
+
+
+class Distribution:
+    """A distribution file: its name (a valid wheel or sdist file name) and
+    SHA-256 hex digest."""
+
+    __slots__ = ("_inner",)
+
+    def __init__(self, *, name: str, digest: str) -> None:
+        self._inner = _rust.Distribution(name, digest)
+
+    @classmethod
+    def from_file(cls, dist: StrPath) -> Distribution:
+        """Hashes the file (streaming, without the GIL)."""
+        self = cls.__new__(cls)
+        self._inner = _rust.Distribution.from_file(dist)
+        return self
+
+    @property
+    def name(self) -> str:
+        return self._inner.name
+
+    @property
+    def digest(self) -> str:
+        return self._inner.digest
+
+    def __repr__(self) -> str:
+        return repr(self._inner)
+
+
+class _Publisher:
+    """A Trusted Publisher; ``_as_policy`` is the certificate policy it stands for."""
+
+    __slots__ = ("_inner",)
+    kind: str
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        self._inner = _rust.Publisher.from_json(json.dumps(fields).encode())
+
+    def _as_policy(self) -> VerificationPolicy:
+        return VerificationPolicy(self._inner.policy())
+
+    def model_dump_json(self) -> str:
+        return self._inner.to_json()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _Publisher):
+            return NotImplemented
+        return bool(json.loads(self.model_dump_json()) == json.loads(other.model_dump_json()))
+
+    def __hash__(self) -> int:
+        return hash(self.model_dump_json())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.model_dump_json()})"
+
+
+class GitHubPublisher(_Publisher):
+    __slots__ = ("environment", "repository", "workflow")
+    kind: Literal["GitHub"] = "GitHub"
+
+    def __init__(self, *, repository: str, workflow: str, environment: str | None = None) -> None:
+        self.repository = repository
+        self.workflow = workflow
+        self.environment = environment
+        super().__init__(
+            {
+                "kind": "GitHub",
+                "repository": repository,
+                "workflow": workflow,
+                "environment": environment,
+            }
+        )
+
+
+class GitLabPublisher(_Publisher):
+    __slots__ = ("environment", "repository", "workflow_filepath")
+    kind: Literal["GitLab"] = "GitLab"
+
+    def __init__(
+        self, *, repository: str, workflow_filepath: str, environment: str | None = None
+    ) -> None:
+        self.repository = repository
+        self.workflow_filepath = workflow_filepath
+        self.environment = environment
+        super().__init__(
+            {
+                "kind": "GitLab",
+                "repository": repository,
+                "workflow_filepath": workflow_filepath,
+                "environment": environment,
+            }
+        )
+
+
+class GooglePublisher(_Publisher):
+    __slots__ = ("email",)
+    kind: Literal["Google"] = "Google"
+
+    def __init__(self, *, email: str) -> None:
+        self.email = email
+        super().__init__({"kind": "Google", "email": email})
+
+
+Publisher = Union[GitHubPublisher, GitLabPublisher, GooglePublisher]
+
+
+def _publisher(inner: _rust.Publisher) -> Publisher:
+    fields = json.loads(inner.to_json())
+    kind = fields.pop("kind")
+    if kind == "GitHub":
+        return GitHubPublisher(**fields)
+    if kind == "GitLab":
+        return GitLabPublisher(**fields)
+    return GooglePublisher(**fields)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    statement: bytes
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class VerificationMaterial:
+    certificate: bytes
+    """The signing certificate, DER."""
+    transparency_entries: list[TransparencyLogEntry] = field(default_factory=list)
+
+
+class Attestation:
+    """A PEP 740 attestation object (version 1)."""
+
+    __slots__ = ("_inner",)
+    version: Literal[1] = 1
+
+    def __init__(
+        self,
+        *,
+        version: Literal[1] = 1,
+        verification_material: VerificationMaterial,
+        envelope: Envelope,
+    ) -> None:
+        def b64(b: bytes) -> str:
+            return base64.b64encode(b).decode()
+
+        doc = {
+            "version": version,
+            "verification_material": {
+                "certificate": b64(verification_material.certificate),
+                "transparency_entries": verification_material.transparency_entries,
+            },
+            "envelope": {
+                "statement": b64(envelope.statement),
+                "signature": b64(envelope.signature),
+            },
+        }
+        self._inner = _rust.Attestation.from_json(json.dumps(doc).encode())
+
+    @classmethod
+    def _wrap(cls, inner: _rust.Attestation) -> Attestation:
+        self = cls.__new__(cls)
+        self._inner = inner
+        return self
+
+    @classmethod
+    def model_validate_json(cls, data: bytes | str) -> Attestation:
+        """Parses an attestation; raises ``InvalidAttestation`` (a ``ValueError``)."""
+        return cls._wrap(_rust.Attestation.from_json(_bytes(data)))
+
+    def model_dump_json(self) -> str:
+        return self._inner.to_json()
+
+    @classmethod
+    def from_bundle(cls, sigstore_bundle: Bundle) -> Attestation:
+        """From a DSSE bundle; raises ``ConversionError`` otherwise."""
+        return cls._wrap(_rust.Attestation.from_bundle(sigstore_bundle._inner))
+
+    def to_bundle(self) -> Bundle:
+        return Bundle(self._inner.to_bundle())
+
+    def to_bundle_json(self) -> str:
+        """The Sigstore bundle (v0.3) as JSON text."""
+        return self._inner.to_bundle_json()
+
+    @property
+    def envelope(self) -> Envelope:
+        return Envelope(statement=self._inner.statement, signature=self._inner.signature)
+
+    @property
+    def verification_material(self) -> VerificationMaterial:
+        doc = json.loads(self._inner.to_json())
+        entries = doc["verification_material"]["transparency_entries"]
+        return VerificationMaterial(
+            certificate=self._inner.certificate, transparency_entries=entries
+        )
+
+    @property
+    def statement(self) -> dict[str, Any]:
+        """The envelope's statement, parsed (not verified)."""
+        return json.loads(self._inner.statement)  # type: ignore[no-any-return]
+
+    def verify(
+        self,
+        identity: VerificationPolicy | Publisher,
+        dist: Distribution,
+        *,
+        staging: bool = False,
+        offline: bool = False,
+        verifier: Verifier | None = None,
+    ) -> tuple[str, dict[str, Any] | None]:
+        """Verifies that this attestation, signed by ``identity``, attests to
+        ``dist``; returns ``(predicate_type, predicate)``.
+
+        The embedded trusted roots are used (production, or staging with
+        ``staging=True``) unless ``verifier`` is given; ``offline`` is accepted
+        for compatibility (nothing is fetched either way).
+        """
+        del offline
+        policy = identity._as_policy() if isinstance(identity, _Publisher) else identity
+        return _result(
+            self._inner.verify(_verifier(staging, verifier), policy._policy, dist._inner)
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Attestation):
+            return NotImplemented
+        return bool(json.loads(self.model_dump_json()) == json.loads(other.model_dump_json()))
+
+    def __hash__(self) -> int:
+        return hash(self.model_dump_json())
+
+    def __repr__(self) -> str:
+        return repr(self._inner)
+
+
+@dataclass(frozen=True)
+class AttestationBundle:
+    publisher: Publisher
+    attestations: list[Attestation]
+
+
+class Provenance:
+    """A PEP 740 provenance object (version 1): attestations grouped by publisher."""
+
+    __slots__ = ("_inner",)
+    version: Literal[1] = 1
+
+    def __init__(
+        self, *, version: Literal[1] = 1, attestation_bundles: Sequence[AttestationBundle]
+    ) -> None:
+        doc = {
+            "version": version,
+            "attestation_bundles": [
+                {
+                    "publisher": json.loads(b.publisher.model_dump_json()),
+                    "attestations": [json.loads(a.model_dump_json()) for a in b.attestations],
+                }
+                for b in attestation_bundles
+            ],
+        }
+        self._inner = _rust.Provenance.from_json(json.dumps(doc).encode())
+
+    @classmethod
+    def model_validate_json(cls, data: bytes | str) -> Provenance:
+        self = cls.__new__(cls)
+        self._inner = _rust.Provenance.from_json(_bytes(data))
+        return self
+
+    def model_dump_json(self) -> str:
+        return self._inner.to_json()
+
+    @property
+    def attestation_bundles(self) -> list[AttestationBundle]:
+        return [
+            AttestationBundle(
+                publisher=_publisher(p), attestations=[Attestation._wrap(a) for a in atts]
+            )
+            for p, atts in self._inner.attestation_bundles()
+        ]
+
+    def verify(
+        self,
+        dist: Distribution,
+        publisher: VerificationPolicy | Publisher | None = None,
+        *,
+        staging: bool = False,
+        verifier: Verifier | None = None,
+    ) -> list[tuple[str, dict[str, Any] | None]]:
+        """Verifies every attestation against ``dist``, each with its own
+        bundle's publisher unless ``publisher`` is given; returns each
+        ``(predicate_type, predicate)``."""
+        policy = None
+        if publisher is not None:
+            policy = (
+                publisher._as_policy() if isinstance(publisher, _Publisher) else publisher
+            )._policy
+        results = self._inner.verify(_verifier(staging, verifier), dist._inner, policy)
+        return [_result(r) for r in results]
+
+    def __repr__(self) -> str:
+        return f"Provenance({self.model_dump_json()})"
+
+
+@dataclass(frozen=True)
+class DistributionResult:
+    """The verdict on one item of ``verify_distributions``."""
+
+    #: ``(predicate_type, predicate)`` per verified attestation (empty on failure).
+    predicates: list[tuple[str, dict[str, Any] | None]]
+    error: Exception | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def verify_distributions(
+    items: Iterable[
+        tuple[
+            Distribution | StrPath,
+            Attestation | Provenance,
+            VerificationPolicy | Publisher | None,
+        ]
+    ],
+    *,
+    staging: bool = False,
+    verifier: Verifier | None = None,
+) -> list[DistributionResult]:
+    """Verifies ``(dist, attestation_or_provenance, publisher_or_policy)``
+    items on all cores without the GIL; one result per item, in order.
+
+    ``dist`` is a ``Distribution`` or a file path (hashed in parallel). The
+    publisher is required for an attestation; for a provenance object it
+    overrides each bundle's own publisher.
+    """
+    native: list[tuple[object, object, _rust.Policy | None]] = []
+    for dist, evidence, identity in items:
+        policy = None
+        if identity is not None:
+            policy = (
+                identity._as_policy() if isinstance(identity, _Publisher) else identity
+            )._policy
+        native.append(
+            (
+                dist._inner if isinstance(dist, Distribution) else dist,
+                evidence._inner,
+                policy,
+            )
+        )
+    results = _rust.verify_distributions(_verifier(staging, verifier), native)
+    return [
+        DistributionResult(predicates=[_result(p) for p in ok or []], error=err)
+        for ok, err in results
+    ]

@@ -1,0 +1,261 @@
+//! PEP 740 attestations for Python distributions: the attestation and
+//! provenance objects PyPI serves ([`model`]), Trusted Publishers and the
+//! certificate policies they stand for ([`publisher`]), distribution file
+//! names ([`dist`]), and verification.
+//!
+//! Verifying an attestation against a distribution, in order:
+//! 1. convert it to a Sigstore bundle (v0.3, DSSE over an in-toto statement);
+//! 2. verify the bundle with [`Verifier::verify_dsse`] against the policy
+//!    (a publisher's, or any identity policy);
+//! 3. the payload is an in-toto v1 statement with exactly one subject, whose
+//!    name is the distribution's file name (as PEP 427/625 parse it) and
+//!    whose `sha256` is the distribution's;
+//! 4. its predicate type is one PyPI knows ([`PREDICATE_TYPES`]).
+//!
+//! This follows pypi-attestations' `Attestation.verify`.
+
+pub mod dist;
+pub mod model;
+pub mod publisher;
+
+pub use dist::{DistName, Distribution};
+pub use model::{Attestation, AttestationBundle, Envelope, Provenance, VerificationMaterial};
+pub use publisher::Publisher;
+
+use crate::dsse::{Statement, IN_TOTO_PAYLOAD_TYPE, STATEMENT_V1};
+use crate::error::{Error, Result, Step};
+use crate::policy::Policy;
+use crate::verify::Verifier;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// PyPI's publish attestation (https://docs.pypi.org/attestations/publish/v1/).
+pub const PYPI_PUBLISH_V1: &str = "https://docs.pypi.org/attestations/publish/v1";
+/// SLSA build provenance v1 (https://slsa.dev/spec/v1.0/provenance).
+pub const SLSA_PROVENANCE_V1: &str = "https://slsa.dev/provenance/v1";
+/// The predicate types PyPI accepts (pypi-attestations `AttestationType`).
+pub const PREDICATE_TYPES: [&str; 2] = [SLSA_PROVENANCE_V1, PYPI_PUBLISH_V1];
+
+/// What a verified attestation says about the distribution.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified {
+    pub predicate_type: String,
+    pub predicate: Option<serde_json::Value>,
+}
+
+fn statement_error(msg: impl Into<String>) -> Error {
+    Error::verification(Step::Statement, msg)
+}
+
+impl Attestation {
+    /// Verifies that this attestation, signed by an identity satisfying
+    /// `policy`, attests to `dist`.
+    pub fn verify(
+        &self,
+        verifier: &Verifier,
+        policy: &Policy,
+        dist: &Distribution,
+    ) -> Result<Verified> {
+        // Step 1.
+        let bundle = self.to_bundle()?;
+        // Step 2.
+        let v = verifier.verify_dsse(&bundle, policy)?;
+        let (Some(payload_type), Some(payload)) = (v.payload_type, v.payload) else {
+            return Err(statement_error("the bundle holds no DSSE payload"));
+        };
+        if payload_type != IN_TOTO_PAYLOAD_TYPE {
+            return Err(statement_error(format!(
+                "expected payload type {IN_TOTO_PAYLOAD_TYPE:?}, got {payload_type:?}"
+            )));
+        }
+        // Step 3.
+        let st = Statement::from_json(&payload).map_err(statement_error)?;
+        if st.type_ != STATEMENT_V1 {
+            return Err(statement_error(format!(
+                "expected an in-toto {STATEMENT_V1:?} statement, got {:?}",
+                st.type_
+            )));
+        }
+        let [subject] = st.subject.as_slice() else {
+            return Err(statement_error(format!(
+                "expected exactly one subject, found {}",
+                st.subject.len()
+            )));
+        };
+        let name = subject
+            .name
+            .as_deref()
+            .ok_or_else(|| statement_error("the subject has no name"))?;
+        let parsed =
+            DistName::parse(name).map_err(|e| statement_error(format!("invalid subject: {e}")))?;
+        if &parsed != dist.parsed_name() {
+            return Err(statement_error(format!(
+                "the subject {name:?} is not the distribution {:?}",
+                dist.name()
+            )));
+        }
+        let want = dist.sha256_hex();
+        match subject.digest.get("sha256") {
+            Some(d) if *d == want => {}
+            other => {
+                return Err(Error::verification(
+                    Step::ArtifactDigest,
+                    format!(
+                        "the subject's sha256 is {}, the distribution's is {want}",
+                        other.map_or("missing".to_owned(), |d| format!("{d:?}"))
+                    ),
+                ))
+            }
+        }
+        // Step 4.
+        if !PREDICATE_TYPES.contains(&st.predicate_type.as_str()) {
+            return Err(statement_error(format!(
+                "unknown predicate type {:?} (expected one of {PREDICATE_TYPES:?})",
+                st.predicate_type
+            )));
+        }
+        Ok(Verified {
+            predicate_type: st.predicate_type,
+            predicate: st.predicate,
+        })
+    }
+}
+
+impl Provenance {
+    /// Verifies every attestation of every bundle against `dist`, each with
+    /// its bundle's publisher, or with `policy` for all when given.
+    pub fn verify(
+        &self,
+        verifier: &Verifier,
+        dist: &Distribution,
+        policy: Option<&Policy>,
+    ) -> Result<Vec<Verified>> {
+        let mut out = Vec::new();
+        for (i, b) in self.attestation_bundles.iter().enumerate() {
+            let own;
+            let policy = match policy {
+                Some(p) => p,
+                None => {
+                    own = b.publisher.policy();
+                    &own
+                }
+            };
+            for (j, a) in b.attestations.iter().enumerate() {
+                let v = a
+                    .verify(verifier, policy, dist)
+                    .map_err(|e| in_provenance(e, i, j))?;
+                out.push(v);
+            }
+        }
+        if out.is_empty() {
+            return Err(Error::InvalidAttestation(
+                "the provenance object holds no attestations".into(),
+            ));
+        }
+        Ok(out)
+    }
+}
+
+/// Names the failing attestation inside a provenance object.
+fn in_provenance(e: Error, bundle: usize, attestation: usize) -> Error {
+    let at = format!("attestation_bundles[{bundle}].attestations[{attestation}]");
+    match e {
+        Error::Verification { step, message } => Error::Verification {
+            step,
+            message: format!("{at}: {message}"),
+        },
+        Error::InvalidAttestation(m) => Error::InvalidAttestation(format!("{at}: {m}")),
+        Error::Conversion(m) => Error::Conversion(format!("{at}: {m}")),
+        Error::InvalidBundle(m) => Error::InvalidBundle(format!("{at}: {m}")),
+        other => other,
+    }
+}
+
+/// The distribution of a batch item: a file to hash, or a known name and digest.
+#[derive(Debug, Clone)]
+pub enum DistSource {
+    File(PathBuf),
+    Known(Box<Distribution>),
+}
+
+#[derive(Debug, Clone)]
+pub enum Evidence {
+    Attestation(Attestation),
+    Provenance(Provenance),
+}
+
+/// One distribution to verify. `policy` is required for an attestation; for
+/// a provenance object it overrides the bundles' own publishers.
+#[derive(Debug, Clone)]
+pub struct BatchItem {
+    pub dist: DistSource,
+    pub evidence: Evidence,
+    pub policy: Option<Policy>,
+}
+
+impl BatchItem {
+    fn verify(&self, verifier: &Verifier) -> Result<Vec<Verified>> {
+        let dist = match &self.dist {
+            DistSource::File(p) => Distribution::from_file(p)?,
+            DistSource::Known(d) => (**d).clone(),
+        };
+        match (&self.evidence, &self.policy) {
+            (Evidence::Attestation(a), Some(p)) => Ok(vec![a.verify(verifier, p, &dist)?]),
+            (Evidence::Attestation(_), None) => Err(Error::InvalidInput(
+                "an attestation needs a publisher or policy to verify against".into(),
+            )),
+            (Evidence::Provenance(p), policy) => p.verify(verifier, &dist, policy.as_ref()),
+        }
+    }
+}
+
+/// Verifies every item on all available cores (hashing included). Results
+/// are in item order; one failing item never affects another.
+pub fn verify_batch(verifier: &Verifier, items: &[BatchItem]) -> Vec<Result<Vec<Verified>>> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len());
+    if workers <= 1 {
+        return items.iter().map(|i| i.verify(verifier)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut slots: Vec<Option<Result<Vec<Verified>>>> = items.iter().map(|_| None).collect();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        done.push((i, item.verify(verifier)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for h in handles {
+            // A worker that panicked leaves its items unfilled (reported below).
+            if let Ok(done) = h.join() {
+                for (i, r) in done {
+                    if let Some(slot) = slots.get_mut(i) {
+                        *slot = Some(r);
+                    }
+                }
+            }
+        }
+    });
+    slots
+        .into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| {
+                Err(Error::InvalidInput(
+                    "internal error: a verification worker stopped".into(),
+                ))
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

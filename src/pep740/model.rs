@@ -1,0 +1,268 @@
+//! PEP 740 objects and their JSON ("Index hosted attestations"
+//! specification, https://packaging.python.org/specifications/index-hosted-attestations/):
+//!
+//! ```text
+//! Attestation          { version: 1, verification_material: VerificationMaterial, envelope: Envelope }
+//! VerificationMaterial { certificate: base64(DER), transparency_entries: [TransparencyLogEntry JSON, ...] }
+//! Envelope             { statement: base64(in-toto v1 Statement JSON), signature: base64 }
+//! Provenance           { version: 1, attestation_bundles: [AttestationBundle, ...] }
+//! AttestationBundle    { publisher: Publisher, attestations: [Attestation, ...] }
+//! Publisher            { kind: "GitHub" | "GitLab" | "Google", ...kind's fields }
+//! ```
+//!
+//! Unknown keys and versions other than 1 are rejected, so a newer format is
+//! never half-understood. (The specification lets signers add keys; the
+//! pydantic models of pypi-attestations ignore them.)
+
+use super::publisher::Publisher;
+use crate::bundle::{Bundle, Content, SigningMaterial};
+use crate::dsse::IN_TOTO_PAYLOAD_TYPE;
+use crate::error::{Error, Result};
+use base64::Engine as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The media type of the bundles attestations convert to (protobuf-specs
+/// bundle v0.3, as sigstore-python writes it).
+pub const BUNDLE_V03_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+
+/// The format version, which is always 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FormatVersion;
+
+impl Serialize for FormatVersion {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(1)
+    }
+}
+
+impl<'de> Deserialize<'de> for FormatVersion {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = u64::deserialize(d)?;
+        if v == 1 {
+            Ok(FormatVersion)
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "unsupported version {v} (only version 1 is defined)"
+            )))
+        }
+    }
+}
+
+/// Bytes written as standard base64 (pydantic `Base64Bytes`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Base64Bytes(pub Vec<u8>);
+
+impl Serialize for Base64Bytes {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(&self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Base64Bytes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        base64::engine::general_purpose::STANDARD
+            .decode(s.as_bytes())
+            .map(Base64Bytes)
+            .map_err(|e| serde::de::Error::custom(format!("not valid base64: {e}")))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerificationMaterial {
+    /// The signing certificate, DER.
+    pub certificate: Base64Bytes,
+    /// Rekor `TransparencyLogEntry` objects in protobuf JSON; at least one.
+    /// Only the first is used, as pypi-attestations does.
+    pub transparency_entries: Vec<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Envelope {
+    /// The in-toto v1 Statement, JSON bytes.
+    pub statement: Base64Bytes,
+    /// The DSSE signature over `PAE("application/vnd.in-toto+json", statement)`.
+    pub signature: Base64Bytes,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attestation {
+    pub version: FormatVersion,
+    pub verification_material: VerificationMaterial,
+    pub envelope: Envelope,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttestationBundle {
+    pub publisher: Publisher,
+    pub attestations: Vec<Attestation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provenance {
+    pub version: FormatVersion,
+    pub attestation_bundles: Vec<AttestationBundle>,
+}
+
+fn invalid(what: &str, e: serde_json::Error) -> Error {
+    Error::InvalidAttestation(format!("{what}: {e}"))
+}
+
+fn to_json<T: Serialize>(what: &str, v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| invalid(what, e))
+}
+
+impl Attestation {
+    /// Parses and checks an attestation object.
+    pub fn from_json(data: &[u8]) -> Result<Attestation> {
+        let a: Attestation =
+            serde_json::from_slice(data).map_err(|e| invalid("not a PEP 740 attestation", e))?;
+        a.check()?;
+        Ok(a)
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.verification_material.transparency_entries.is_empty() {
+            return Err(Error::InvalidAttestation(
+                "verification_material.transparency_entries is empty (at least one entry is required)".into(),
+            ));
+        }
+        if self.verification_material.certificate.0.is_empty() {
+            return Err(Error::InvalidAttestation(
+                "verification_material.certificate is empty".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn to_json(&self) -> Result<String> {
+        to_json("attestation", self)
+    }
+
+    /// The Sigstore bundle (v0.3, DSSE) this attestation stands for, as
+    /// protobuf JSON.
+    pub fn to_bundle_json(&self) -> serde_json::Value {
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        let entries: Vec<&serde_json::Map<String, serde_json::Value>> = self
+            .verification_material
+            .transparency_entries
+            .iter()
+            .take(1)
+            .collect();
+        serde_json::json!({
+            "mediaType": BUNDLE_V03_MEDIA_TYPE,
+            "verificationMaterial": {
+                "certificate": {"rawBytes": b64(&self.verification_material.certificate.0)},
+                "tlogEntries": entries,
+            },
+            "dsseEnvelope": {
+                "payload": b64(&self.envelope.statement.0),
+                "payloadType": IN_TOTO_PAYLOAD_TYPE,
+                "signatures": [{"sig": b64(&self.envelope.signature.0)}],
+            },
+        })
+    }
+
+    /// The checked Sigstore bundle; a malformed certificate or log entry is
+    /// an [`Error::Conversion`].
+    pub fn to_bundle(&self) -> Result<Bundle> {
+        crate::x509::Certificate::from_der(self.verification_material.certificate.0.clone())
+            .map_err(|e| Error::Conversion(format!("invalid X.509 certificate: {e}")))?;
+        let json = self.to_bundle_json().to_string();
+        Bundle::from_json(json.as_bytes()).map_err(|e| match e {
+            Error::InvalidBundle(m) => Error::Conversion(m),
+            other => other,
+        })
+    }
+
+    /// The attestation for a DSSE bundle over an in-toto statement.
+    pub fn from_bundle(bundle: &Bundle) -> Result<Attestation> {
+        let certificate = match &bundle.material {
+            SigningMaterial::Certificate { leaf, .. } => leaf.clone(),
+            SigningMaterial::PublicKey { .. } => {
+                return Err(Error::Conversion(
+                    "the bundle is signed with a public key; an attestation needs a signing certificate"
+                        .into(),
+                ))
+            }
+        };
+        let env = match &bundle.content {
+            Content::Dsse(env) => env,
+            Content::MessageSignature { .. } => {
+                return Err(Error::Conversion(
+                    "the bundle does not contain a DSSE envelope".into(),
+                ))
+            }
+        };
+        if env.payload_type != IN_TOTO_PAYLOAD_TYPE {
+            return Err(Error::Conversion(format!(
+                "the DSSE payload type is {:?}; an attestation holds an in-toto statement ({IN_TOTO_PAYLOAD_TYPE:?})",
+                env.payload_type
+            )));
+        }
+        let [sig] = env.signatures.as_slice() else {
+            return Err(Error::Conversion(format!(
+                "expected exactly one DSSE signature, got {}",
+                env.signatures.len()
+            )));
+        };
+        let entry = match bundle.tlog_entry.to_json() {
+            serde_json::Value::Object(m) => m,
+            _ => return Err(Error::Conversion("log entry is not a JSON object".into())),
+        };
+        Ok(Attestation {
+            version: FormatVersion,
+            verification_material: VerificationMaterial {
+                certificate: Base64Bytes(certificate),
+                transparency_entries: vec![entry],
+            },
+            envelope: Envelope {
+                statement: Base64Bytes(env.payload.clone()),
+                signature: Base64Bytes(sig.sig.clone()),
+            },
+        })
+    }
+
+    /// The statement, parsed as JSON (not yet verified).
+    pub fn statement_json(&self) -> Result<serde_json::Value> {
+        serde_json::from_slice(&self.envelope.statement.0)
+            .map_err(|e| invalid("the envelope's statement is not JSON", e))
+    }
+}
+
+impl Provenance {
+    pub fn from_json(data: &[u8]) -> Result<Provenance> {
+        let p: Provenance = serde_json::from_slice(data)
+            .map_err(|e| invalid("not a PEP 740 provenance object", e))?;
+        if p.attestation_bundles.is_empty() {
+            return Err(Error::InvalidAttestation(
+                "provenance has no attestation bundles".into(),
+            ));
+        }
+        for (i, b) in p.attestation_bundles.iter().enumerate() {
+            if b.attestations.is_empty() {
+                return Err(Error::InvalidAttestation(format!(
+                    "attestation_bundles[{i}] has no attestations"
+                )));
+            }
+            for (j, a) in b.attestations.iter().enumerate() {
+                a.check().map_err(|e| match e {
+                    Error::InvalidAttestation(m) => Error::InvalidAttestation(format!(
+                        "attestation_bundles[{i}].attestations[{j}]: {m}"
+                    )),
+                    other => other,
+                })?;
+            }
+        }
+        Ok(p)
+    }
+
+    pub fn to_json(&self) -> Result<String> {
+        to_json("provenance", self)
+    }
+}

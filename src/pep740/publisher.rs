@@ -1,0 +1,104 @@
+//! Trusted Publishers (PyPI's publisher kinds in provenance objects,
+//! https://docs.pypi.org/attestations/publish/v1/) and the certificate
+//! policy each one stands for, as pypi-attestations builds it.
+
+use crate::error::{Error, Result};
+use crate::policy::{Claim, Policy};
+use serde::{Deserialize, Serialize};
+
+pub const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
+pub const GITLAB_ISSUER: &str = "https://gitlab.com";
+pub const GOOGLE_ISSUER: &str = "https://accounts.google.com";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", deny_unknown_fields)]
+pub enum Publisher {
+    /// A GitHub Actions workflow: `repository` is `OWNER/REPO`, `workflow`
+    /// the workflow's file name under `.github/workflows/`.
+    #[serde(rename = "GitHub")]
+    GitHub {
+        repository: String,
+        workflow: String,
+        #[serde(default)]
+        environment: Option<String>,
+    },
+    /// A GitLab CI/CD pipeline: `repository` is `NAMESPACE/PROJECT` (with
+    /// any subgroups), `workflow_filepath` the CI file's path in it.
+    #[serde(rename = "GitLab")]
+    GitLab {
+        repository: String,
+        workflow_filepath: String,
+        #[serde(default)]
+        environment: Option<String>,
+    },
+    /// A Google Cloud service account.
+    #[serde(rename = "Google")]
+    Google { email: String },
+}
+
+impl Publisher {
+    pub fn from_json(data: &[u8]) -> Result<Publisher> {
+        serde_json::from_slice(data)
+            .map_err(|e| Error::InvalidAttestation(format!("not a Trusted Publisher: {e}")))
+    }
+
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string(self)
+            .map_err(|e| Error::InvalidAttestation(format!("publisher: {e}")))
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Publisher::GitHub { .. } => "GitHub",
+            Publisher::GitLab { .. } => "GitLab",
+            Publisher::Google { .. } => "Google",
+        }
+    }
+
+    /// The identity policy a signing certificate must satisfy.
+    ///
+    /// GitHub: the issuer is GitHub Actions', the Source Repository URI is
+    /// `https://github.com/OWNER/REPO`, and the Build Config URI is
+    /// `https://github.com/OWNER/REPO/.github/workflows/WORKFLOW@X` where X is
+    /// the certificate's own Source Repository Digest or Ref (either may be
+    /// absent, as in certificates without the ref extension, not both).
+    /// GitLab: likewise with `https://gitlab.com/NAMESPACE/PROJECT//PATH@X`,
+    /// and both the digest and the ref must be present.
+    /// Google: the SAN is the email and the issuer Google's.
+    /// The environment is not in the certificate and is not checked.
+    pub fn policy(&self) -> Policy {
+        match self {
+            Publisher::GitHub {
+                repository,
+                workflow,
+                ..
+            } => Policy::AllOf(vec![
+                Policy::claim(Claim::OidcIssuer, GITHUB_ISSUER),
+                Policy::claim(
+                    Claim::SourceRepositoryUri,
+                    format!("https://github.com/{repository}"),
+                ),
+                Policy::BuildConfigAtSource {
+                    prefix: format!("https://github.com/{repository}/.github/workflows/{workflow}"),
+                    require_both: false,
+                },
+            ]),
+            Publisher::GitLab {
+                repository,
+                workflow_filepath,
+                ..
+            } => Policy::AllOf(vec![
+                Policy::claim(Claim::OidcIssuer, GITLAB_ISSUER),
+                Policy::claim(
+                    Claim::SourceRepositoryUri,
+                    format!("https://gitlab.com/{repository}"),
+                ),
+                Policy::BuildConfigAtSource {
+                    prefix: format!("https://gitlab.com/{repository}//{workflow_filepath}"),
+                    require_both: true,
+                },
+            ]),
+            Publisher::Google { email } => Policy::identity(email.clone(), GOOGLE_ISSUER),
+        }
+    }
+}

@@ -1,0 +1,353 @@
+use super::*;
+use crate::test_support;
+use crate::trust::TrustedRoot;
+use crate::x509::Certificate;
+
+const DIR: &str = "pypi-attestations";
+
+fn read(name: &str) -> Option<Vec<u8>> {
+    test_support::read(&format!("{DIR}/{name}"))
+}
+
+fn dist(name: &str) -> Option<Distribution> {
+    let p = test_support::fixtures()?.join(DIR).join(name);
+    Some(Distribution::from_file(&p).unwrap())
+}
+
+fn production() -> Verifier {
+    Verifier::new(TrustedRoot::production().unwrap())
+}
+
+fn github(repository: &str, workflow: &str) -> Publisher {
+    Publisher::GitHub {
+        repository: repository.into(),
+        workflow: workflow.into(),
+        environment: None,
+    }
+}
+
+fn json(b: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(b).unwrap()
+}
+
+#[test]
+fn versions_compare_as_pep440() {
+    let v = |s: &str| dist::Version::parse(s).unwrap();
+    assert_eq!(v("1.0"), v("1.0.0"));
+    assert_eq!(v("1.0"), v("v1.00"));
+    assert_eq!(v("0.0.4a2"), v("0.0.4.alpha.2"));
+    assert_eq!(v("1.0-1"), v("1.0.post1"));
+    assert_eq!(v("1.0rc"), v("1.0c0"));
+    assert_eq!(v("1.0.dev"), v("1.0-dev0"));
+    assert_eq!(v("1.0+Ubuntu.01"), v("1.0+ubuntu-1"));
+    assert_eq!(v("0!1.0"), v("1.0"));
+    assert_ne!(v("1.0"), v("1.0.1"));
+    assert_ne!(v("1.0a1"), v("1.0b1"));
+    assert_ne!(v("1.0"), v("1.0+local"));
+    assert_ne!(v("1!1.0"), v("1.0"));
+    for bad in ["", "1.0-", "one", "1.0+", "1..0", "1.0_dev_x"] {
+        assert!(dist::Version::parse(bad).is_err(), "{bad:?}");
+    }
+}
+
+#[test]
+fn distribution_names() {
+    let p = |s: &str| DistName::parse(s);
+    // sdists: .tar.gz and .zip, name normalised, version compared as PEP 440.
+    assert_eq!(
+        p("pypi_attestations-0.0.19.tar.gz"),
+        p("PyPI.Attestations-0.0.019.tar.gz")
+    );
+    assert_eq!(
+        p("pypi_attestations-0.0.19.tar.gz"),
+        p("pypi_attestations-0.0.19.zip")
+    );
+    assert_ne!(
+        p("pypi_attestations-0.0.19.tar.gz"),
+        p("pypi_attestations-0.0.20.tar.gz")
+    );
+    assert_ne!(
+        p("pypi_attestations-0.0.19.tar.gz"),
+        p("pypi_attestation-0.0.19.tar.gz")
+    );
+    assert_eq!(p("a-b-1.0.tar.gz").unwrap().project(), "a-b");
+    // wheels: tag sets expanded and lowercased, build tags compared.
+    assert_eq!(
+        p("rfc8785-0.1.2-py3-none-any.whl"),
+        p("RFC8785-0.1.2-PY3-none-ANY.whl")
+    );
+    assert_eq!(
+        p("foo-1.0-py2.py3-none-any.whl"),
+        p("foo-1.0-py3.py2-none-any.whl")
+    );
+    assert_eq!(
+        p("foo-1.0-01-py3-none-any.whl"),
+        p("foo-1.0-1-py3-none-any.whl")
+    );
+    assert_ne!(
+        p("foo-1.0-1-py3-none-any.whl"),
+        p("foo-1.0-py3-none-any.whl")
+    );
+    assert_ne!(
+        p("foo-1.0-py3-none-any.whl"),
+        p("foo-1.0-cp312-none-any.whl")
+    );
+    assert_ne!(p("foo-1.0-py3-none-any.whl"), p("foo-1.0.tar.gz"));
+    for bad in [
+        "foo-1.0.tgz",
+        "foo-1.0.tar.bz2",
+        "foo-1.0.TAR.GZ",
+        "foo.tar.gz",
+        "-1.0.tar.gz",
+        "foo-one.tar.gz",
+        "foo-1.0-py3-none.whl",
+        "foo-1.0-a-b-c-d-e.whl",
+        "foo__bar-1.0-py3-none-any.whl",
+        "foo bar-1.0-py3-none-any.whl",
+        "foo-1.0-x1-py3-none-any.whl",
+        "foo-1.0-py3..py2-none-any.whl",
+        "foo-1.0-3py-none-any.whl",
+        "foo-x-py3-none-any.whl",
+        "rfc8785-0.1.2-py3-none-any.tar.gz",
+    ] {
+        assert!(p(bad).is_err(), "{bad:?} should be rejected");
+    }
+    assert!(Distribution::new("foo-1.0.tar.gz", "00").is_err());
+    assert!(Distribution::new("foo-1.0.tar.gz", &"zz".repeat(32)).is_err());
+    let d = Distribution::new("foo-1.0.tar.gz", &"AB".repeat(32)).unwrap();
+    assert_eq!(d.sha256_hex(), "ab".repeat(32));
+}
+
+#[test]
+fn publisher_json() {
+    let p = Publisher::from_json(
+        br#"{"kind":"GitHub","repository":"o/r","workflow":"release.yml","environment":null}"#,
+    )
+    .unwrap();
+    assert_eq!(p, github("o/r", "release.yml"));
+    assert_eq!(
+        json(p.to_json().unwrap().as_bytes()),
+        serde_json::json!({"kind":"GitHub","repository":"o/r","workflow":"release.yml","environment":null})
+    );
+    let g = Publisher::from_json(
+        br#"{"kind":"GitLab","repository":"a/b/c","workflow_filepath":".gitlab-ci.yml"}"#,
+    )
+    .unwrap();
+    assert_eq!(g.kind(), "GitLab");
+    let e = Publisher::from_json(br#"{"kind":"Google","email":"x@y.z"}"#).unwrap();
+    assert_eq!(e.kind(), "Google");
+    for bad in [
+        &br#"{"kind":"Jenkins","url":"x"}"#[..],
+        br#"{"kind":"GitHub","repository":"o/r"}"#,
+        br#"{"kind":"GitHub","repository":"o/r","workflow":"w","extra":1}"#,
+        br#"{"repository":"o/r","workflow":"w"}"#,
+    ] {
+        let err = Publisher::from_json(bad).unwrap_err();
+        assert!(matches!(err, Error::InvalidAttestation(_)), "{err}");
+    }
+}
+
+#[test]
+fn publisher_policies_on_edge_case_certificates() {
+    let Some(no_ref) = read("no-source-repository-ref-extension.pem") else {
+        return;
+    };
+    let no_ref = Certificate::from_pem(&no_ref).unwrap();
+    let google = Certificate::from_pem(&read("200170367.pem").unwrap()).unwrap();
+    let ok = |p: &Publisher, c: &Certificate| p.policy().check(c).is_ok();
+
+    // The Build Config URI ends in the commit digest; there is no ref claim.
+    let swift = github("SWIFTSIM/swiftgalaxy", "python-publish.yml");
+    assert!(ok(&swift, &no_ref));
+    assert!(!ok(&github("SWIFTSIM/swiftgalaxy", "other.yml"), &no_ref));
+    assert!(!ok(
+        &github("SWIFTSIM/other", "python-publish.yml"),
+        &no_ref
+    ));
+    assert!(!ok(
+        &github("swiftsim/swiftgalaxy", "python-publish.yml"),
+        &no_ref
+    ));
+    let gitlab = Publisher::GitLab {
+        repository: "SWIFTSIM/swiftgalaxy".into(),
+        workflow_filepath: "python-publish.yml".into(),
+        environment: None,
+    };
+    assert!(!ok(&gitlab, &no_ref));
+    let err = swift.policy().check(&google).unwrap_err().to_string();
+    assert!(err.contains("OIDC issuer"), "{err}");
+
+    let email = "919436158236-compute@developer.gserviceaccount.com";
+    assert!(ok(
+        &Publisher::Google {
+            email: email.into()
+        },
+        &google
+    ));
+    assert!(!ok(
+        &Publisher::Google {
+            email: "x@developer.gserviceaccount.com".into()
+        },
+        &google
+    ));
+    assert!(!ok(
+        &Publisher::Google {
+            email: email.into()
+        },
+        &no_ref
+    ));
+}
+
+#[test]
+fn attestation_json_round_trips_and_rejects_unknowns() {
+    let Some(raw) = read("pypi_attestations-0.0.19.tar.gz.publish.attestation") else {
+        return;
+    };
+    let a = Attestation::from_json(&raw).unwrap();
+    assert_eq!(json(a.to_json().unwrap().as_bytes()), json(&raw));
+    // Attestation -> bundle -> attestation is the identity.
+    let back = Attestation::from_bundle(&a.to_bundle().unwrap()).unwrap();
+    assert_eq!(back, a);
+
+    let mut v = json(&raw);
+    v["extra"] = 1.into();
+    let err = Attestation::from_json(v.to_string().as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("unknown field `extra`"), "{err}");
+    let mut v = json(&raw);
+    v["envelope"]["x"] = 1.into();
+    assert!(Attestation::from_json(v.to_string().as_bytes()).is_err());
+    let mut v = json(&raw);
+    v["version"] = 2.into();
+    let err = Attestation::from_json(v.to_string().as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("unsupported version 2"), "{err}");
+    let mut v = json(&raw);
+    v["verification_material"]["transparency_entries"] = serde_json::json!([]);
+    assert!(Attestation::from_json(v.to_string().as_bytes()).is_err());
+    let mut v = json(&raw);
+    v["verification_material"]["certificate"] = "bm90IGEgY2VydA==".into();
+    let a = Attestation::from_json(v.to_string().as_bytes()).unwrap();
+    assert!(matches!(a.to_bundle(), Err(Error::Conversion(_))));
+}
+
+#[test]
+fn bundle_converts_to_the_recorded_attestation() {
+    let Some(bundle) = read("pypi_attestation_models-0.0.4a2.tar.gz.sigstore") else {
+        return;
+    };
+    let want = read("pypi_attestation_models-0.0.4a2.tar.gz.attestation").unwrap();
+    let a = Attestation::from_bundle(&crate::bundle::Bundle::from_json(&bundle).unwrap()).unwrap();
+    assert_eq!(json(a.to_json().unwrap().as_bytes()), json(&want));
+}
+
+#[test]
+fn fixtures_verify_with_their_publishers() {
+    let Some(d) = dist("pypi_attestations-0.0.19.tar.gz") else {
+        return;
+    };
+    let v = production();
+    let a = Attestation::from_json(
+        &read("pypi_attestations-0.0.19.tar.gz.publish.attestation").unwrap(),
+    )
+    .unwrap();
+    let publisher = github("trailofbits/pypi-attestations", "release.yml");
+    let ok = a.verify(&v, &publisher.policy(), &d).unwrap();
+    assert_eq!(ok.predicate_type, PYPI_PUBLISH_V1);
+    assert_eq!(ok.predicate, None);
+
+    let err = a
+        .verify(
+            &v,
+            &github("trailofbits/pypi-attestations", "other.yml").policy(),
+            &d,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Verification {
+                step: Step::Policy,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let renamed = Distribution::new("pypi_attestations-0.0.20.tar.gz", &d.sha256_hex()).unwrap();
+    let err = a.verify(&v, &publisher.policy(), &renamed).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Verification {
+                step: Step::Statement,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let normalised = Distribution::new("PyPI.Attestations-0.0.19.zip", &d.sha256_hex()).unwrap();
+    assert!(a.verify(&v, &publisher.policy(), &normalised).is_ok());
+    let other_bytes = Distribution::new(d.name(), &"00".repeat(32)).unwrap();
+    let err = a.verify(&v, &publisher.policy(), &other_bytes).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Verification {
+                step: Step::ArtifactDigest,
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    let p = Provenance::from_json(&read("pypi_attestations-0.0.19.tar.gz.provenance").unwrap())
+        .unwrap();
+    assert_eq!(p.verify(&v, &d, None).unwrap().len(), 1);
+    let wrong = github("trailofbits/other", "release.yml").policy();
+    assert!(p.verify(&v, &d, Some(&wrong)).is_err());
+
+    let gl = Attestation::from_json(
+        &read("gitlab_oidc_project-0.0.3.tar.gz.publish.attestation").unwrap(),
+    )
+    .unwrap();
+    let gl_dist = dist("gitlab_oidc_project-0.0.3.tar.gz").unwrap();
+    let gitlab = |w: &str| Publisher::GitLab {
+        repository: "facutuesca/gitlab-oidc-project".into(),
+        workflow_filepath: w.into(),
+        environment: None,
+    };
+    assert!(gl
+        .verify(&v, &gitlab(".gitlab-ci.yml").policy(), &gl_dist)
+        .is_ok());
+    assert!(gl
+        .verify(&v, &gitlab("other.yml").policy(), &gl_dist)
+        .is_err());
+
+    // A batch: results in order, a failure beside successes.
+    let items = vec![
+        BatchItem {
+            dist: DistSource::Known(Box::new(d.clone())),
+            evidence: Evidence::Attestation(a.clone()),
+            policy: Some(publisher.policy()),
+        },
+        BatchItem {
+            dist: DistSource::Known(Box::new(renamed)),
+            evidence: Evidence::Attestation(a.clone()),
+            policy: Some(publisher.policy()),
+        },
+        BatchItem {
+            dist: DistSource::Known(Box::new(gl_dist)),
+            evidence: Evidence::Attestation(gl),
+            policy: Some(gitlab(".gitlab-ci.yml").policy()),
+        },
+        BatchItem {
+            dist: DistSource::Known(Box::new(d)),
+            evidence: Evidence::Provenance(p),
+            policy: None,
+        },
+    ];
+    let r = verify_batch(&v, &items);
+    assert_eq!(r.len(), 4);
+    assert!(
+        r[0].is_ok() && r[1].is_err() && r[2].is_ok() && r[3].is_ok(),
+        "{r:?}"
+    );
+}

@@ -1,0 +1,288 @@
+//! PEP 740: `Attestation`, `Provenance`, `Publisher`, `Distribution` and
+//! `verify_distributions`. Predicates cross the boundary as JSON text (the
+//! façade parses it); hashing and verification run without the GIL.
+
+use super::bundle::PyBundle;
+use super::policy::PyPolicy;
+use super::verifier::PyVerifier;
+use crate::error::{Error, Result};
+use crate::pep740::{
+    self, Attestation, BatchItem, DistSource, Distribution, Evidence, Provenance, Publisher,
+    Verified,
+};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use std::path::PathBuf;
+
+/// `(predicate_type, predicate as JSON text or None)`.
+type PyVerified = (String, Option<String>);
+
+fn to_py(v: Verified) -> PyVerified {
+    (v.predicate_type, v.predicate.map(|p| p.to_string()))
+}
+
+#[pyclass(frozen, module = "sigstore_rs._rust", name = "Distribution")]
+pub struct PyDistribution {
+    inner: Distribution,
+}
+
+#[pymethods]
+impl PyDistribution {
+    /// `name` is a wheel or sdist file name; `digest` its SHA-256 in hex.
+    #[new]
+    fn new(name: &str, digest: &str) -> PyResult<Self> {
+        Ok(PyDistribution {
+            inner: Distribution::new(name, digest)?,
+        })
+    }
+
+    /// The file's name and SHA-256, hashed without the GIL.
+    #[staticmethod]
+    fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let inner = py.allow_threads(|| Distribution::from_file(&path))?;
+        Ok(PyDistribution { inner })
+    }
+
+    #[getter]
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    #[getter]
+    fn digest(&self) -> String {
+        self.inner.sha256_hex()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Distribution(name={:?}, digest={:?})",
+            self.inner.name(),
+            self.inner.sha256_hex()
+        )
+    }
+}
+
+#[pyclass(frozen, module = "sigstore_rs._rust", name = "Publisher")]
+pub struct PyPublisher {
+    inner: Publisher,
+}
+
+#[pymethods]
+impl PyPublisher {
+    #[staticmethod]
+    fn from_json(data: &[u8]) -> PyResult<Self> {
+        Ok(PyPublisher {
+            inner: Publisher::from_json(data)?,
+        })
+    }
+
+    fn to_json(&self) -> PyResult<String> {
+        Ok(self.inner.to_json()?)
+    }
+
+    #[getter]
+    fn kind(&self) -> &'static str {
+        self.inner.kind()
+    }
+
+    /// The certificate policy this Trusted Publisher stands for.
+    fn policy(&self) -> PyPolicy {
+        PyPolicy {
+            inner: self.inner.policy(),
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Publisher({:?})", self.inner)
+    }
+}
+
+#[pyclass(frozen, module = "sigstore_rs._rust", name = "Attestation")]
+pub struct PyAttestation {
+    inner: Attestation,
+}
+
+#[pymethods]
+impl PyAttestation {
+    /// Parses an attestation; raises `InvalidAttestation` if malformed.
+    #[staticmethod]
+    fn from_json(data: &[u8]) -> PyResult<Self> {
+        Ok(PyAttestation {
+            inner: Attestation::from_json(data)?,
+        })
+    }
+
+    fn to_json(&self) -> PyResult<String> {
+        Ok(self.inner.to_json()?)
+    }
+
+    /// From a DSSE bundle; raises `ConversionError` otherwise.
+    #[staticmethod]
+    fn from_bundle(bundle: &PyBundle) -> PyResult<Self> {
+        Ok(PyAttestation {
+            inner: Attestation::from_bundle(&bundle.inner)?,
+        })
+    }
+
+    /// The Sigstore bundle; raises `ConversionError` if it would be malformed.
+    fn to_bundle(&self) -> PyResult<PyBundle> {
+        Ok(PyBundle {
+            inner: self.inner.to_bundle()?,
+        })
+    }
+
+    /// The bundle as protobuf JSON text.
+    fn to_bundle_json(&self) -> String {
+        self.inner.to_bundle_json().to_string()
+    }
+
+    #[getter]
+    fn statement<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.envelope.statement.0)
+    }
+
+    #[getter]
+    fn signature<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.envelope.signature.0)
+    }
+
+    /// The signing certificate, DER.
+    #[getter]
+    fn certificate<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.verification_material.certificate.0)
+    }
+
+    /// Verifies that the attestation, signed by an identity satisfying
+    /// `policy`, attests to `dist`; returns `(predicate_type, predicate_json)`.
+    fn verify(
+        &self,
+        py: Python<'_>,
+        verifier: &PyVerifier,
+        policy: &PyPolicy,
+        dist: &PyDistribution,
+    ) -> PyResult<PyVerified> {
+        let v = py.allow_threads(|| {
+            self.inner
+                .verify(&verifier.inner, &policy.inner, &dist.inner)
+        })?;
+        Ok(to_py(v))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Attestation(certificate=<{} bytes>, statement=<{} bytes>)",
+            self.inner.verification_material.certificate.0.len(),
+            self.inner.envelope.statement.0.len()
+        )
+    }
+}
+
+#[pyclass(frozen, module = "sigstore_rs._rust", name = "Provenance")]
+pub struct PyProvenance {
+    inner: Provenance,
+}
+
+#[pymethods]
+impl PyProvenance {
+    #[staticmethod]
+    fn from_json(data: &[u8]) -> PyResult<Self> {
+        Ok(PyProvenance {
+            inner: Provenance::from_json(data)?,
+        })
+    }
+
+    fn to_json(&self) -> PyResult<String> {
+        Ok(self.inner.to_json()?)
+    }
+
+    /// `[(publisher, [attestation, ...]), ...]`.
+    fn attestation_bundles(&self) -> Vec<(PyPublisher, Vec<PyAttestation>)> {
+        self.inner
+            .attestation_bundles
+            .iter()
+            .map(|b| {
+                (
+                    PyPublisher {
+                        inner: b.publisher.clone(),
+                    },
+                    b.attestations
+                        .iter()
+                        .map(|a| PyAttestation { inner: a.clone() })
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
+    /// Verifies every attestation against `dist`, each with its bundle's
+    /// publisher unless `policy` is given.
+    #[pyo3(signature = (verifier, dist, policy=None))]
+    fn verify(
+        &self,
+        py: Python<'_>,
+        verifier: &PyVerifier,
+        dist: &PyDistribution,
+        policy: Option<&PyPolicy>,
+    ) -> PyResult<Vec<PyVerified>> {
+        let policy = policy.map(|p| &p.inner);
+        let v = py.allow_threads(|| self.inner.verify(&verifier.inner, &dist.inner, policy))?;
+        Ok(v.into_iter().map(to_py).collect())
+    }
+}
+
+fn batch_item(item: &Bound<'_, PyAny>) -> PyResult<BatchItem> {
+    let (dist, evidence, policy): (
+        Bound<'_, PyAny>,
+        Bound<'_, PyAny>,
+        Option<PyRef<'_, PyPolicy>>,
+    ) = item.extract()?;
+    let dist = if let Ok(d) = dist.downcast::<PyDistribution>() {
+        DistSource::Known(Box::new(d.get().inner.clone()))
+    } else if let Ok(p) = dist.extract::<PathBuf>() {
+        DistSource::File(p)
+    } else {
+        return Err(Error::InvalidInput(format!(
+            "a distribution must be a Distribution or a path, not {}",
+            dist.get_type().name()?
+        ))
+        .into());
+    };
+    let evidence = if let Ok(a) = evidence.downcast::<PyAttestation>() {
+        Evidence::Attestation(a.get().inner.clone())
+    } else if let Ok(p) = evidence.downcast::<PyProvenance>() {
+        Evidence::Provenance(p.get().inner.clone())
+    } else {
+        return Err(Error::InvalidInput(format!(
+            "evidence must be an Attestation or a Provenance, not {}",
+            evidence.get_type().name()?
+        ))
+        .into());
+    };
+    Ok(BatchItem {
+        dist,
+        evidence,
+        policy: policy.map(|p| p.inner.clone()),
+    })
+}
+
+/// Verifies `[(dist, attestation_or_provenance, policy_or_None), ...]` on
+/// all cores without the GIL. One result per item, in order:
+/// `([(predicate_type, predicate_json), ...], None)` or `(None, exception)`.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+pub fn verify_distributions(
+    py: Python<'_>,
+    verifier: &PyVerifier,
+    items: Vec<Bound<'_, PyAny>>,
+) -> PyResult<Vec<(Option<Vec<PyVerified>>, Option<PyObject>)>> {
+    let items = items.iter().map(batch_item).collect::<PyResult<Vec<_>>>()?;
+    let results: Vec<Result<Vec<Verified>>> =
+        py.allow_threads(|| pep740::verify_batch(&verifier.inner, &items));
+    Ok(results
+        .into_iter()
+        .map(|r| match r {
+            Ok(v) => (Some(v.into_iter().map(to_py).collect()), None),
+            Err(e) => (None, Some(PyErr::from(e).into_value(py).into_any())),
+        })
+        .collect())
+}
