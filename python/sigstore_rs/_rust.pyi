@@ -116,5 +116,5 @@ class Provenance:
     ) -> list[tuple[str, str | None]]: ...
 
 def verify_distributions(
-    verifier: Verifier, items: list[Any]
+    verifier: Verifier, items: list[Any], threads: int | None = None
 ) -> list[tuple[list[tuple[str, str | None]] | None, Exception | None]]: ...

@@ -407,9 +407,11 @@ def verify_distributions(
     *,
     staging: bool = False,
     verifier: Verifier | None = None,
+    threads: int | None = None,
 ) -> list[DistributionResult]:
     """Verifies ``(dist, attestation_or_provenance, publisher_or_policy)``
-    items on all cores without the GIL; one result per item, in order.
+    items on all cores (or ``threads`` threads) without the GIL; one result
+    per item, in order.
 
     ``dist`` is a ``Distribution`` or a file path (hashed in parallel). The
     publisher is required for an attestation; for a provenance object it
@@ -429,7 +431,7 @@ def verify_distributions(
                 policy,
             )
         )
-    results = _rust.verify_distributions(_verifier(staging, verifier), native)
+    results = _rust.verify_distributions(_verifier(staging, verifier), native, threads)
     return [
         DistributionResult(predicates=[_result(p) for p in ok or []], error=err)
         for ok, err in results

@@ -212,9 +212,17 @@ impl BatchItem {
 /// Verifies every item on all available cores (hashing included). Results
 /// are in item order; one failing item never affects another.
 pub fn verify_batch(verifier: &Verifier, items: &[BatchItem]) -> Vec<Result<Vec<Verified>>> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len());
+    verify_batch_on(verifier, items, None)
+}
+
+/// [`verify_batch`] on at most `threads` threads (`None`: one per core).
+pub fn verify_batch_on(
+    verifier: &Verifier,
+    items: &[BatchItem],
+    threads: Option<usize>,
+) -> Vec<Result<Vec<Verified>>> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = threads.unwrap_or(cores).max(1).min(items.len());
     if workers <= 1 {
         return items.iter().map(|i| i.verify(verifier)).collect();
     }

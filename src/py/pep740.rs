@@ -269,15 +269,17 @@ fn batch_item(item: &Bound<'_, PyAny>) -> PyResult<BatchItem> {
 /// all cores without the GIL. One result per item, in order:
 /// `([(predicate_type, predicate_json), ...], None)` or `(None, exception)`.
 #[pyfunction]
+#[pyo3(signature = (verifier, items, threads=None))]
 #[allow(clippy::type_complexity)]
 pub fn verify_distributions(
     py: Python<'_>,
     verifier: &PyVerifier,
     items: Vec<Bound<'_, PyAny>>,
+    threads: Option<usize>,
 ) -> PyResult<Vec<(Option<Vec<PyVerified>>, Option<PyObject>)>> {
     let items = items.iter().map(batch_item).collect::<PyResult<Vec<_>>>()?;
     let results: Vec<Result<Vec<Verified>>> =
-        py.allow_threads(|| pep740::verify_batch(&verifier.inner, &items));
+        py.allow_threads(|| pep740::verify_batch_on(&verifier.inner, &items, threads));
     Ok(results
         .into_iter()
         .map(|r| match r {

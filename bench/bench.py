@@ -1,0 +1,289 @@
+"""sigstore_rs against sigstore-python and pypi-attestations, same machine,
+same run. Run through ``bench/run.sh`` (it installs the peers in a
+bench-only venv). Every figure is a median; ratios are peer / ours (higher
+is better for us) except where marked."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+FIX = Path(os.environ.get("SIGSTORE_RS_FIXTURES", REPO.parent / "shared" / "fixtures"))
+SP = FIX / "sigstore-python"
+PA = FIX / "pypi-attestations"
+QUICK = bool(os.environ.get("QUICK"))
+OAUTH = "https://github.com/login/oauth"
+BEACON_ID = (
+    "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"
+    ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
+)
+ACTIONS = "https://token.actions.githubusercontent.com"
+
+# (label, instance, bundle, artifact, identity, issuer, dsse?)
+BUNDLES = [
+    ("hashedrekord, Rekor v1", "staging", SP / "bundle_v3.txt.sigstore", SP / "bundle_v3.txt",
+     "william@yossarian.net", OAUTH, False),
+    ("hashedrekord, Rekor v2 + TSA", "staging", SP / "staging-rekor-v2.txt.sigstore.json",
+     SP / "staging-rekor-v2.txt", "jku@goto.fi", OAUTH, False),
+    ("DSSE in-toto, Rekor v1", "production",
+     FIX / "conformance/bundle-verify/happy-path-intoto-in-dsse-v3/bundle.sigstore.json",
+     FIX / "conformance/bundle-verify/a.txt", BEACON_ID, ACTIONS, True),
+]  # fmt: skip
+
+
+def median_us(fn: Callable[[], object], per_round: int, rounds: int) -> float:
+    fn()
+    samples = []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        for _ in range(per_round):
+            fn()
+        samples.append((time.perf_counter() - t) / per_round * 1e6)
+    return statistics.median(samples)
+
+
+def row(label: str, ours: float, peer: float | None, unit: str, peer_name: str) -> None:
+    if peer is None:
+        print(f"  {label:44} ours {ours:10.1f} {unit}")
+        return
+    print(
+        f"  {label:44} ours {ours:10.1f} {unit}   {peer_name} {peer:10.1f} {unit}"
+        f"   ratio {peer / ours:6.2f}x"
+    )
+
+
+def in_process(rounds: int) -> None:
+    import sigstore_rs.verify as ours
+    from sigstore.models import Bundle as PyBundle
+    from sigstore.verify import Verifier as PyVerifier
+    from sigstore.verify import policy as pypolicy
+
+    print("\nIn-process verify per bundle (parse + verify), microseconds")
+    for label, inst, bpath, apath, ident, iss, dsse in BUNDLES:
+        raw = bpath.read_bytes()
+        art = apath.read_bytes()
+        rv = ours.Verifier.staging() if inst == "staging" else ours.Verifier.production()
+        rp = ours.Identity(identity=ident, issuer=iss)
+        pv = (PyVerifier.staging if inst == "staging" else PyVerifier.production)(offline=True)
+        pp = pypolicy.Identity(identity=ident, issuer=iss)
+        if dsse:
+            def o() -> None:
+                rv.verify_dsse(ours.Bundle.from_json(raw), rp)
+
+            def p() -> None:
+                pv.verify_dsse(PyBundle.from_json(raw), pp)
+        else:
+            def o() -> None:
+                rv.verify_artifact(art, ours.Bundle.from_json(raw), rp)
+
+            def p() -> None:
+                pv.verify_artifact(art, PyBundle.from_json(raw), pp)
+        row(label, median_us(o, 20, rounds), median_us(p, 20, rounds), "us", "sigstore-python")
+
+
+def floor(binary: str) -> None:
+    print("\nCrypto floor (signature verifications a bundle needs, replayed alone; aws-lc-rs)")
+    for label, inst, bpath, apath, ident, iss, _ in BUNDLES:
+        out = subprocess.run(
+            [binary, inst, str(bpath), str(apath), ident, iss],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        d = json.loads(out)
+        print(
+            f"  {label:44} verify {d['verify_us']:7.1f} us   floor {d['floor_us']:7.1f} us"
+            f" ({d['signatures']} signatures)   verify/floor {d['verify_us'] / d['floor_us']:.2f}x"
+        )
+
+
+def pep740(rounds: int) -> None:
+    import pypi_attestations as pa
+
+    import sigstore_rs.pep740 as ours
+
+    name = "pypi_attestations-0.0.19.tar.gz"
+    raw = (PA / f"{name}.publish.attestation").read_bytes()
+    print("\nPEP 740 attestation verify (parse + verify; distribution hashed once), microseconds")
+    od = ours.Distribution.from_file(PA / name)
+    opub = ours.GitHubPublisher(repository="trailofbits/pypi-attestations", workflow="release.yml")
+    pd = pa.Distribution.from_file(PA / name)
+    ppub = pa.GitHubPublisher(repository="trailofbits/pypi-attestations", workflow="release.yml")
+    from sigstore.verify import Verifier as PyVerifier
+
+    pver = PyVerifier.production(offline=True)
+
+    def o() -> None:
+        ours.Attestation.model_validate_json(raw).verify(opub, od)
+
+    def p() -> None:
+        pa.Attestation.model_validate_json(raw).verify(ppub, pd, offline=True)
+
+    t_ours = median_us(o, 20, rounds)
+    row("one attestation (fresh verifier each call)", t_ours, median_us(p, 20, rounds), "us",
+        "pypi-attestations")  # fmt: skip
+    del pver
+
+    n = 1000
+    att = ours.Attestation.model_validate_json(raw)
+    items = [(od, att, opub)] * n
+    cores = os.cpu_count() or 1
+    print(f"\nBatch verify_distributions over {n} attestations")
+    rates = {}
+    for threads in (1, cores):
+        ours.verify_distributions(items[:20], threads=threads)
+        samples = []
+        for _ in range(3 if QUICK else 5):
+            t = time.perf_counter()
+            res = ours.verify_distributions(items, threads=threads)
+            samples.append(time.perf_counter() - t)
+            assert all(r.ok for r in res)
+        rates[threads] = n / statistics.median(samples)
+        print(f"  {threads} thread(s): {rates[threads]:10.0f} attestations/s")
+    p_rate = 1e6 / median_us(p, 10, max(3, rounds // 2))
+    print(f"  pypi-attestations, 1 thread: {p_rate:10.0f} attestations/s")
+    print(f"  scaling {cores} cores / 1: {rates[cores] / rates[1]:.2f}x;"
+          f" ours 1 thread / pypi-attestations: {rates[1] / p_rate:.2f}x")  # fmt: skip
+
+
+def whole_process(runs: int) -> None:
+    print("\nWhole-process CLI verify of one file (staging, offline), milliseconds")
+    py = sys.executable
+    common = ["verify", "identity", "--cert-identity", "william@yossarian.net",
+              "--cert-oidc-issuer", OAUTH, "--bundle", str(SP / "bundle_v3.txt.sigstore"),
+              str(SP / "bundle_v3.txt")]  # fmt: skip
+    script = Path(py).parent / "sigstore-rs"
+    ours_cmd = [str(script), "--staging", *common]
+    peer_cmd = [py, "-m", "sigstore", "--staging", *common[:2], "--offline", *common[2:]]
+
+    def timed(cmd: list[str]) -> float:
+        samples = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            subprocess.run(cmd, check=True, capture_output=True)
+            samples.append((time.perf_counter() - t) * 1e3)
+        return statistics.median(samples)
+
+    row("sigstore-rs vs python -m sigstore", timed(ours_cmd), timed(peer_cmd), "ms",
+        "sigstore-python")  # fmt: skip
+    row("python -m sigstore_rs", timed([py, "-m", "sigstore_rs", "--staging", *common]), None,
+        "ms", "")  # fmt: skip
+
+
+def import_time(runs: int) -> None:
+    print("\nImport time (fresh interpreter, minus `python -c pass`), milliseconds")
+    py = sys.executable
+
+    def t(code: str) -> float:
+        samples = []
+        for _ in range(runs):
+            s = time.perf_counter()
+            subprocess.run([py, "-c", code], check=True)
+            samples.append((time.perf_counter() - s) * 1e3)
+        return statistics.median(samples)
+
+    base = t("pass")
+    ours = t("import sigstore_rs") - base
+    ours_v = t("import sigstore_rs.verify") - base
+    peer = t("import sigstore.verify") - base
+    pa = t("import pypi_attestations") - base
+    row("import sigstore_rs / sigstore.verify", ours, peer, "ms", "sigstore-python")
+    row("import sigstore_rs.verify", ours_v, None, "ms", "")
+    row("import sigstore_rs.pep740 / pypi_attestations", t("import sigstore_rs.pep740") - base,
+        pa, "ms", "pypi-attestations")  # fmt: skip
+
+
+def sha256(size_mb: int) -> None:
+    import sigstore_rs.pep740 as ours
+
+    print(f"\nSHA-256 of a {size_mb} MB file, MB/s (ratio: ours / hashlib)")
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "big-1.0.tar.gz"
+        chunk = os.urandom(1 << 20)
+        with path.open("wb") as f:
+            for _ in range(size_mb):
+                f.write(chunk)
+
+        def ours_hash() -> str:
+            return ours.Distribution.from_file(path).digest
+
+        def hashlib_hash() -> str:
+            h = hashlib.sha256()
+            with path.open("rb") as f:
+                while b := f.read(1 << 20):
+                    h.update(b)
+            return h.hexdigest()
+
+        assert ours_hash() == hashlib_hash()
+        o = statistics.median(_t(ours_hash) for _ in range(5))
+        h = statistics.median(_t(hashlib_hash) for _ in range(5))
+        print(f"  sigstore_rs {size_mb / o:8.0f} MB/s   hashlib {size_mb / h:8.0f} MB/s"
+              f"   ratio {h / o:.2f}x")  # fmt: skip
+
+
+def _t(fn: Callable[[], object]) -> float:
+    s = time.perf_counter()
+    fn()
+    return time.perf_counter() - s
+
+
+PEAK = """
+import resource, sys
+from pathlib import Path
+sp = Path(sys.argv[2])
+raw = (sp / "bundle_v3.txt.sigstore").read_bytes(); art = (sp / "bundle_v3.txt").read_bytes()
+if sys.argv[1] == "ours":
+    from sigstore_rs.verify import Verifier, Bundle, Identity
+    v = Verifier.staging(); p = Identity(identity="william@yossarian.net", issuer="%s")
+    for _ in range(200): v.verify_artifact(art, Bundle.from_json(raw), p)
+else:
+    from sigstore.verify import Verifier, policy
+    from sigstore.models import Bundle
+    v = Verifier.staging(offline=True)
+    p = policy.Identity(identity="william@yossarian.net", issuer="%s")
+    for _ in range(200): v.verify_artifact(art, Bundle.from_json(raw), p)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+""" % (OAUTH, OAUTH)
+
+
+def peak_memory() -> None:
+    print("\nPeak RSS of a process verifying one bundle 200 times, MB (ratio: peer / ours)")
+
+    def rss(which: str) -> float:
+        out = subprocess.run([sys.executable, "-c", PEAK, which, str(SP)], check=True,
+                             capture_output=True, text=True).stdout  # fmt: skip
+        return int(out.strip()) / 1024
+
+    row("sigstore_rs vs sigstore-python", rss("ours"), rss("peer"), "MB", "sigstore-python")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--floor", help="path to the built `floor` example")
+    args = ap.parse_args()
+    if not SP.is_dir():
+        print(f"fixtures not found at {FIX}", file=sys.stderr)
+        return 2
+    rounds = 5 if QUICK else 15
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    in_process(rounds)
+    if args.floor:
+        floor(args.floor)
+    pep740(rounds)
+    whole_process(5 if QUICK else 15)
+    import_time(7 if QUICK else 21)
+    sha256(50 if QUICK else 200)
+    peak_memory()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: sigstore_rs against sigstore-python 4.5.1 and
+# pypi-attestations 0.0.30, installed in a bench-only venv, in the same run.
+# Needs ../shared/fixtures (or SIGSTORE_RS_FIXTURES). Prints ratios.
+#
+#   bench/run.sh            full run
+#   QUICK=1 bench/run.sh    fewer rounds (a smoke test of the harness)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=bench/.venv
+if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --quiet --upgrade pip "maturin>=1.5,<2" \
+    "sigstore==4.5.1" "pypi-attestations==0.0.30"
+VIRTUAL_ENV="$PWD/$VENV" PATH="$PWD/$VENV/bin:$PATH" maturin develop --release --quiet
+cargo build --release --quiet --example floor
+exec "$VENV/bin/python" bench/bench.py --floor target/release/examples/floor "$@"
