@@ -50,6 +50,7 @@ fn class_name(err: &Error) -> &'static str {
         Error::InvalidInput(_) => "InvalidInput",
         Error::Verification { step, .. } => step_class(*step),
         Error::Io(_) => "FileError",
+        Error::Network(_) => "NetworkError",
     }
 }
 
@@ -86,6 +87,7 @@ pub fn _error_for_testing(kind: &str, message: String) -> PyResult<PyErr> {
         "InvalidTrustRoot" => Error::InvalidTrustRoot(message),
         "InvalidInput" => Error::InvalidInput(message),
         "FileError" => Error::Io(message),
+        "NetworkError" => Error::Network(message),
         _ => match ALL_STEPS.into_iter().find(|s| step_class(*s) == kind) {
             Some(step) => Error::Verification { step, message },
             None => return Err(Error::InvalidInput(format!("unknown error kind {kind:?}")).into()),
