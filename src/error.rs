@@ -77,6 +77,10 @@ pub enum Error {
     /// Reading a file failed.
     #[error("{0}")]
     Io(String),
+    /// A request to a Sigstore service (Rekor) failed or was answered with
+    /// something other than what the API defines.
+    #[error("network error: {0}")]
+    Network(String),
 }
 
 impl Error {

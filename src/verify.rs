@@ -9,7 +9,7 @@ use crate::dsse::{Statement, IN_TOTO_PAYLOAD_TYPE};
 use crate::error::{Error, Result, Step};
 use crate::policy::{Claim, Claims, Policy};
 use crate::trust::{TransparencyLog, TrustedRoot};
-use crate::{timestamp, tlog, x509};
+use crate::{legacy, timestamp, tlog, x509};
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
@@ -150,6 +150,23 @@ impl Verifier {
         policy: &Policy,
     ) -> Result<VerifiedBundle> {
         self.verify(bundle, Some(artifact), KeySource::Certificate(policy))
+    }
+
+    /// Verifies a legacy detached signature (certificate and signature
+    /// files) over `artifact`, with the Rekor v1 entry that logged it (from
+    /// a file, or found by [`crate::net::RekorV1Client::find_detached`]).
+    /// The entry must carry its signed entry timestamp and record exactly
+    /// this certificate, signature and artifact digest.
+    pub fn verify_detached(
+        &self,
+        artifact: &Artifact,
+        signature: &legacy::DetachedSignature,
+        entry: legacy::LoggedEntry,
+        policy: &Policy,
+    ) -> Result<VerifiedBundle> {
+        let digest = legacy::artifact_digest(artifact);
+        let bundle = legacy::bundle_from_detached(signature, digest, entry)?;
+        self.verify_artifact(artifact, &bundle, policy)
     }
 
     /// As [`Self::verify_artifact`], with a managed key instead of a certificate.

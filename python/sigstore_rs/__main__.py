@@ -8,6 +8,18 @@
     sigstore-rs ... verify key --key PEM [--bundle F] FILE_OR_DIGEST...
     sigstore-rs ... pypi (verify | inspect | convert) ...   (see sigstore_rs._pypi_cli)
 
+``verify identity`` and ``verify github`` also verify a legacy detached
+signature, as sigstore-python's ``--certificate``/``--signature`` do::
+
+    sigstore-rs ... verify identity ... --certificate FILE.crt --signature FILE.sig \\
+        [--rekor-bundle F] [--offline] [--rekor-url URL] FILE
+
+Any of ``--certificate``, ``--signature``, ``--rekor-bundle`` or ``--rekor-url``
+selects that mode; certificate and signature default to ``FILE.crt`` and
+``FILE.sig``. The Rekor log entry is read from ``--rekor-bundle`` (default
+``FILE.rekor`` if present), else looked up in the trusted root's Rekor v1 log
+(or ``--rekor-url``); ``--offline`` forbids that.
+
 Prints ``OK: FILE`` on stdout for each verified input and ``FAIL: FILE: reason``
 on stderr for each other one; exits 1 if any failed, 2 on a usage error.
 """
@@ -87,9 +99,54 @@ def _parser() -> argparse.ArgumentParser:
             "inputs",
             nargs="+",
             metavar="FILE_OR_DIGEST",
-            help='an artifact file, or its digest "sha256:<hex>" (needs --bundle)',
+            help='an artifact file, or its digest "sha256:<hex>" (needs --bundle, '
+            "or --certificate and --signature)",
+        )
+    for sub in (identity, github):
+        legacy = sub.add_argument_group(
+            "legacy detached signatures",
+            "verify a certificate and signature pair instead of a bundle; only with a single input",
+        )
+        legacy.add_argument(
+            "--certificate",
+            "--cert",
+            type=Path,
+            metavar="FILE",
+            help="the PEM signing certificate (default: FILE.crt)",
+        )
+        legacy.add_argument(
+            "--signature",
+            type=Path,
+            metavar="FILE",
+            help="the base64 signature (default: FILE.sig)",
+        )
+        legacy.add_argument(
+            "--rekor-bundle",
+            type=Path,
+            metavar="FILE",
+            help="the Rekor log entry: a cosign Rekor bundle, or the entry JSON saved from "
+            "Rekor (default: FILE.rekor if present, else looked up in Rekor)",
+        )
+        legacy.add_argument(
+            "--rekor-url",
+            metavar="URL",
+            help="the Rekor v1 instance to look the entry up in "
+            "(default: the trusted root's Rekor v1 log)",
+        )
+        sub.add_argument(
+            "--offline",
+            action="store_true",
+            help="use no network: a detached signature then needs --rekor-bundle "
+            "(bundles are always verified offline)",
         )
     return parser
+
+
+def _legacy(args: argparse.Namespace) -> bool:
+    """Whether to verify a detached certificate and signature (not a bundle)."""
+    return args.kind != "key" and any(
+        x is not None for x in (args.certificate, args.signature, args.rekor_bundle, args.rekor_url)
+    )
 
 
 def _policy(args: argparse.Namespace) -> VerificationPolicy:
@@ -126,21 +183,61 @@ def _bundle_path(input: str, explicit: Path | None) -> Path:
     raise Error(f"no bundle found (looked for {tried}); pass --bundle")
 
 
+def _read_material(path: Path, what: str, flag: str) -> bytes:
+    if not path.is_file():
+        raise Error(f"missing {what} {path} (pass {flag})")
+    return path.read_bytes()
+
+
+def _verify_detached(args: argparse.Namespace, verifier: Verifier, input: str) -> None:
+    certificate = _read_material(
+        args.certificate or Path(input + ".crt"), "certificate", "--certificate"
+    )
+    signature = _read_material(args.signature or Path(input + ".sig"), "signature", "--signature")
+    rekor_path = args.rekor_bundle
+    if rekor_path is None and Path(input + ".rekor").is_file():
+        rekor_path = Path(input + ".rekor")
+    rekor_bundle = None
+    if rekor_path is not None:
+        rekor_bundle = _read_material(rekor_path, "Rekor bundle", "--rekor-bundle")
+    elif args.offline:
+        raise Error(
+            "--offline needs the transparency log entry of the signature: pass --rekor-bundle "
+            "FILE (a cosign Rekor bundle, or the entry JSON saved from Rekor)"
+        )
+    verifier.verify_detached(
+        input,
+        certificate,
+        signature,
+        _policy(args),
+        rekor_bundle=rekor_bundle,
+        offline=args.offline,
+        rekor_url=args.rekor_url,
+    )
+
+
 def _verify(args: argparse.Namespace) -> int:
     # Fails per input rather than up front, so every input gets its line.
-    check: Callable[[str, Bundle], None]
+    check: Callable[[str], None]
     try:
         verifier = _verifier(args)
         if args.kind == "key":
             key_pem = args.key.read_bytes()
 
-            def check(input: str, bundle: Bundle) -> None:
+            def check(input: str) -> None:
+                bundle = Bundle.from_file(_bundle_path(input, args.bundle))
                 verifier.verify_artifact_with_key(input, bundle, key_pem)
+
+        elif _legacy(args):
+
+            def check(input: str) -> None:
+                _verify_detached(args, verifier, input)
 
         else:
             policy = _policy(args)
 
-            def check(input: str, bundle: Bundle) -> None:
+            def check(input: str) -> None:
+                bundle = Bundle.from_file(_bundle_path(input, args.bundle))
                 verifier.verify_artifact(input, bundle, policy)
 
     except (Error, OSError) as e:
@@ -151,8 +248,7 @@ def _verify(args: argparse.Namespace) -> int:
     failed = False
     for input in args.inputs:
         try:
-            bundle = Bundle.from_file(_bundle_path(input, args.bundle))
-            check(input, bundle)
+            check(input)
         except (Error, OSError) as e:
             failed = True
             print(f"FAIL: {input}: {e}", file=sys.stderr)
@@ -169,9 +265,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return e.code if isinstance(e.code, int) else 2
     if args.command == "pypi":
         return _pypi_cli.run(args, lambda: _verifier(args))
+    digests = any(i.startswith(_DIGEST_PREFIX) for i in args.inputs)
+    if _legacy(args):
+        if args.bundle is not None:
+            return _usage_error(
+                parser, args, "--bundle cannot be used with --certificate or --signature"
+            )
+        if len(args.inputs) > 1:
+            return _usage_error(
+                parser,
+                args,
+                "--certificate, --signature and --rekor-bundle may only be given "
+                "with a single input",
+            )
+        if digests and (args.certificate is None or args.signature is None):
+            return _usage_error(
+                parser, args, "a sha256: digest input needs --certificate and --signature"
+            )
+        return _verify(args)
     if args.bundle is not None and len(args.inputs) > 1:
         return _usage_error(parser, args, "--bundle may only be given with a single input")
-    if args.bundle is None and any(i.startswith(_DIGEST_PREFIX) for i in args.inputs):
+    if args.bundle is None and digests:
         return _usage_error(parser, args, "a sha256: digest input needs --bundle")
     return _verify(args)
 

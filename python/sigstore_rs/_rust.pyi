@@ -62,6 +62,17 @@ class Verifier:
     def verify_artifact_with_key(
         self, input: bytes | str | os.PathLike[str], bundle: Bundle, key_pem: bytes
     ) -> None: ...
+    def verify_detached(
+        self,
+        input: bytes | str | os.PathLike[str],
+        certificate: bytes,
+        signature: bytes,
+        policy: Policy,
+        *,
+        rekor_bundle: bytes | None = None,
+        offline: bool = False,
+        rekor_url: str | None = None,
+    ) -> None: ...
     def verify_dsse(self, bundle: Bundle, policy: Policy) -> tuple[str, bytes]: ...
     def verify_dsse_with_key(self, bundle: Bundle, key_pem: bytes) -> tuple[str, bytes]: ...
 

@@ -20,6 +20,7 @@ __all__ = [
     "InvalidBundle",
     "InvalidInput",
     "InvalidTrustRoot",
+    "NetworkError",
     "PolicyError",
     "SctError",
     "SignatureError",
@@ -60,6 +61,11 @@ class ConversionError(Error, ValueError):
 
 class FileError(Error, OSError):
     """A file (artifact, trusted root) could not be read."""
+
+
+class NetworkError(Error, ConnectionError):
+    """A Sigstore service (Rekor) could not be reached, or answered with
+    something other than what its API defines."""
 
 
 class VerificationError(Error):

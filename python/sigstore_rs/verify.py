@@ -323,6 +323,38 @@ class Verifier:
     ) -> None:
         self._inner.verify_artifact_with_key(_artifact(input), bundle._inner, key_pem)
 
+    def verify_detached(
+        self,
+        input: ArtifactInput,
+        certificate: bytes,
+        signature: bytes,
+        policy: VerificationPolicy,
+        *,
+        rekor_bundle: bytes | None = None,
+        offline: bool = False,
+        rekor_url: str | None = None,
+    ) -> None:
+        """Verifies a legacy detached signature, as sigstore-python's
+        ``verify identity --certificate FILE.crt --signature FILE.sig FILE``.
+
+        ``certificate`` is the PEM signing certificate and ``signature`` the
+        base64 signature (the contents of ``FILE.crt`` and ``FILE.sig``).
+        The Rekor v1 log entry is read from ``rekor_bundle`` (cosign's
+        offline Rekor bundle, or the entry JSON saved from Rekor) when given;
+        otherwise it is looked up in Rekor at ``rekor_url``, by default the
+        trusted root's Rekor v1 log, unless ``offline`` is set, which then
+        raises ``InvalidInput``.
+        """
+        self._inner.verify_detached(
+            _artifact(input),
+            certificate,
+            signature,
+            policy._policy,
+            rekor_bundle=rekor_bundle,
+            offline=offline,
+            rekor_url=rekor_url,
+        )
+
     def verify_dsse(self, bundle: Bundle, policy: VerificationPolicy) -> tuple[str, bytes]:
         """Returns the envelope's ``(payload_type, payload)``."""
         return self._inner.verify_dsse(bundle._inner, policy._policy)

@@ -343,6 +343,45 @@ impl Bundle {
         })
     }
 
+    /// A bundle assembled from legacy detached material (see
+    /// [`crate::legacy`]): a Fulcio certificate, a signature over `digest`
+    /// and the Rekor v1 entry that logged them. It has the semantics of a
+    /// v0.1 bundle: the entry must carry its signed entry timestamp, which is
+    /// the bundle's only source of signed time.
+    pub(crate) fn from_detached_parts(
+        certificate_der: Vec<u8>,
+        signature: Vec<u8>,
+        digest: Digest,
+        tlog_entry: TlogEntry,
+    ) -> Result<Bundle> {
+        if certificate_der.is_empty() {
+            return Err(Error::bundle("the signing certificate is empty"));
+        }
+        if signature.is_empty() {
+            return Err(Error::bundle("the signature is empty"));
+        }
+        check_entry_rules(&tlog_entry, BundleVersion::V0_1)?;
+        if tlog_entry.integrated_time.is_none() {
+            return Err(Error::bundle(
+                "the log entry has no integrated time, which its signed entry timestamp covers",
+            ));
+        }
+        Ok(Bundle {
+            media_type: "application/vnd.dev.sigstore.bundle+json;version=0.1".into(),
+            version: BundleVersion::V0_1,
+            material: SigningMaterial::Certificate {
+                leaf: certificate_der,
+                rest: Vec::new(),
+            },
+            tlog_entry,
+            timestamps: Vec::new(),
+            content: Content::MessageSignature {
+                digest: Some(digest),
+                signature,
+            },
+        })
+    }
+
     /// The signature the log and timestamps are over.
     pub fn signature_bytes(&self) -> &[u8] {
         match &self.content {
@@ -423,18 +462,34 @@ fn check_entry(e: wire::TransparencyLogEntry, version: BundleVersion) -> Result<
         &req(e.canonicalized_body, "canonicalizedBody")?,
     )?;
 
+    let entry = TlogEntry {
+        log_index,
+        log_id,
+        kind,
+        version: kversion,
+        integrated_time,
+        signed_entry_timestamp,
+        inclusion_proof,
+        body,
+    };
+    check_entry_rules(&entry, version)?;
+    Ok(entry)
+}
+
+/// The rules a log entry must meet whatever it was read from.
+fn check_entry_rules(entry: &TlogEntry, version: BundleVersion) -> Result<()> {
     // Media-type rules (protobuf-specs bundle.proto, client spec §"Bundle"):
     // v0.1 requires the inclusion promise; v0.2 and later require an
     // inclusion proof with its checkpoint.
     match version {
         BundleVersion::V0_1 => {
-            if signed_entry_timestamp.is_none() {
+            if entry.signed_entry_timestamp.is_none() {
                 return Err(Error::bundle(
                     "a v0.1 bundle requires an inclusion promise (signedEntryTimestamp)",
                 ));
             }
         }
-        BundleVersion::V0_2 | BundleVersion::V0_3 => match &inclusion_proof {
+        BundleVersion::V0_2 | BundleVersion::V0_3 => match &entry.inclusion_proof {
             None => {
                 return Err(Error::bundle(format!(
                     "a {version:?} bundle requires an inclusion proof"
@@ -448,7 +503,13 @@ fn check_entry(e: wire::TransparencyLogEntry, version: BundleVersion) -> Result<
             Some(_) => {}
         },
     }
-    if let Some(p) = &inclusion_proof {
+    if let Some(p) = &entry.inclusion_proof {
+        if p.hashes.len() > MAX_PROOF_HASHES {
+            return Err(Error::bundle(format!(
+                "inclusionProof has {} hashes, more than any tree can need ({MAX_PROOF_HASHES})",
+                p.hashes.len()
+            )));
+        }
         if p.log_index >= p.tree_size {
             return Err(Error::bundle(format!(
                 "inclusionProof.logIndex {} is not inside treeSize {}",
@@ -456,16 +517,10 @@ fn check_entry(e: wire::TransparencyLogEntry, version: BundleVersion) -> Result<
             )));
         }
     }
-    Ok(TlogEntry {
-        log_index,
-        log_id,
-        kind,
-        version: kversion,
-        integrated_time,
-        signed_entry_timestamp,
-        inclusion_proof,
-        body,
-    })
+    if entry.body.is_empty() {
+        return Err(Error::bundle("the log entry body is empty"));
+    }
+    Ok(())
 }
 
 fn check_envelope(env: wire::Envelope) -> Result<Envelope> {

@@ -54,6 +54,7 @@ fn class_name(err: &Error) -> &'static str {
         Error::InvalidAttestation(_) => "InvalidAttestation",
         Error::Conversion(_) => "ConversionError",
         Error::Io(_) => "FileError",
+        Error::Network(_) => "NetworkError",
     }
 }
 
@@ -92,6 +93,7 @@ pub fn _error_for_testing(kind: &str, message: String) -> PyResult<PyErr> {
         "FileError" => Error::Io(message),
         "InvalidAttestation" => Error::InvalidAttestation(message),
         "ConversionError" => Error::Conversion(message),
+        "NetworkError" => Error::Network(message),
         _ => match ALL_STEPS.into_iter().find(|s| step_class(*s) == kind) {
             Some(step) => Error::Verification { step, message },
             None => return Err(Error::InvalidInput(format!("unknown error kind {kind:?}")).into()),

@@ -6,6 +6,8 @@
 use super::bundle::PyBundle;
 use super::policy::PyPolicy;
 use crate::error::{Error, Result};
+use crate::legacy::{self, DetachedSignature};
+use crate::net::RekorV1Client;
 use crate::trust::TrustedRoot;
 use crate::verify::{self, Artifact, VerifiedBundle, Verifier};
 use pyo3::prelude::*;
@@ -133,6 +135,62 @@ impl PyVerifier {
             let artifact = input.into_artifact()?;
             self.inner
                 .verify_artifact_with_key(&artifact, &bundle.inner, &key)
+        })?;
+        Ok(())
+    }
+
+    /// Verifies a legacy detached signature: `certificate` is a PEM
+    /// certificate (`FILE.crt`), `signature` the base64 signature
+    /// (`FILE.sig`). The Rekor v1 entry is read from `rekor_bundle` when
+    /// given, else looked up in Rekor (`rekor_url`, by default the trusted
+    /// root's Rekor v1 log) unless `offline`.
+    #[pyo3(signature = (input, certificate, signature, policy, *, rekor_bundle=None, offline=false, rekor_url=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn verify_detached(
+        &self,
+        py: Python<'_>,
+        input: &Bound<'_, PyAny>,
+        certificate: &[u8],
+        signature: &[u8],
+        policy: &PyPolicy,
+        rekor_bundle: Option<&[u8]>,
+        offline: bool,
+        rekor_url: Option<String>,
+    ) -> PyResult<()> {
+        let input = Input::extract(input)?;
+        let sig = DetachedSignature::from_pem_and_base64(certificate, signature)?;
+        let logged = rekor_bundle.map(legacy::entry_from_json).transpose()?;
+        let client = match (&logged, offline) {
+            (Some(_), _) => None,
+            (None, true) => {
+                return Err(Error::InvalidInput(
+                    "offline verification of a detached signature needs its transparency log entry: pass a Rekor bundle (cosign's, or the entry JSON saved from Rekor)".into(),
+                )
+                .into())
+            }
+            (None, false) => {
+                let url = match &rekor_url {
+                    Some(u) => u.as_str(),
+                    None => self.inner.trusted_root().rekor_v1_url().ok_or_else(|| {
+                        Error::InvalidInput(
+                            "the trusted root has no Rekor v1 log to look the signature up in: pass a Rekor URL or a Rekor bundle".into(),
+                        )
+                    })?,
+                };
+                Some(RekorV1Client::new(url)?)
+            }
+        };
+        py.allow_threads(|| {
+            let artifact = input.into_artifact()?;
+            let logged = match (logged, client) {
+                (Some(l), _) => l,
+                (None, Some(c)) => c.find_detached(&sig, &legacy::artifact_digest(&artifact))?,
+                (None, None) => {
+                    return Err(Error::InvalidInput("no transparency log entry".into()))
+                }
+            };
+            self.inner
+                .verify_detached(&artifact, &sig, logged, &policy.inner)
         })?;
         Ok(())
     }

@@ -172,6 +172,29 @@ impl TrustedRoot {
         self.tlogs.iter().find(|l| l.log_id == log_id)
     }
 
+    /// The Rekor v1 API URL to look detached signatures up in: the base URL
+    /// of the trusted Rekor v1 log whose key is open-ended (the one taking
+    /// entries now), else the one whose key was valid last.
+    ///
+    /// A Rekor v1 log is recognised by its log ID, which v1 defines as the
+    /// SHA-256 of the log's DER public key (the API's `logID`); Rekor v2 logs
+    /// are identified by their checkpoint key hash instead.
+    pub fn rekor_v1_url(&self) -> Option<&str> {
+        let c = crypto::default_backend();
+        self.tlogs
+            .iter()
+            .filter(|l| !l.base_url.is_empty())
+            .filter(|l| c.digest(HashAlgorithm::Sha256, &l.key.spki_der).as_bytes() == l.log_id)
+            .max_by_key(|l| {
+                (
+                    l.key.validity.end.is_none(),
+                    l.key.validity.end,
+                    l.key.validity.start,
+                )
+            })
+            .map(|l| l.base_url.as_str())
+    }
+
     /// The CT log whose `logId` is `log_id`.
     pub fn ctlog_by_id(&self, log_id: &[u8]) -> Option<&TransparencyLog> {
         self.ctlogs.iter().find(|l| l.log_id == log_id)

@@ -39,6 +39,7 @@ def test_verification_steps(name: str, step: str) -> None:
         ("InvalidTrustRoot", "invalid trust root: "),
         ("InvalidInput", "invalid input: "),
         ("FileError", ""),
+        ("NetworkError", "network error: "),
     ],
 )
 def test_other_errors(name: str, prefix: str) -> None:
@@ -51,6 +52,10 @@ def test_other_errors(name: str, prefix: str) -> None:
 
 def test_file_error_is_os_error() -> None:
     assert isinstance(_rust._error_for_testing("FileError", "x"), OSError)
+
+
+def test_network_error_is_connection_error() -> None:
+    assert isinstance(_rust._error_for_testing("NetworkError", "x"), ConnectionError)
 
 
 def test_every_step_class_is_exported() -> None:

@@ -1,0 +1,282 @@
+//! The one place that opens sockets. Everything else in the crate is sans-IO:
+//! the request and response shapes live in the domain modules (here, the
+//! Rekor v1 API in [`crate::legacy::api`]) and this module only moves bytes.
+//!
+//! HTTP is ureq with rustls and the webpki root certificates. Proxies come
+//! from the environment as curl reads them ([`proxy_from_env`]). Every
+//! request has a connect timeout and an overall timeout, and every response
+//! a size bound.
+
+use crate::crypto::Digest;
+use crate::error::{Error, Result, Step};
+use crate::legacy::{self, api, DetachedSignature, LoggedEntry};
+use std::io::Read;
+use std::time::Duration;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// A log entry is a few KiB; an intoto entry carries its payload. 16 MiB is
+/// far above any real one.
+const MAX_RESPONSE_BYTES: u64 = 16 << 20;
+/// Entries fetched for one artifact before giving up: each artifact digest
+/// has one entry per signature over it, and a detached signature's
+/// certificate is ephemeral, so a real lookup needs one or a few.
+const MAX_CANDIDATES: usize = 32;
+
+/// A client of one Rekor v1 instance (`https://rekor.sigstore.dev`, or a
+/// trusted root's Rekor v1 `baseUrl`).
+pub struct RekorV1Client {
+    base_url: String,
+    agent: ureq::Agent,
+}
+
+impl RekorV1Client {
+    pub fn new(base_url: &str) -> Result<Self> {
+        let base_url = base_url.trim_end_matches('/').to_string();
+        if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+            return Err(Error::InvalidInput(format!(
+                "Rekor URL {base_url:?} is not an http(s) URL"
+            )));
+        }
+        let mut agent = ureq::AgentBuilder::new()
+            .timeout_connect(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .user_agent(concat!("sigstore_rs/", env!("CARGO_PKG_VERSION")));
+        if let Some(p) = proxy_from_env(&base_url, |k| std::env::var(k).ok()) {
+            let proxy = ureq::Proxy::new(&p).map_err(|e| {
+                Error::InvalidInput(format!("proxy {p:?} from the environment: {e}"))
+            })?;
+            agent = agent.proxy(proxy);
+        }
+        Ok(RekorV1Client {
+            base_url,
+            agent: agent.build(),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    fn net_err(&self, what: &str, e: impl std::fmt::Display) -> Error {
+        Error::Network(format!("{what} {}: {e}", self.base_url))
+    }
+
+    fn read(
+        &self,
+        what: &str,
+        r: std::result::Result<ureq::Response, ureq::Error>,
+    ) -> Result<Vec<u8>> {
+        let resp = match r {
+            Ok(resp) => resp,
+            Err(ureq::Error::Status(code, resp)) => {
+                let mut detail = String::new();
+                // Rekor's error body is `{"code", "message"}`; its first
+                // bytes are enough to say why.
+                let _ = resp.into_reader().take(512).read_to_string(&mut detail);
+                return Err(self.net_err(what, format!("HTTP status {code} {}", detail.trim())));
+            }
+            Err(e) => return Err(self.net_err(what, e)),
+        };
+        let mut buf = Vec::new();
+        resp.into_reader()
+            .take(MAX_RESPONSE_BYTES + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| self.net_err(what, format!("reading the response: {e}")))?;
+        if buf.len() as u64 > MAX_RESPONSE_BYTES {
+            return Err(self.net_err(
+                what,
+                format!("the response is larger than {MAX_RESPONSE_BYTES} bytes"),
+            ));
+        }
+        Ok(buf)
+    }
+
+    /// `POST /api/v1/index/retrieve {"hash": "sha256:<hex>"}`: the UUIDs of
+    /// the entries that record this artifact digest.
+    pub fn search_by_digest(&self, digest: &Digest) -> Result<Vec<String>> {
+        let what = "searching the Rekor index at";
+        let body = api::index_query(digest)?;
+        let r = self
+            .agent
+            .post(&format!("{}{}", self.base_url, api::INDEX_PATH))
+            .set("Content-Type", "application/json")
+            .set("Accept", "application/json")
+            .send_bytes(&body);
+        let data = self.read(what, r)?;
+        api::parse_index_response(&data).map_err(|e| self.net_err(what, e))
+    }
+
+    /// `GET /api/v1/log/entries/{uuid}`: one entry, checked to be the one
+    /// asked for.
+    pub fn entry(&self, uuid: &str) -> Result<LoggedEntry> {
+        let what = "fetching a log entry from";
+        if !legacy::is_entry_uuid(uuid) {
+            return Err(Error::InvalidInput(format!(
+                "{uuid:?} is not a Rekor entry UUID"
+            )));
+        }
+        let r = self
+            .agent
+            .get(&format!("{}{}{uuid}", self.base_url, api::ENTRY_PATH))
+            .set("Accept", "application/json")
+            .call();
+        let data = self.read(what, r)?;
+        let (got, entry) = legacy::entry_from_rekor_api(&data)?;
+        // Both are leaf hashes, optionally behind a tree ID.
+        if got[got.len() - 64..] != uuid.to_ascii_lowercase()[uuid.len() - 64..] {
+            return Err(self.net_err(
+                what,
+                format!("asked for entry {uuid}, the log returned {got}"),
+            ));
+        }
+        Ok(entry.into())
+    }
+
+    /// Finds the entry that logged this detached signature over `digest`:
+    /// searches the index by digest, then fetches candidates until one
+    /// records this signature and certificate. Not finding one is a failure
+    /// of the transparency log step.
+    pub fn find_detached(&self, sig: &DetachedSignature, digest: &Digest) -> Result<LoggedEntry> {
+        let uuids = self.search_by_digest(digest)?;
+        if uuids.is_empty() {
+            return Err(Error::verification(
+                Step::TlogEntry,
+                format!(
+                    "the transparency log at {} has no entry for this artifact ({digest:?}): it was not signed into this log (is it the right Sigstore instance?)",
+                    self.base_url
+                ),
+            ));
+        }
+        for uuid in uuids.iter().take(MAX_CANDIDATES) {
+            let logged = self.entry(uuid)?;
+            if legacy::records(&logged.entry, sig, digest) {
+                return Ok(logged);
+            }
+        }
+        let examined = uuids.len().min(MAX_CANDIDATES);
+        Err(Error::verification(
+            Step::TlogEntry,
+            format!(
+                "the transparency log at {} has {} entries for this artifact ({digest:?}); none of the {examined} examined records this signature and certificate",
+                self.base_url,
+                uuids.len()
+            ),
+        ))
+    }
+}
+
+/// The proxy to reach `url` through, from the environment as curl reads it:
+/// none if the host matches `NO_PROXY` (comma-separated names, each also
+/// matching its subdomains; `*` matches every host), else the scheme's own
+/// `https_proxy`/`http_proxy` (lower case first), else `ALL_PROXY`. Empty
+/// values count as unset. (ureq 2's own lookup ignores `NO_PROXY` and the
+/// scheme.)
+pub fn proxy_from_env(url: &str, env: impl Fn(&str) -> Option<String>) -> Option<String> {
+    let var = |names: &[&str]| {
+        names
+            .iter()
+            .filter_map(|n| env(n))
+            .map(|v| v.trim().to_string())
+            .find(|v| !v.is_empty())
+    };
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host_port.split(':').next().unwrap_or_default(),
+    }
+    .to_ascii_lowercase();
+    if let Some(no_proxy) = var(&["no_proxy", "NO_PROXY"]) {
+        let bypass = no_proxy.split(',').any(|entry| {
+            let entry = entry.trim().trim_start_matches('.').to_ascii_lowercase();
+            let entry = match entry.strip_prefix('[') {
+                Some(v6) => v6.split(']').next().unwrap_or_default().to_string(),
+                None if entry.matches(':').count() == 1 => {
+                    entry.split(':').next().unwrap_or_default().to_string()
+                }
+                None => entry,
+            };
+            entry == "*"
+                || (!entry.is_empty() && (host == entry || host.ends_with(&format!(".{entry}"))))
+        });
+        if bypass {
+            return None;
+        }
+    }
+    match scheme.to_ascii_lowercase().as_str() {
+        "https" => var(&["https_proxy", "HTTPS_PROXY"]),
+        // curl ignores upper-case HTTP_PROXY (CGI sets it from a request header).
+        "http" => var(&["http_proxy"]),
+        _ => None,
+    }
+    .or_else(|| var(&["all_proxy", "ALL_PROXY"]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::proxy_from_env;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn proxies_from_the_environment() {
+        let p = |url: &str, vars: &[(&str, &str)]| proxy_from_env(url, env(vars));
+        let https = "https://rekor.sigstore.dev/api";
+        assert_eq!(p(https, &[]), None);
+        assert_eq!(
+            p(https, &[("HTTPS_PROXY", "http://p:1")]).as_deref(),
+            Some("http://p:1")
+        );
+        assert_eq!(
+            p(
+                https,
+                &[("https_proxy", "http://a"), ("HTTPS_PROXY", "http://b")]
+            )
+            .as_deref(),
+            Some("http://a")
+        );
+        assert_eq!(p(https, &[("http_proxy", "http://a")]), None);
+        assert_eq!(
+            p(https, &[("ALL_PROXY", "socks5://s")]).as_deref(),
+            Some("socks5://s")
+        );
+        assert_eq!(p("http://h/", &[("HTTP_PROXY", "http://x")]), None);
+        assert_eq!(
+            p("http://h/", &[("http_proxy", "http://x")]).as_deref(),
+            Some("http://x")
+        );
+        assert_eq!(p(https, &[("HTTPS_PROXY", " ")]), None);
+        let with = |no: &'static str| [("HTTPS_PROXY", "http://p"), ("NO_PROXY", no)];
+        for bypass in [
+            "sigstore.dev",
+            ".sigstore.dev",
+            "x, rekor.sigstore.dev",
+            "*",
+            "rekor.sigstore.dev:443",
+        ] {
+            assert_eq!(p(https, &with(bypass)), None, "{bypass}");
+        }
+        for keep in ["store.dev", "other.dev", "", "rekor.sigstore.dev.evil"] {
+            assert!(p(https, &with(keep)).is_some(), "{keep}");
+        }
+        let local = [("HTTPS_PROXY", "http://p"), ("no_proxy", "127.0.0.1,::1")];
+        assert_eq!(p("https://127.0.0.1:8080/x", &local), None);
+        assert_eq!(
+            p(
+                "https://u:pw@[::1]:8080/x",
+                &[("HTTPS_PROXY", "http://p"), ("no_proxy", "[::1]")]
+            ),
+            None
+        );
+        assert!(p("https://10.0.0.1/", &local).is_some());
+        assert_eq!(p("not a url", &local), None);
+    }
+}
