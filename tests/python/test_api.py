@@ -261,3 +261,19 @@ def test_bad_policies() -> None:
 
 def test_policy_repr() -> None:
     assert "a@b.c" in repr(Identity(identity="a@b.c"))
+
+
+def test_cpython_release_bundle_by_digest(sp: Path, production: Verifier) -> None:
+    """A real CPython release bundle (v0.1, inclusion proof without a
+    checkpoint). The tarball is not recorded, so verify by the digest the
+    bundle signs; a different digest must fail."""
+    import base64
+    import json
+
+    path = sp / "integration" / "Python-3.12.5.tgz.sigstore"
+    doc = json.loads(path.read_bytes())
+    digest = base64.b64decode(doc["messageSignature"]["messageDigest"]["digest"]).hex()
+    policy = Identity(identity="thomas@python.org", issuer="https://accounts.google.com")
+    production.verify_artifact(f"sha256:{digest}", Bundle.from_file(path), policy)
+    with pytest.raises(errors.VerificationError):
+        production.verify_artifact("sha256:" + "00" * 32, Bundle.from_file(path), policy)
