@@ -542,33 +542,7 @@ fn check_signatures(
     envelope: &[Vec<u8>],
     verifier_der: &[u8],
 ) -> Result<(), TlogError> {
-    if recorded.len() != envelope.len() {
-        return Err(TlogError::BodyMismatch {
-            field: "number of DSSE signatures",
-            entry: recorded.len().to_string(),
-            bundle: envelope.len().to_string(),
-        });
-    }
-    let mut used = vec![false; recorded.len()];
-    for sig in envelope {
-        let found = recorded
-            .iter()
-            .enumerate()
-            .find(|(i, r)| !used.get(*i).copied().unwrap_or(true) && r.signature == *sig);
-        let Some((i, r)) = found else {
-            return Err(TlogError::BodyMismatch {
-                field: "DSSE signature",
-                entry: recorded
-                    .iter()
-                    .map(|r| b64e(&r.signature))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                bundle: b64e(sig),
-            });
-        };
-        if let Some(u) = used.get_mut(i) {
-            *u = true;
-        }
+    for r in match_signatures(recorded, |r| &r.signature, envelope)? {
         if r.verifier_der != verifier_der {
             return Err(TlogError::BodyMismatch {
                 field: "DSSE signature verifier",
@@ -578,4 +552,44 @@ fn check_signatures(
         }
     }
     Ok(())
+}
+
+/// Pairs each envelope signature with a distinct recorded one carrying the
+/// same bytes (the two must be equal as multisets); shared by the Rekor v1
+/// and v2 DSSE kinds. Returns the recorded entries in envelope order.
+pub(super) fn match_signatures<'a, T>(
+    recorded: &'a [T],
+    signature_of: impl Fn(&T) -> &[u8],
+    envelope: &[Vec<u8>],
+) -> Result<Vec<&'a T>, TlogError> {
+    if recorded.len() != envelope.len() {
+        return Err(TlogError::BodyMismatch {
+            field: "number of DSSE signatures",
+            entry: recorded.len().to_string(),
+            bundle: envelope.len().to_string(),
+        });
+    }
+    let mut used = vec![false; recorded.len()];
+    let mut matched = Vec::with_capacity(envelope.len());
+    for sig in envelope {
+        let found = recorded.iter().enumerate().find(|(i, r)| {
+            !used.get(*i).copied().unwrap_or(true) && signature_of(r) == sig.as_slice()
+        });
+        let Some((i, r)) = found else {
+            return Err(TlogError::BodyMismatch {
+                field: "DSSE signature",
+                entry: recorded
+                    .iter()
+                    .map(|r| b64e(signature_of(r)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                bundle: b64e(sig),
+            });
+        };
+        if let Some(u) = used.get_mut(i) {
+            *u = true;
+        }
+        matched.push(r);
+    }
+    Ok(matched)
 }

@@ -487,35 +487,7 @@ pub(super) fn check_dsse(
             bundle: format!("{actual:?}"),
         });
     }
-    if d.signatures.len() != signatures.len() {
-        return Err(TlogError::BodyMismatch {
-            field: "number of DSSE signatures",
-            entry: d.signatures.len().to_string(),
-            bundle: signatures.len().to_string(),
-        });
-    }
-    let mut used = vec![false; d.signatures.len()];
-    for sig in signatures {
-        let found = d
-            .signatures
-            .iter()
-            .enumerate()
-            .find(|(i, r)| !used.get(*i).copied().unwrap_or(true) && r.signature == *sig);
-        let Some((i, r)) = found else {
-            return Err(TlogError::BodyMismatch {
-                field: "DSSE signature",
-                entry: d
-                    .signatures
-                    .iter()
-                    .map(|r| b64e(&r.signature))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                bundle: b64e(sig),
-            });
-        };
-        if let Some(u) = used.get_mut(i) {
-            *u = true;
-        }
+    for r in super::rekor_v1::match_signatures(&d.signatures, |r| &r.signature, signatures)? {
         check_verifier(crypto, "DSSE signature verifier", &r.verifier, verifier_der)?;
     }
     Ok(())
