@@ -12,7 +12,7 @@ use crate::trust::{TransparencyLog, TrustedRoot};
 use crate::{legacy, timestamp, tlog, x509};
 use std::io::Read;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// What was signed, as the caller supplies it.
 #[derive(Debug, Clone)]
@@ -121,6 +121,22 @@ pub struct Verifier {
 }
 
 impl Verifier {
+    /// A verifier for the public-good production instance (embedded root).
+    /// Process-wide and shared: the root is parsed and its CA chains are
+    /// checked once, however many times this is called.
+    pub fn production() -> Result<Verifier> {
+        static CELL: OnceLock<Result<Verifier>> = OnceLock::new();
+        CELL.get_or_init(|| TrustedRoot::production().map(Verifier::new))
+            .clone()
+    }
+
+    /// As [`Self::production`], for the staging instance.
+    pub fn staging() -> Result<Verifier> {
+        static CELL: OnceLock<Result<Verifier>> = OnceLock::new();
+        CELL.get_or_init(|| TrustedRoot::staging().map(Verifier::new))
+            .clone()
+    }
+
     pub fn new(trusted_root: TrustedRoot) -> Verifier {
         Verifier {
             fulcio: Arc::new(x509::CaSet::new(&trusted_root.certificate_authorities)),

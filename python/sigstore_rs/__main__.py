@@ -30,7 +30,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Callable
 
 from sigstore_rs import __version__, _pypi_cli
 from sigstore_rs.errors import Error
@@ -42,6 +41,10 @@ from sigstore_rs.verify import (
     VerificationPolicy,
     Verifier,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable
 
 _DIGEST_PREFIX = "sha256:"
 _BUNDLE_SUFFIXES = (".sigstore.json", ".sigstore")

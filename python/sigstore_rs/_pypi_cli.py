@@ -19,18 +19,8 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable
 
 from sigstore_rs.errors import Error
-from sigstore_rs.pep740 import (
-    Attestation,
-    GitHubPublisher,
-    GitLabPublisher,
-    GooglePublisher,
-    Provenance,
-    Publisher,
-    verify_distributions,
-)
 from sigstore_rs.verify import (
     AllOf,
     Bundle,
@@ -39,6 +29,14 @@ from sigstore_rs.verify import (
     VerificationPolicy,
     Verifier,
 )
+
+# The parser is built on every CLI start; pep740 (and typing) are imported
+# only when a pypi command runs.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
+    from sigstore_rs.pep740 import Attestation, Provenance, Publisher
 
 _SUFFIXES = (".publish.attestation", ".attestation", ".provenance")
 
@@ -79,6 +77,8 @@ def add_parser(commands: Any) -> None:
 
 
 def _identity(args: argparse.Namespace) -> VerificationPolicy | Publisher | None:
+    from sigstore_rs.pep740 import GitHubPublisher, GitLabPublisher, GooglePublisher
+
     if args.email is not None:
         return GooglePublisher(email=args.email)
     if args.repository is None:
@@ -97,6 +97,8 @@ def _identity(args: argparse.Namespace) -> VerificationPolicy | Publisher | None
 
 
 def _evidence(path: Path, provenance: bool) -> Attestation | Provenance:
+    from sigstore_rs.pep740 import Attestation, Provenance
+
     data = path.read_bytes()
     if provenance:
         return Provenance.model_validate_json(data)
@@ -113,6 +115,8 @@ def _find(dist: str) -> tuple[Path, bool]:
 
 
 def _verify(args: argparse.Namespace, verifier: Callable[[], Verifier]) -> int:
+    from sigstore_rs.pep740 import Attestation, verify_distributions
+
     if (args.attestation or args.provenance) and len(args.dists) > 1:
         print(
             "sigstore-rs pypi verify: error: --attestation/--provenance need a single DIST",
@@ -161,6 +165,8 @@ def _verify(args: argparse.Namespace, verifier: Callable[[], Verifier]) -> int:
 
 
 def _inspect(path: Path) -> int:
+    from sigstore_rs.pep740 import Attestation, Provenance
+
     data = path.read_bytes()
     doc = json.loads(data)
     if isinstance(doc, dict) and "attestation_bundles" in doc:
@@ -181,6 +187,8 @@ def _inspect(path: Path) -> int:
 
 
 def _convert(path: Path, to_bundle: bool) -> int:
+    from sigstore_rs.pep740 import Attestation
+
     if to_bundle:
         print(Attestation.model_validate_json(path.read_bytes()).to_bundle_json())
     else:

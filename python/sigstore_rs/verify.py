@@ -9,10 +9,21 @@ policy that does the checking.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
-from typing import Union
 
 from sigstore_rs import _rust
+
+# `typing` costs milliseconds to import; annotations are strings here
+# (PEP 563), so it is only needed by type checkers.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Union
+
+    #: An artifact: its content (``bytes``), a file (``os.PathLike`` or a
+    #: ``str`` path) or its digest as a ``"sha256:<hex>"`` string.
+    ArtifactInput = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]"]
+
+    StrPath = Union[str, "os.PathLike[str]"]
 
 __all__ = [
     "AllOf",
@@ -46,12 +57,6 @@ __all__ = [
     "VerificationPolicy",
     "Verifier",
 ]
-
-#: An artifact: its content (``bytes``), a file (``os.PathLike`` or a ``str``
-#: path) or its digest as a ``"sha256:<hex>"`` string.
-ArtifactInput = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]"]
-
-StrPath = Union[str, "os.PathLike[str]"]
 
 
 class VerificationPolicy:

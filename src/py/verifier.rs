@@ -81,13 +81,17 @@ impl PyVerifier {
     /// The Sigstore public-good instance (embedded trusted root).
     #[staticmethod]
     fn production() -> PyResult<Self> {
-        Ok(Self::new(TrustedRoot::production()?))
+        Ok(PyVerifier {
+            inner: Verifier::production()?,
+        })
     }
 
     /// The Sigstore staging instance (embedded trusted root).
     #[staticmethod]
     fn staging() -> PyResult<Self> {
-        Ok(Self::new(TrustedRoot::staging()?))
+        Ok(PyVerifier {
+            inner: Verifier::staging()?,
+        })
     }
 
     /// From a `trusted_root.json` file.
