@@ -223,4 +223,3 @@ pub fn in_toto_statement(
     };
     Ok(sign::statement(&subjects, predicate_type, predicate)?)
 }
-

@@ -380,8 +380,11 @@ mod tests {
     fn selectors() {
         let mut doc: serde_json::Value =
             serde_json::from_str(PRODUCTION_SIGNING_CONFIG).expect("json");
-        doc["tsaUrls"][1] = doc["tsaUrls"][0].clone();
-        doc["tsaUrls"][1]["operator"] = "other".into();
+        let mut second = doc["tsaUrls"][0].clone();
+        second["operator"] = "other".into();
+        if let Some(a) = doc["tsaUrls"].as_array_mut() {
+            a.push(second);
+        }
         doc["tsaConfig"] = serde_json::json!({"selector": "ALL"});
         let now = at("2025-09-01T00:00:00Z");
         let all = SigningConfig::from_value(doc.clone()).expect("all");
