@@ -86,6 +86,9 @@ impl CryptoBackend for Recording {
         }
         self.inner.verify_prehashed(spki, alg, d, sig)
     }
+    fn generate_p256(&self) -> Result<Box<dyn sigstore_rs::crypto::SigningKey>, CryptoError> {
+        self.inner.generate_p256()
+    }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

@@ -81,6 +81,14 @@ pub enum Error {
     /// something other than what the API defines.
     #[error("network error: {0}")]
     Network(String),
+    /// An OIDC identity token is malformed, expired, for another audience,
+    /// or could not be obtained (ambient credentials, interactive flow).
+    #[error("identity token: {0}")]
+    Identity(String),
+    /// A signing service (Fulcio, Rekor, TSA) refused the request or
+    /// answered with something the client cannot use.
+    #[error("signing failed: {0}")]
+    Signing(String),
 }
 
 impl Error {

@@ -166,6 +166,249 @@ impl RekorV1Client {
     }
 }
 
+/// A response: any status (the caller decides what a status means), its
+/// body (bounded) and content type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub content_type: Option<String>,
+}
+
+impl HttpResponse {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The first bytes of the body as text, for error messages.
+    pub fn body_snippet(&self) -> String {
+        let text = String::from_utf8_lossy(&self.body);
+        let text = text.trim();
+        match text.char_indices().nth(300) {
+            Some((i, _)) => format!("{}…", &text[..i]),
+            None => text.to_string(),
+        }
+    }
+}
+
+/// How hard [`Http`] tries: attempts per request (connection failures and
+/// 5xx answers are retried; 4xx answers are final) and the first backoff,
+/// doubled after each failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub attempts: u32,
+    pub backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 3,
+            backoff: Duration::from_millis(250),
+        }
+    }
+}
+
+/// A plain HTTP(S) client for the signing services (Fulcio, Rekor, TSA)
+/// and OIDC providers: timeouts, proxies from the environment
+/// ([`proxy_from_env`], chosen per URL), bounded retries with backoff, and
+/// bounded responses. The request and response *shapes* live in
+/// `crate::sign` and `crate::oidc`; this only moves bytes.
+#[derive(Debug, Clone, Default)]
+pub struct Http {
+    retry: RetryPolicy,
+}
+
+impl Http {
+    pub fn new() -> Http {
+        Http::default()
+    }
+
+    pub fn with_retry(retry: RetryPolicy) -> Http {
+        Http { retry }
+    }
+
+    fn agent(&self, url: &str) -> Result<ureq::Agent> {
+        let mut agent = ureq::AgentBuilder::new()
+            .timeout_connect(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .redirects(0)
+            .user_agent(concat!("sigstore_rs/", env!("CARGO_PKG_VERSION")));
+        if let Some(p) = proxy_from_env(url, |k| std::env::var(k).ok()) {
+            let proxy = ureq::Proxy::new(&p).map_err(|e| {
+                Error::InvalidInput(format!("proxy {p:?} from the environment: {e}"))
+            })?;
+            agent = agent.proxy(proxy);
+        }
+        Ok(agent.build())
+    }
+
+    /// `GET url` with `headers`.
+    pub fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<HttpResponse> {
+        self.request("GET", url, headers, None)
+    }
+
+    /// `POST url` with `headers` and `body`.
+    pub fn post(&self, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Result<HttpResponse> {
+        self.request("POST", url, headers, Some(body))
+    }
+
+    /// One request, retried on connection failures and 5xx answers up to
+    /// the policy's attempts. Returns the last answer whatever its status;
+    /// fails only when no answer came.
+    pub fn request(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Result<HttpResponse> {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(Error::InvalidInput(format!(
+                "{url:?} is not an http(s) URL"
+            )));
+        }
+        let agent = self.agent(url)?;
+        let attempts = self.retry.attempts.max(1);
+        let mut backoff = self.retry.backoff;
+        let mut last_err = String::new();
+        for attempt in 1..=attempts {
+            let mut req = agent.request(method, url);
+            for (k, v) in headers {
+                req = req.set(k, v);
+            }
+            let result = match body {
+                Some(b) => req.send_bytes(b),
+                None => req.call(),
+            };
+            let resp = match result {
+                Ok(r) => Some(r),
+                Err(ureq::Error::Status(_, r)) => Some(r),
+                Err(ureq::Error::Transport(t)) => {
+                    last_err = t.to_string();
+                    None
+                }
+            };
+            if let Some(resp) = resp {
+                let status = resp.status();
+                let content_type = resp.header("Content-Type").map(str::to_string);
+                let mut buf = Vec::new();
+                resp.into_reader()
+                    .take(MAX_RESPONSE_BYTES + 1)
+                    .read_to_end(&mut buf)
+                    .map_err(|e| {
+                        Error::Network(format!("{method} {url}: reading the response: {e}"))
+                    })?;
+                if buf.len() as u64 > MAX_RESPONSE_BYTES {
+                    return Err(Error::Network(format!(
+                        "{method} {url}: the response is larger than {MAX_RESPONSE_BYTES} bytes"
+                    )));
+                }
+                let answer = HttpResponse {
+                    status,
+                    body: buf,
+                    content_type,
+                };
+                if status < 500 || attempt == attempts {
+                    return Ok(answer);
+                }
+                last_err = format!("HTTP status {status} {}", answer.body_snippet());
+            }
+            if attempt < attempts {
+                std::thread::sleep(backoff);
+                backoff = backoff.saturating_mul(2);
+            }
+        }
+        Err(Error::Network(format!(
+            "{method} {url} failed after {attempts} attempts: {last_err}"
+        )))
+    }
+}
+
+/// The local end of an OAuth 2.0 authorization-code redirect (RFC 8252
+/// §7.3, loopback interface redirection): a one-shot HTTP listener on
+/// 127.0.0.1 at an OS-chosen port that waits for the browser to arrive at
+/// `path` and returns the query string it carried.
+pub struct RedirectListener {
+    listener: std::net::TcpListener,
+    port: u16,
+}
+
+impl RedirectListener {
+    pub fn bind() -> Result<Self> {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", 0))
+            .map_err(|e| Error::Network(format!("cannot listen on 127.0.0.1: {e}")))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| Error::Network(format!("cannot listen on 127.0.0.1: {e}")))?
+            .port();
+        Ok(RedirectListener { listener, port })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Waits (up to `timeout`) for `GET {path}?query`, answers it with a
+    /// short page, and returns the raw query. Other requests (a browser's
+    /// favicon) are answered 404 and ignored.
+    pub fn wait(&self, path: &str, timeout: Duration) -> Result<String> {
+        use std::io::{BufRead, BufReader, Write};
+        let deadline = std::time::Instant::now() + timeout;
+        self.listener
+            .set_nonblocking(true)
+            .map_err(|e| Error::Network(format!("OAuth redirect listener: {e}")))?;
+        loop {
+            let (stream, _) = match self.listener.accept() {
+                Ok(c) => c,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if std::time::Instant::now() > deadline {
+                        return Err(Error::Network(format!(
+                            "no OAuth redirect arrived within {}s",
+                            timeout.as_secs()
+                        )));
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                    continue;
+                }
+                Err(e) => return Err(Error::Network(format!("OAuth redirect listener: {e}"))),
+            };
+            let _ = stream.set_nonblocking(false);
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let mut reader = BufReader::new(&stream);
+            let mut line = String::new();
+            if reader.by_ref().take(8192).read_line(&mut line).is_err() {
+                continue;
+            }
+            // Drain the headers so the browser sees a clean answer.
+            loop {
+                let mut h = String::new();
+                match reader.by_ref().take(8192).read_line(&mut h) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) if h.trim().is_empty() => break,
+                    Ok(_) => {}
+                }
+            }
+            let target = line.split_whitespace().nth(1).unwrap_or_default();
+            let (p, query) = target.split_once('?').unwrap_or((target, ""));
+            let mut out = &stream;
+            if line.starts_with("GET ") && p == path {
+                let page = "<html><body>Sigstore authentication complete. You may close this window.</body></html>";
+                let _ = write!(
+                    out,
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                    page.len()
+                );
+                return Ok(query.to_string());
+            }
+            let _ = write!(
+                out,
+                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    }
+}
+
 /// The proxy to reach `url` through, from the environment as curl reads it:
 /// none if the host matches `NO_PROXY` (comma-separated names, each also
 /// matching its subdomains; `*` matches every host), else the scheme's own

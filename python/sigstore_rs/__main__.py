@@ -31,7 +31,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sigstore_rs import __version__, _pypi_cli
+from sigstore_rs import __version__, _pypi_cli, _sign_cli
 from sigstore_rs.errors import Error
 from sigstore_rs.verify import (
     Bundle,
@@ -89,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     key.add_argument("--key", required=True, type=Path, metavar="PEM", help="a PEM public key")
 
     _pypi_cli.add_parser(commands)
+    _sign_cli.add_parsers(commands)
 
     for sub in (identity, github, key):
         sub.add_argument(
@@ -266,7 +267,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # --help, --version and usage errors
         return e.code if isinstance(e.code, int) else 2
+    if args.command in ("sign", "attest"):
+        return _sign_cli.run(args)
     if args.command == "pypi":
+        if args.pypi_command == "sign":
+            return _sign_cli.pypi_sign(args, lambda: _sign_cli.context(args))
         return _pypi_cli.run(args, lambda: _verifier(args))
     digests = any(i.startswith(_DIGEST_PREFIX) for i in args.inputs)
     if _legacy(args):

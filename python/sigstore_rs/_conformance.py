@@ -3,7 +3,8 @@
     verify-bundle [--staging] --bundle FILE
         (--certificate-identity ID --certificate-oidc-issuer URL | --key PEM)
         [--trusted-root FILE] FILE_OR_DIGEST
-    sign-bundle ...   (not supported yet: exits 2)
+    sign-bundle [--staging] [--in-toto] --identity-token T --bundle FILE
+        [--trusted-root FILE --signing-config FILE] FILE
 
 Exits 0 only when verification succeeds; the reason for a failure goes to stderr.
 """
@@ -32,14 +33,14 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--trusted-root", type=Path, metavar="FILE")
     verify.add_argument("input", metavar="FILE_OR_DIGEST")
 
-    sign = commands.add_parser("sign-bundle", help="sign an artifact (not supported yet)")
+    sign = commands.add_parser("sign-bundle", help="sign an artifact into a bundle")
     sign.add_argument("--staging", action="store_true")
     sign.add_argument("--in-toto", action="store_true")
     sign.add_argument("--identity-token", required=True, metavar="TOKEN")
     sign.add_argument("--bundle", required=True, type=Path, metavar="FILE")
     sign.add_argument("--trusted-root", type=Path, metavar="FILE")
     sign.add_argument("--signing-config", type=Path, metavar="FILE")
-    sign.add_argument("input", metavar="FILE")
+    sign.add_argument("input", type=Path, metavar="FILE")
     return parser
 
 
@@ -57,6 +58,29 @@ def _verify_bundle(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sign_bundle(args: argparse.Namespace) -> int:
+    from sigstore_rs.sign import SigningContext, write_atomic
+
+    try:
+        if args.trusted_root is not None and args.signing_config is not None:
+            ctx = SigningContext.from_parts(args.trusted_root, args.signing_config)
+        elif args.trusted_root is not None or args.signing_config is not None:
+            print("sign-bundle: give both --trusted-root and --signing-config", file=sys.stderr)
+            return 2
+        else:
+            ctx = SigningContext.staging() if args.staging else SigningContext.production()
+        signer = ctx.signer(args.identity_token)
+        if args.in_toto:
+            bundle = signer.sign_dsse(args.input.read_bytes())
+        else:
+            bundle = signer.sign_artifact(args.input)
+        write_atomic(args.bundle, bundle.to_json())
+    except (Error, OSError) as e:
+        print(f"sign-bundle: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     try:
@@ -64,8 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else 2
     if args.command == "sign-bundle":
-        print("sign-bundle: not supported yet", file=sys.stderr)
-        return 2
+        return _sign_bundle(args)
     if args.key is None and (
         args.certificate_identity is None or args.certificate_oidc_issuer is None
     ):

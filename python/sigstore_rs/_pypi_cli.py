@@ -64,6 +64,12 @@ def add_parser(commands: Any) -> None:
     evidence.add_argument("--provenance", type=Path, metavar="FILE")
     verify.add_argument("dists", nargs="+", metavar="DIST", help="a wheel or sdist file")
 
+    sign = sub.add_parser("sign", help="sign distributions: DIST.publish.attestation each")
+    from sigstore_rs import _sign_cli
+
+    _sign_cli.add_token_options(sign)
+    sign.add_argument("dists", nargs="+", type=Path, metavar="DIST", help="a wheel or sdist")
+
     inspect = sub.add_parser("inspect", help="show an attestation's or provenance's contents")
     inspect.add_argument("file", type=Path, metavar="FILE")
 

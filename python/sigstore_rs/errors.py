@@ -15,6 +15,7 @@ __all__ = [
     "ConversionError",
     "Error",
     "FileError",
+    "IdentityError",
     "InclusionProofError",
     "InvalidAttestation",
     "InvalidBundle",
@@ -25,6 +26,7 @@ __all__ = [
     "SctError",
     "SignatureError",
     "SignedEntryTimestampError",
+    "SigningError",
     "SigningTimeError",
     "StatementError",
     "TimestampError",
@@ -66,6 +68,16 @@ class FileError(Error, OSError):
 class NetworkError(Error, ConnectionError):
     """A Sigstore service (Rekor) could not be reached, or answered with
     something other than what its API defines."""
+
+
+class IdentityError(Error):
+    """An OIDC identity token is malformed, expired or for another audience,
+    or none could be obtained (ambient CI credentials, the browser flow)."""
+
+
+class SigningError(Error):
+    """A signing service (Fulcio, Rekor, a timestamp authority) refused the
+    request or answered with something the client cannot use."""
 
 
 class VerificationError(Error):

@@ -279,6 +279,10 @@ class Bundle:
     def media_type(self) -> str:
         return self._inner.media_type
 
+    def to_json(self) -> str:
+        """The bundle's JSON (protobuf-specs canonical mapping)."""
+        return self._inner.to_json()
+
     def __repr__(self) -> str:
         return repr(self._inner)
 

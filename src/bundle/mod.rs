@@ -81,7 +81,19 @@ pub struct TlogEntry {
     pub body: Vec<u8>,
 }
 
+/// The media type of the bundles this client writes.
+pub const BUNDLE_V03_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+
 impl TlogEntry {
+    /// Parses one protobuf-specs `TransparencyLogEntry` in its JSON mapping
+    /// (what Rekor v2 answers to `POST /api/v2/log/entries`), held to the
+    /// rules of a v0.3 bundle entry (an inclusion proof with a checkpoint).
+    pub fn from_json(data: &[u8]) -> Result<TlogEntry> {
+        let w: wire::TransparencyLogEntry = serde_json::from_slice(data)
+            .map_err(|e| Error::bundle(format!("not a TransparencyLogEntry: {e}")))?;
+        check_entry(w, BundleVersion::V0_3)
+    }
+
     /// The entry as protobuf-specs `TransparencyLogEntry` canonical JSON, the
     /// inverse of parsing: int64 as decimal strings, bytes as standard
     /// base64, unset fields omitted (proto3 JSON mapping).
@@ -380,6 +392,127 @@ impl Bundle {
                 signature,
             },
         })
+    }
+
+    /// A v0.3 bundle (`application/vnd.dev.sigstore.bundle.v0.3+json`) from
+    /// freshly signed parts: the Fulcio leaf (DER), the content, the log
+    /// entry and the DER `TimeStampResp`s. Checked as a parsed bundle is.
+    pub fn new_v03(
+        certificate_der: Vec<u8>,
+        content: Content,
+        tlog_entry: TlogEntry,
+        timestamps: Vec<Vec<u8>>,
+    ) -> Result<Bundle> {
+        let b = Bundle {
+            media_type: BUNDLE_V03_MEDIA_TYPE.into(),
+            version: BundleVersion::V0_3,
+            material: SigningMaterial::Certificate {
+                leaf: certificate_der,
+                rest: Vec::new(),
+            },
+            tlog_entry,
+            timestamps,
+            content,
+        };
+        let json = serde_json::to_vec(&b.to_json())
+            .map_err(|e| Error::bundle(format!("cannot serialize the bundle: {e}")))?;
+        Bundle::from_json(&json)
+    }
+
+    /// The bundle as protobuf-specs `Bundle` canonical JSON (camelCase,
+    /// bytes as standard base64, int64 as strings, unset fields omitted).
+    /// v0.3 bundles carry the leaf as `certificate`; older ones as
+    /// `x509CertificateChain`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        let mut vm = serde_json::Map::new();
+        match &self.material {
+            SigningMaterial::Certificate { leaf, rest } => {
+                if self.version == BundleVersion::V0_3 {
+                    vm.insert(
+                        "certificate".into(),
+                        serde_json::json!({"rawBytes": b64(leaf)}),
+                    );
+                } else {
+                    let certs: Vec<_> = std::iter::once(leaf)
+                        .chain(rest.iter())
+                        .map(|c| serde_json::json!({"rawBytes": b64(c)}))
+                        .collect();
+                    vm.insert(
+                        "x509CertificateChain".into(),
+                        serde_json::json!({"certificates": certs}),
+                    );
+                }
+            }
+            SigningMaterial::PublicKey { hint } => {
+                let mut pk = serde_json::Map::new();
+                if let Some(h) = hint {
+                    pk.insert("hint".into(), h.clone().into());
+                }
+                vm.insert("publicKey".into(), pk.into());
+            }
+        }
+        vm.insert(
+            "tlogEntries".into(),
+            serde_json::Value::Array(vec![self.tlog_entry.to_json()]),
+        );
+        if !self.timestamps.is_empty() {
+            let ts: Vec<_> = self
+                .timestamps
+                .iter()
+                .map(|t| serde_json::json!({"signedTimestamp": b64(t)}))
+                .collect();
+            vm.insert(
+                "timestampVerificationData".into(),
+                serde_json::json!({"rfc3161Timestamps": ts}),
+            );
+        }
+        let mut out = serde_json::json!({
+            "mediaType": self.media_type,
+            "verificationMaterial": vm,
+        });
+        match &self.content {
+            Content::MessageSignature { digest, signature } => {
+                let mut ms = serde_json::Map::new();
+                if let Some(d) = digest {
+                    let alg = match d.algorithm() {
+                        HashAlgorithm::Sha256 => "SHA2_256",
+                        HashAlgorithm::Sha384 => "SHA2_384",
+                        HashAlgorithm::Sha512 => "SHA2_512",
+                    };
+                    ms.insert(
+                        "messageDigest".into(),
+                        serde_json::json!({"algorithm": alg, "digest": b64(d.as_bytes())}),
+                    );
+                }
+                ms.insert("signature".into(), b64(signature).into());
+                out["messageSignature"] = ms.into();
+            }
+            Content::Dsse(env) => {
+                let sigs: Vec<_> = env
+                    .signatures
+                    .iter()
+                    .map(|s| {
+                        let mut o = serde_json::json!({"sig": b64(&s.sig)});
+                        if !s.keyid.is_empty() {
+                            o["keyid"] = s.keyid.clone().into();
+                        }
+                        o
+                    })
+                    .collect();
+                out["dsseEnvelope"] = serde_json::json!({
+                    "payload": b64(&env.payload),
+                    "payloadType": env.payload_type,
+                    "signatures": sigs,
+                });
+            }
+        }
+        out
+    }
+
+    /// [`Self::to_json`] as text.
+    pub fn to_json_string(&self) -> String {
+        self.to_json().to_string()
     }
 
     /// The signature the log and timestamps are over.

@@ -124,4 +124,63 @@ impl CryptoBackend for AwsLc {
             .verify_digest(&d, sig)
             .map_err(|_| CryptoError::BadSignature)
     }
+
+    fn generate_p256(&self) -> Result<Box<dyn super::SigningKey>, CryptoError> {
+        self.generate_p256_key()
+    }
+}
+
+/// An ephemeral P-256 key in aws-lc.
+struct AwsP256 {
+    key: signature::EcdsaKeyPair,
+    spki: Vec<u8>,
+}
+
+impl super::SigningKey for AwsP256 {
+    fn public_key_spki(&self) -> &[u8] {
+        &self.spki
+    }
+
+    fn algorithm(&self) -> SignatureAlgorithm {
+        SignatureAlgorithm::Ecdsa(HashAlgorithm::Sha256)
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        self.key
+            .sign(&rng, message)
+            .map(|s| s.as_ref().to_vec())
+            .map_err(|_| CryptoError::Signing("aws-lc ECDSA signing failed".into()))
+    }
+
+    fn sign_prehashed(&self, d: &Digest) -> Result<Vec<u8>, CryptoError> {
+        if d.algorithm != HashAlgorithm::Sha256 {
+            return Err(CryptoError::Signing(format!(
+                "a P-256 key signs SHA-256 digests, not {}",
+                d.algorithm.name()
+            )));
+        }
+        let digest = digest::Digest::import_less_safe(&d.bytes, &digest::SHA256)
+            .map_err(|_| CryptoError::Signing("cannot import the digest".into()))?;
+        self.key
+            .sign_digest(&digest)
+            .map(|s| s.as_ref().to_vec())
+            .map_err(|_| CryptoError::Signing("aws-lc ECDSA signing failed".into()))
+    }
+}
+
+impl AwsLc {
+    pub(super) fn generate_p256_key(&self) -> Result<Box<dyn super::SigningKey>, CryptoError> {
+        use aws_lc_rs::encoding::AsDer;
+        use aws_lc_rs::signature::KeyPair;
+        let key = signature::EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_ASN1_SIGNING)
+            .map_err(|_| CryptoError::Signing("aws-lc P-256 key generation failed".into()))?;
+        let spki = key
+            .public_key()
+            .as_der()
+            .map_err(|_| CryptoError::Signing("cannot encode the P-256 public key".into()))?
+            .as_ref()
+            .to_vec();
+        Ok(Box::new(AwsP256 { key, spki }))
+    }
 }

@@ -179,6 +179,32 @@ pub enum CryptoError {
     },
     #[error("signature does not verify")]
     BadSignature,
+    #[error("signing failed: {0}")]
+    Signing(String),
+}
+
+/// A private key held only in memory, for one signing session (Sigstore
+/// keyless signing: the key lives as long as its short-lived certificate).
+/// ECDSA signatures come out ASN.1 DER-encoded (RFC 3279 §2.2.3).
+pub trait SigningKey: Send + Sync {
+    /// The public key as DER SubjectPublicKeyInfo.
+    fn public_key_spki(&self) -> &[u8];
+    /// The scheme [`Self::sign`] uses.
+    fn algorithm(&self) -> SignatureAlgorithm;
+    /// Signs `message` (hashed with the scheme's digest).
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
+    /// Signs a message whose digest is `digest` (of the scheme's algorithm).
+    fn sign_prehashed(&self, digest: &Digest) -> Result<Vec<u8>, CryptoError>;
+}
+
+/// Random bytes from the operating system.
+pub fn random_bytes(n: usize) -> Result<Vec<u8>, CryptoError> {
+    use rand_core::RngCore as _;
+    let mut out = vec![0u8; n];
+    rand_core::OsRng
+        .try_fill_bytes(&mut out)
+        .map_err(|e| CryptoError::Signing(format!("the OS random number generator failed: {e}")))?;
+    Ok(out)
 }
 
 /// Incremental hashing, for streaming large files.
@@ -217,6 +243,10 @@ pub trait CryptoBackend: Send + Sync + std::fmt::Debug {
         digest: &Digest,
         signature: &[u8],
     ) -> Result<(), CryptoError>;
+
+    /// A fresh P-256 key (ECDSA with SHA-256) from OS randomness: the
+    /// ephemeral key Sigstore clients sign with.
+    fn generate_p256(&self) -> Result<Box<dyn SigningKey>, CryptoError>;
 }
 
 /// The backend the crate uses unless a caller picks one.

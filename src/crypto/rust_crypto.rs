@@ -171,4 +171,52 @@ impl CryptoBackend for RustCrypto {
             KeyKind::Ed25519 => Err(CryptoError::NoPrehash(algorithm)),
         }
     }
+
+    fn generate_p256(&self) -> Result<Box<dyn super::SigningKey>, CryptoError> {
+        use p256::pkcs8::EncodePublicKey;
+        let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+        let spki = key
+            .verifying_key()
+            .to_public_key_der()
+            .map_err(|e| CryptoError::Signing(format!("cannot encode the P-256 public key: {e}")))?
+            .as_bytes()
+            .to_vec();
+        Ok(Box::new(RcP256 { key, spki }))
+    }
+}
+
+/// An ephemeral P-256 key in RustCrypto.
+struct RcP256 {
+    key: p256::ecdsa::SigningKey,
+    spki: Vec<u8>,
+}
+
+impl super::SigningKey for RcP256 {
+    fn public_key_spki(&self) -> &[u8] {
+        &self.spki
+    }
+
+    fn algorithm(&self) -> SignatureAlgorithm {
+        SignatureAlgorithm::Ecdsa(HashAlgorithm::Sha256)
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let digest = RustCrypto.digest(HashAlgorithm::Sha256, message);
+        self.sign_prehashed(&digest)
+    }
+
+    fn sign_prehashed(&self, d: &Digest) -> Result<Vec<u8>, CryptoError> {
+        use p256::ecdsa::signature::hazmat::PrehashSigner;
+        if d.algorithm != HashAlgorithm::Sha256 {
+            return Err(CryptoError::Signing(format!(
+                "a P-256 key signs SHA-256 digests, not {}",
+                d.algorithm.name()
+            )));
+        }
+        let sig: p256::ecdsa::Signature = self
+            .key
+            .sign_prehash(&d.bytes)
+            .map_err(|e| CryptoError::Signing(format!("ECDSA signing failed: {e}")))?;
+        Ok(sig.to_der().as_bytes().to_vec())
+    }
 }

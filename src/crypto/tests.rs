@@ -206,3 +206,35 @@ fn rsa_pkcs1_and_pss() {
         );
     }
 }
+
+#[test]
+fn ephemeral_keys_sign_and_every_backend_verifies() {
+    let alg = SignatureAlgorithm::Ecdsa(HashAlgorithm::Sha256);
+    for signer in all_backends() {
+        let key = signer.generate_p256().expect("key generation");
+        assert_eq!(key.algorithm(), alg);
+        assert_eq!(key_kind(key.public_key_spki()), Ok(KeyKind::EcP256));
+        let sig = key.sign(b"message").expect("sign");
+        let digest = signer.digest(HashAlgorithm::Sha256, b"artifact");
+        let pre = key.sign_prehashed(&digest).expect("sign prehashed");
+        let d384 = signer.digest(HashAlgorithm::Sha384, b"artifact");
+        assert!(key.sign_prehashed(&d384).is_err());
+        for verifier in all_backends() {
+            let spki = key.public_key_spki();
+            assert_eq!(verifier.verify(spki, alg, b"message", &sig), Ok(()));
+            assert_eq!(verifier.verify_prehashed(spki, alg, &digest, &pre), Ok(()));
+            assert_eq!(verifier.verify(spki, alg, b"artifact", &pre), Ok(()));
+            assert_eq!(
+                verifier.verify(spki, alg, b"other", &sig),
+                Err(CryptoError::BadSignature)
+            );
+        }
+        // Two keys are never the same key.
+        let other = signer.generate_p256().expect("key generation");
+        assert_ne!(other.public_key_spki(), key.public_key_spki());
+    }
+    assert_ne!(
+        random_bytes(16).expect("rng"),
+        random_bytes(16).expect("rng")
+    );
+}

@@ -23,6 +23,11 @@ impl PyBundle {
         self.inner.media_type()
     }
 
+    /// The bundle's JSON (protobuf-specs canonical mapping).
+    fn to_json(&self) -> String {
+        self.inner.to_json_string()
+    }
+
     fn __repr__(&self) -> String {
         format!("Bundle(media_type={:?})", self.inner.media_type())
     }

@@ -55,6 +55,8 @@ fn class_name(err: &Error) -> &'static str {
         Error::Conversion(_) => "ConversionError",
         Error::Io(_) => "FileError",
         Error::Network(_) => "NetworkError",
+        Error::Identity(_) => "IdentityError",
+        Error::Signing(_) => "SigningError",
     }
 }
 
@@ -94,6 +96,8 @@ pub fn _error_for_testing(kind: &str, message: String) -> PyResult<PyErr> {
         "InvalidAttestation" => Error::InvalidAttestation(message),
         "ConversionError" => Error::Conversion(message),
         "NetworkError" => Error::Network(message),
+        "IdentityError" => Error::Identity(message),
+        "SigningError" => Error::Signing(message),
         _ => match ALL_STEPS.into_iter().find(|s| step_class(*s) == kind) {
             Some(step) => Error::Verification { step, message },
             None => return Err(Error::InvalidInput(format!("unknown error kind {kind:?}")).into()),

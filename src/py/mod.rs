@@ -9,6 +9,7 @@ mod bundle;
 mod errors;
 mod pep740;
 mod policy;
+mod sign;
 mod verifier;
 
 use pyo3::prelude::*;
@@ -25,6 +26,11 @@ mod _rust {
     };
     #[pymodule_export]
     use super::policy::PyPolicy;
+    #[pymodule_export]
+    use super::sign::{
+        detect_credential, in_toto_statement, interactive_token, PyIdentityToken, PySigner,
+        PySigningContext,
+    };
     #[pymodule_export]
     use super::verifier::PyVerifier;
 

@@ -6,7 +6,13 @@
 //! RFC 3339). Parsed into checked types here, so the verifier never sees a
 //! key it cannot use or a window without a start.
 
+mod signing_config;
 mod wire;
+
+pub use signing_config::{
+    ClientTrustConfig, SelectedServices, Selector, Service, SigningConfig,
+    SIGNING_CONFIG_MEDIA_TYPE,
+};
 
 use crate::crypto::{self, HashAlgorithm, KeyKind, SignatureAlgorithm};
 use crate::error::{Error, Result};

@@ -87,9 +87,9 @@ def test_subprocess(fixtures: Path, name: str) -> None:
     assert proc.returncode == (1 if name.endswith("_fail") else 0), proc.stderr
 
 
-def test_sign_bundle_not_supported(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["sign-bundle", "--identity-token", "t", "--bundle", "b", "f"]) == 2
-    assert "not supported" in capsys.readouterr().err
+def test_sign_bundle_rejects_a_bad_token(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sign-bundle", "--identity-token", "t", "--bundle", "b", "f"]) == 1
+    assert "identity token: not a JWT" in capsys.readouterr().err
 
 
 def test_needs_identity_or_key(capsys: pytest.CaptureFixture[str]) -> None:

@@ -40,6 +40,8 @@ def test_verification_steps(name: str, step: str) -> None:
         ("InvalidInput", "invalid input: "),
         ("FileError", ""),
         ("NetworkError", "network error: "),
+        ("IdentityError", "identity token: "),
+        ("SigningError", "signing failed: "),
     ],
 )
 def test_other_errors(name: str, prefix: str) -> None:

@@ -1,0 +1,193 @@
+"""The ``sign``, ``attest`` and ``pypi sign`` commands.
+
+    sigstore-rs [--staging | --trust-config F] sign [--identity-token T] [--oauth-force-oob]
+        [--bundle F | --output-directory D] [--signature F --certificate F] FILE...
+    sigstore-rs ... attest --predicate-type T --predicate FILE [...] FILE...
+    sigstore-rs ... pypi sign DIST...
+
+Every input is signed before anything is written; outputs are written
+atomically, so a failure leaves no file behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from sigstore_rs import _rust
+from sigstore_rs.errors import Error, IdentityError
+from sigstore_rs.sign import (
+    PYPI_PUBLISH_PREDICATE,
+    IdentityToken,
+    Signer,
+    SigningContext,
+    detect_credential,
+    in_toto_statement,
+    interactive_token,
+    write_atomic,
+)
+from sigstore_rs.verify import Bundle
+
+_TOKEN_ENV = ("SIGSTORE_ID_TOKEN", "SIGSTORE_IDENTITY_TOKEN")
+
+
+def add_token_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--identity-token",
+        metavar="TOKEN",
+        help="the OIDC identity token (default: $SIGSTORE_ID_TOKEN, an ambient CI "
+        "credential, else the browser flow)",
+    )
+    p.add_argument(
+        "--oauth-force-oob", action="store_true", help="paste the OAuth code instead of a redirect"
+    )
+
+
+def add_output_options(p: argparse.ArgumentParser, legacy: bool) -> None:
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--bundle", type=Path, metavar="FILE", help="only with a single input")
+    out.add_argument("--output-directory", type=Path, metavar="DIR")
+    if legacy:
+        p.add_argument("--signature", type=Path, metavar="FILE", help="write a detached signature")
+        p.add_argument("--certificate", type=Path, metavar="FILE", help="write the PEM certificate")
+
+
+def add_parsers(commands: Any) -> None:
+    sign = commands.add_parser("sign", help="sign files (keyless)")
+    add_token_options(sign)
+    add_output_options(sign, legacy=True)
+    sign.add_argument("files", nargs="+", type=Path, metavar="FILE")
+
+    attest = commands.add_parser("attest", help="sign an in-toto attestation about files")
+    attest.add_argument("--predicate-type", required=True, metavar="URI")
+    attest.add_argument("--predicate", required=True, type=Path, metavar="FILE")
+    add_token_options(attest)
+    add_output_options(attest, legacy=False)
+    attest.add_argument("files", nargs="+", type=Path, metavar="FILE")
+
+
+def context(args: argparse.Namespace) -> SigningContext:
+    if getattr(args, "trust_config", None) is not None:
+        return SigningContext.from_trust_config(args.trust_config)
+    if getattr(args, "trusted_root", None) is not None:
+        raise Error("signing needs a signing config: pass --trust-config (not --trusted-root)")
+    return SigningContext.staging() if args.staging else SigningContext.production()
+
+
+def token(args: argparse.Namespace, ctx: SigningContext) -> IdentityToken:
+    raw = args.identity_token or next(
+        (os.environ[v] for v in _TOKEN_ENV if os.environ.get(v)), None
+    )
+    if raw:
+        return IdentityToken(raw)
+    ambient = detect_credential()
+    if ambient:
+        return IdentityToken(ambient)
+    if ctx.oidc_url is None:
+        raise IdentityError("no identity token, and the signing config names no OIDC issuer")
+    return interactive_token(ctx.oidc_url, force_oob=args.oauth_force_oob)
+
+
+def _pem(der: bytes) -> str:
+    b64 = base64.b64encode(der).decode()
+    lines = [b64[i : i + 64] for i in range(0, len(b64), 64)]
+    return "-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n"
+
+
+def _out(args: argparse.Namespace, f: Path, suffix: str) -> Path:
+    if getattr(args, "bundle", None) is not None:
+        return Path(args.bundle)
+    if args.output_directory is not None:
+        return Path(args.output_directory) / (f.name + suffix)
+    return f.with_name(f.name + suffix)
+
+
+def _write_all(outputs: list[tuple[Path, bytes]]) -> None:
+    written: list[Path] = []
+    try:
+        for path, data in outputs:
+            write_atomic(path, data)
+            written.append(path)
+    except BaseException:
+        for p in written:
+            p.unlink(missing_ok=True)
+        raise
+
+
+def run(args: argparse.Namespace) -> int:
+    files: list[Path] = args.files
+    if getattr(args, "bundle", None) is not None and len(files) > 1:
+        print("error: --bundle may only be given with a single input", file=sys.stderr)
+        return 2
+    legacy = getattr(args, "signature", None) is not None or getattr(args, "certificate", None)
+    if legacy and len(files) > 1:
+        print("error: --signature/--certificate need a single input", file=sys.stderr)
+        return 2
+    try:
+        for f in files:
+            if not f.is_file():
+                raise Error(f"{f} is not a file")
+        ctx = context(args)
+        signer: Signer = ctx.signer(token(args, ctx))
+        outputs: list[tuple[Path, bytes]] = []
+        if args.command == "attest":
+            predicate = json.loads(args.predicate.read_bytes())
+            for f in files:
+                digest = "sha256:" + _sha256(f)
+                stmt = in_toto_statement([(f.name, digest)], args.predicate_type, predicate)
+                bundle = signer.sign_dsse(stmt)
+                outputs.append((_out(args, f, ".sigstore.json"), bundle.to_json().encode()))
+        else:
+            for f in files:
+                bundle = signer.sign_artifact(f)
+                outputs.append((_out(args, f, ".sigstore.json"), bundle.to_json().encode()))
+                if legacy:
+                    doc = json.loads(bundle.to_json())
+                    sig = doc["messageSignature"]["signature"]
+                    if args.signature is not None:
+                        outputs.append((args.signature, sig.encode()))
+                    if args.certificate is not None:
+                        outputs.append((args.certificate, _pem(signer.certificate).encode()))
+        _write_all(outputs)
+    except (Error, OSError, ValueError) as e:
+        print(f"FAIL: {e}", file=sys.stderr)
+        return 1
+    for path, _ in outputs:
+        print(f"Wrote {path}")
+    return 0
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def pypi_sign(args: argparse.Namespace, ctx_factory: Callable[[], SigningContext]) -> int:
+    """``pypi sign DIST...``: one ``DIST.publish.attestation`` per distribution."""
+    try:
+        dists = [_rust.Distribution.from_file(os.fspath(d)) for d in args.dists]
+        ctx = ctx_factory()
+        signer = ctx.signer(token(args, ctx))
+        outputs = []
+        for path, dist in zip(args.dists, dists):
+            stmt = in_toto_statement([(dist.name, "sha256:" + dist.digest)], PYPI_PUBLISH_PREDICATE)
+            bundle: Bundle = signer.sign_dsse(stmt)
+            att = _rust.Attestation.from_bundle(bundle._inner)
+            outputs.append((Path(str(path) + ".publish.attestation"), att.to_json().encode()))
+        _write_all(outputs)
+    except (Error, OSError, ValueError) as e:
+        print(f"FAIL: {e}", file=sys.stderr)
+        return 1
+    for p, _ in outputs:
+        print(f"Wrote {p}")
+    return 0

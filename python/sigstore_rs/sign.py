@@ -1,0 +1,151 @@
+"""Keyless signing.
+
+    from sigstore_rs.sign import IdentityToken, SigningContext, detect_credential
+
+    context = SigningContext.production()
+    token = IdentityToken(detect_credential() or os.environ["SIGSTORE_ID_TOKEN"])
+    signer = context.signer(token)          # one key + certificate, many inputs
+    bundle = signer.sign_artifact(b"...")   # a verified v0.3 bundle
+    Path("a.txt.sigstore.json").write_text(bundle.to_json())
+
+Failures raise ``IdentityError`` (the token), ``SigningError`` (a service
+refused), ``NetworkError`` (a service could not be reached) or a
+``VerificationError`` (the certificate or the result did not verify).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sigstore_rs import _rust
+from sigstore_rs.verify import Bundle, StrPath
+
+__all__ = [
+    "PYPI_PUBLISH_PREDICATE",
+    "IdentityToken",
+    "Signer",
+    "SigningContext",
+    "detect_credential",
+    "in_toto_statement",
+    "interactive_token",
+    "write_atomic",
+]
+
+PYPI_PUBLISH_PREDICATE = "https://docs.pypi.org/attestations/publish/v1"
+
+IdentityToken = _rust.IdentityToken
+
+
+def detect_credential() -> str | None:
+    """An ambient CI identity token for audience "sigstore", or None outside CI."""
+    return _rust.detect_credential()
+
+
+def interactive_token(issuer_url: str, *, force_oob: bool = False) -> IdentityToken:
+    """Runs the OAuth browser flow against ``issuer_url``."""
+    return _rust.interactive_token(issuer_url, force_oob)
+
+
+def in_toto_statement(
+    subjects: Iterable[tuple[str, str]], predicate_type: str, predicate: Any = None
+) -> bytes:
+    """An in-toto v1 statement; ``subjects`` are (name, "sha256:<hex>") pairs."""
+    import json
+
+    pred = None if predicate is None else json.dumps(predicate)
+    return _rust.in_toto_statement(list(subjects), predicate_type, pred)
+
+
+class Signer:
+    """One ephemeral key and its Fulcio certificate, for one identity."""
+
+    __slots__ = ("_inner",)
+
+    def __init__(self, inner: _rust.Signer) -> None:
+        self._inner = inner
+
+    def sign_artifact(self, input: bytes | StrPath) -> Bundle:
+        """Signs bytes, or a file given by path (hashed without the GIL)."""
+        if isinstance(input, (bytes, bytearray, memoryview)):
+            return Bundle(self._inner.sign_artifact(bytes(input)))
+        if isinstance(input, str) and input.startswith("sha256:"):
+            return Bundle(self._inner.sign_digest(input))
+        return Bundle(self._inner.sign_file(os.fspath(input)))
+
+    def sign_dsse(self, statement: bytes | str) -> Bundle:
+        """Signs an in-toto statement (JSON) as a DSSE envelope."""
+        if isinstance(statement, str):
+            statement = statement.encode()
+        return Bundle(self._inner.sign_dsse(statement))
+
+    @property
+    def certificate(self) -> bytes:
+        """The signing certificate, DER."""
+        return self._inner.certificate
+
+    @property
+    def identity(self) -> str:
+        return self._inner.identity
+
+
+class SigningContext:
+    """A Sigstore instance's services and trust material."""
+
+    __slots__ = ("_inner",)
+
+    def __init__(self, inner: _rust.SigningContext) -> None:
+        self._inner = inner
+
+    @classmethod
+    def production(cls) -> SigningContext:
+        return cls(_rust.SigningContext.production())
+
+    @classmethod
+    def staging(cls) -> SigningContext:
+        return cls(_rust.SigningContext.staging())
+
+    @classmethod
+    def from_trust_config(cls, path: StrPath) -> SigningContext:
+        """From a ClientTrustConfig JSON file (trusted root + signing config)."""
+        return cls(_rust.SigningContext.from_trust_config(Path(path).read_bytes()))
+
+    @classmethod
+    def from_parts(cls, trusted_root: StrPath, signing_config: StrPath) -> SigningContext:
+        return cls(
+            _rust.SigningContext.from_parts(
+                Path(trusted_root).read_bytes(), Path(signing_config).read_bytes()
+            )
+        )
+
+    @property
+    def oidc_url(self) -> str | None:
+        return self._inner.oidc_url
+
+    def signer(self, token: IdentityToken | str) -> Signer:
+        """Generates the key and obtains its certificate (network I/O)."""
+        if isinstance(token, str):
+            token = IdentityToken(token)
+        return Signer(self._inner.signer(token))
+
+
+def write_atomic(path: StrPath, data: bytes | str) -> None:
+    """Writes ``path`` via a temporary file in the same directory and a rename."""
+    if isinstance(data, str):
+        data = data.encode()
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

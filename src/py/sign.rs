@@ -1,0 +1,225 @@
+//! Keyless signing: `IdentityToken`, `SigningContext`, `Signer`, and the
+//! OIDC helpers. Every network round trip releases the GIL.
+
+use super::bundle::PyBundle;
+use crate::error::Error;
+use crate::oidc::{ambient, interactive, IdentityToken};
+use crate::sign::{self, Signer, SigningContext};
+use crate::trust::{ClientTrustConfig, SigningConfig, TrustedRoot};
+use pyo3::prelude::*;
+
+#[pyclass(frozen, module = "sigstore_rs._rust", name = "IdentityToken")]
+pub struct PyIdentityToken {
+    pub(crate) inner: IdentityToken,
+}
+
+#[pymethods]
+impl PyIdentityToken {
+    /// Parses and checks a JWT (audience "sigstore", not expired); raises
+    /// `IdentityError` otherwise. The signature is checked by Fulcio.
+    #[new]
+    fn new(raw: &str) -> PyResult<Self> {
+        Ok(PyIdentityToken {
+            inner: IdentityToken::parse(raw)?,
+        })
+    }
+
+    #[getter]
+    fn identity(&self) -> &str {
+        self.inner.identity()
+    }
+
+    #[getter]
+    fn issuer(&self) -> &str {
+        self.inner.issuer()
+    }
+
+    #[getter]
+    fn federated_issuer(&self) -> &str {
+        self.inner.federated_issuer()
+    }
+
+    #[getter]
+    fn expiry(&self) -> i64 {
+        self.inner.expiry()
+    }
+
+    fn __str__(&self) -> &str {
+        self.inner.raw()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "IdentityToken(identity={:?}, issuer={:?})",
+            self.inner.identity(),
+            self.inner.federated_issuer()
+        )
+    }
+}
+
+/// An ambient CI credential (GitHub Actions, Google Cloud, Buildkite,
+/// GitLab CI, CircleCI), or None outside CI.
+#[pyfunction]
+pub fn detect_credential(py: Python<'_>) -> PyResult<Option<String>> {
+    let found = py.allow_threads(|| {
+        ambient::detect_credential(&ambient::Env::process(), &crate::net::Http::new())
+    })?;
+    Ok(found.map(|(t, _)| t))
+}
+
+/// The OAuth flow against `issuer_url` (browser + loopback redirect, or
+/// out-of-band with a pasted code); prints instructions on stderr.
+#[pyfunction]
+#[pyo3(signature = (issuer_url, force_oob = false))]
+pub fn interactive_token(
+    py: Python<'_>,
+    issuer_url: &str,
+    force_oob: bool,
+) -> PyResult<PyIdentityToken> {
+    let token = py.allow_threads(|| {
+        interactive::identity_token(
+            &crate::net::Http::new(),
+            issuer_url,
+            force_oob,
+            &|msg| eprintln!("{msg}"),
+            &|prompt| {
+                use std::io::Write;
+                eprint!("{prompt}");
+                let _ = std::io::stderr().flush();
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .map_err(|e| Error::Identity(format!("cannot read the code: {e}")))?;
+                Ok(line)
+            },
+        )
+    })?;
+    Ok(PyIdentityToken { inner: token })
+}
+
+#[pyclass(frozen, module = "sigstore_rs._rust", name = "SigningContext")]
+pub struct PySigningContext {
+    inner: SigningContext,
+}
+
+#[pymethods]
+impl PySigningContext {
+    #[staticmethod]
+    fn production() -> PyResult<Self> {
+        Ok(PySigningContext {
+            inner: SigningContext::production()?,
+        })
+    }
+
+    #[staticmethod]
+    fn staging() -> PyResult<Self> {
+        Ok(PySigningContext {
+            inner: SigningContext::staging()?,
+        })
+    }
+
+    /// From a ClientTrustConfig JSON document (trusted root + signing config).
+    #[staticmethod]
+    fn from_trust_config(data: &[u8]) -> PyResult<Self> {
+        Ok(PySigningContext {
+            inner: SigningContext::from_trust_config(&ClientTrustConfig::from_json(data)?)?,
+        })
+    }
+
+    /// From a trusted root and a signing config, as JSON documents.
+    #[staticmethod]
+    fn from_parts(trusted_root: &[u8], signing_config: &[u8]) -> PyResult<Self> {
+        Ok(PySigningContext {
+            inner: SigningContext::new(
+                TrustedRoot::from_json(trusted_root)?,
+                &SigningConfig::from_json(signing_config)?,
+            )?,
+        })
+    }
+
+    /// The OIDC issuer the signing config names for the interactive flow.
+    #[getter]
+    fn oidc_url(&self) -> Option<&str> {
+        self.inner.oidc_url()
+    }
+
+    /// Generates the ephemeral key and obtains its certificate (checked
+    /// against the trusted root).
+    fn signer(&self, py: Python<'_>, token: &PyIdentityToken) -> PyResult<PySigner> {
+        let ctx = self.inner.clone();
+        let token = token.inner.clone();
+        let signer = py.allow_threads(move || ctx.signer(token))?;
+        Ok(PySigner { inner: signer })
+    }
+}
+
+#[pyclass(frozen, module = "sigstore_rs._rust", name = "Signer")]
+pub struct PySigner {
+    inner: Signer,
+}
+
+#[pymethods]
+impl PySigner {
+    /// Signs an artifact's bytes (a hashedrekord entry).
+    fn sign_artifact(&self, py: Python<'_>, data: &[u8]) -> PyResult<PyBundle> {
+        let data = data.to_vec();
+        let bundle = py.allow_threads(|| self.inner.sign_artifact(&data))?;
+        Ok(PyBundle { inner: bundle })
+    }
+
+    /// Signs a file, hashed without holding the GIL.
+    fn sign_file(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<PyBundle> {
+        let bundle = py.allow_threads(|| {
+            let digest = crate::verify::hash_file(&path)?;
+            self.inner.sign_digest(&digest)
+        })?;
+        Ok(PyBundle { inner: bundle })
+    }
+
+    /// Signs an artifact by its digest (`"sha256:<hex>"`).
+    fn sign_digest(&self, py: Python<'_>, digest: &str) -> PyResult<PyBundle> {
+        let digest = crate::verify::parse_digest(digest)?;
+        let bundle = py.allow_threads(|| self.inner.sign_digest(&digest))?;
+        Ok(PyBundle { inner: bundle })
+    }
+
+    /// Signs an in-toto statement (JSON bytes) as a DSSE envelope.
+    fn sign_dsse(&self, py: Python<'_>, statement: &[u8]) -> PyResult<PyBundle> {
+        let statement = statement.to_vec();
+        let bundle = py.allow_threads(|| self.inner.sign_dsse(&statement))?;
+        Ok(PyBundle { inner: bundle })
+    }
+
+    /// The signing certificate (DER).
+    #[getter]
+    fn certificate(&self) -> Vec<u8> {
+        self.inner.certificate_der().to_vec()
+    }
+
+    #[getter]
+    fn identity(&self) -> &str {
+        self.inner.identity_token().identity()
+    }
+}
+
+/// An in-toto v1 statement about files: each subject is (name, "sha256:<hex>").
+#[pyfunction]
+#[pyo3(signature = (subjects, predicate_type, predicate_json = None))]
+pub fn in_toto_statement(
+    subjects: Vec<(String, String)>,
+    predicate_type: &str,
+    predicate_json: Option<&str>,
+) -> PyResult<Vec<u8>> {
+    let subjects = subjects
+        .into_iter()
+        .map(|(n, d)| Ok((n, crate::verify::parse_digest(&d)?)))
+        .collect::<crate::Result<Vec<_>>>()?;
+    let predicate = match predicate_json {
+        Some(p) => Some(
+            serde_json::from_str(p)
+                .map_err(|e| Error::InvalidInput(format!("the predicate is not JSON: {e}")))?,
+        ),
+        None => None,
+    };
+    Ok(sign::statement(&subjects, predicate_type, predicate)?)
+}

@@ -1,0 +1,192 @@
+use super::*;
+use crate::oidc::tests::{jwt, quick_http, FakeServer};
+use crate::trust::Validity;
+
+fn token() -> IdentityToken {
+    let now = oidc::now();
+    IdentityToken::parse(&jwt(serde_json::json!({
+        "iss": "https://issuer.test", "sub": "subject-1", "aud": "sigstore",
+        "iat": now - 10, "exp": now + 300, "email": "a@example.com",
+    })))
+    .expect("token")
+}
+
+fn service(url: &str, version: u32) -> Service {
+    Service {
+        url: url.to_string(),
+        major_api_version: version,
+        validity: Validity {
+            start: 0,
+            end: None,
+        },
+        operator: "test".into(),
+    }
+}
+
+fn context(fulcio: &str, rekor: &str, tsa: Option<&str>) -> SigningContext {
+    let services = SelectedServices {
+        fulcio: service(fulcio, 1),
+        tlogs: vec![service(rekor, 1)],
+        tsas: tsa.map(|t| service(t, 1)).into_iter().collect(),
+        oidc: None,
+    };
+    let root = TrustedRoot::production().expect("root");
+    SigningContext::with_services(root, services, quick_http())
+}
+
+/// A port nothing listens on.
+fn closed_port_url() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", l.local_addr().expect("addr"));
+    drop(l);
+    url
+}
+
+#[test]
+fn an_expired_token_fails_before_any_request() {
+    let fulcio = FakeServer::start(|_, _| (500, "text/plain".into(), Vec::new()));
+    let now = oidc::now();
+    let raw = jwt(serde_json::json!({
+        "iss": "https://issuer.test", "sub": "s", "aud": "sigstore",
+        "iat": now - 100, "exp": now - 50,
+    }));
+    let t = IdentityToken::parse_at(&raw, now - 60).expect("valid then");
+    let ctx = context(&fulcio.url, &closed_port_url(), None);
+    let e = ctx.signer(t).err().expect("expired");
+    assert!(
+        matches!(&e, Error::Identity(m) if m.contains("expired at")),
+        "{e}"
+    );
+    assert_eq!(fulcio.count(), 0);
+}
+
+#[test]
+fn a_refusing_ca_is_a_clear_error() {
+    let fulcio = FakeServer::start(|_, _| {
+        (
+            401,
+            "application/json".into(),
+            br#"{"code":16,"message":"error processing the identity token"}"#.to_vec(),
+        )
+    });
+    let ctx = context(&fulcio.url, &closed_port_url(), None);
+    let e = ctx.signer(token()).err().expect("refused");
+    assert!(
+        matches!(&e, Error::Signing(m) if m.contains("HTTP 401") && m.contains("identity token")),
+        "{e}"
+    );
+    // 4xx is final: no retry.
+    assert_eq!(fulcio.count(), 1);
+    let reqs = fulcio.requests.lock().expect("lock");
+    let (line, headers, body) = &reqs[0];
+    assert!(line.starts_with("POST /api/v2/signingCert"), "{line}");
+    assert!(headers
+        .iter()
+        .any(|h| h.to_ascii_lowercase().starts_with("authorization: bearer ")));
+    let v: serde_json::Value = serde_json::from_slice(body).expect("json");
+    assert_eq!(v["credentials"]["oidcIdentityToken"], token().raw());
+    assert_eq!(v["publicKeyRequest"]["publicKey"]["algorithm"], "ECDSA");
+    // The proof of possession is a signature over the identity by the key.
+    let pem = v["publicKeyRequest"]["publicKey"]["content"]
+        .as_str()
+        .expect("pem");
+    let spki = crate::verify::public_key_from_pem(pem.as_bytes()).expect("spki");
+    let proof = base64::engine::general_purpose::STANDARD
+        .decode(
+            v["publicKeyRequest"]["proofOfPossession"]
+                .as_str()
+                .expect("pop"),
+        )
+        .expect("b64");
+    crypto::default_backend()
+        .verify(
+            &spki,
+            crypto::SignatureAlgorithm::Ecdsa(HashAlgorithm::Sha256),
+            b"a@example.com",
+            &proof,
+        )
+        .expect("proof of possession");
+}
+
+#[test]
+fn a_failing_ca_is_retried_then_reported() {
+    let fulcio = FakeServer::start(|_, _| (503, "text/plain".into(), b"overloaded".to_vec()));
+    let e = context(&fulcio.url, &closed_port_url(), None)
+        .signer(token())
+        .err()
+        .expect("5xx");
+    assert!(
+        matches!(&e, Error::Signing(m) if m.contains("HTTP 503")),
+        "{e}"
+    );
+    assert_eq!(fulcio.count(), 3, "bounded retries");
+    let e = context(&closed_port_url(), &closed_port_url(), None)
+        .signer(token())
+        .err()
+        .expect("down");
+    assert!(
+        matches!(&e, Error::Network(m) if m.contains("after 3 attempts")),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_certificate_that_does_not_chain_is_refused() {
+    use rcgen::{CertificateParams, KeyPair, PKCS_ECDSA_P256_SHA256};
+    let fulcio = FakeServer::start(|_, body| {
+        let v: serde_json::Value = serde_json::from_slice(body).expect("json");
+        let pem = v["publicKeyRequest"]["publicKey"]["content"]
+            .as_str()
+            .expect("pem")
+            .to_string();
+        let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("key");
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("params");
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = ca_params.self_signed(&ca_key).expect("ca");
+        let leaf_key = rcgen::SubjectPublicKeyInfo::from_pem(&pem).expect("spki");
+        let leaf = CertificateParams::new(Vec::<String>::new())
+            .expect("params")
+            .signed_by(&leaf_key, &ca, &ca_key)
+            .expect("leaf");
+        let answer = serde_json::json!({"signedCertificateEmbeddedSct": {"chain": {"certificates": [leaf.pem(), ca.pem()]}}});
+        (
+            200,
+            "application/json".into(),
+            answer.to_string().into_bytes(),
+        )
+    });
+    let e = context(&fulcio.url, &closed_port_url(), None)
+        .signer(token())
+        .err()
+        .expect("untrusted");
+    assert!(
+        matches!(&e, Error::Verification { step: Step::CertificateChain, message } if message.contains("does not chain")),
+        "{e}"
+    );
+}
+
+#[test]
+fn statements_and_atomic_writes() {
+    let d = crypto::default_backend().digest(HashAlgorithm::Sha256, b"x");
+    let s =
+        statement(&[("a.whl".into(), d.clone())], PYPI_PUBLISH_PREDICATE, None).expect("statement");
+    let v: serde_json::Value = serde_json::from_slice(&s).expect("json");
+    assert_eq!(v["subject"][0]["digest"]["sha256"], d.to_hex());
+    assert_eq!(v["predicate"], serde_json::Value::Null);
+    Statement::from_json(&s).expect("parses as a statement");
+
+    let dir = std::env::temp_dir().join(format!("sigstore-rs-atomic-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let p = dir.join("out.json");
+    write_atomic(&p, b"one").expect("write");
+    write_atomic(&p, b"two").expect("overwrite");
+    assert_eq!(std::fs::read(&p).expect("read"), b"two");
+    assert_eq!(
+        std::fs::read_dir(&dir).expect("ls").count(),
+        1,
+        "no temp files left"
+    );
+    let e = write_atomic(&dir.join("missing/out.json"), b"x").expect_err("no dir");
+    assert!(matches!(e, Error::Io(_)));
+    let _ = std::fs::remove_dir_all(&dir);
+}
