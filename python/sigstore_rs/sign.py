@@ -18,12 +18,17 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from sigstore_rs import _rust
-from sigstore_rs.verify import Bundle, StrPath
+from sigstore_rs.verify import Bundle
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
+
+    from sigstore_rs.verify import StrPath
 
 __all__ = [
     "PYPI_PUBLISH_PREDICATE",

@@ -24,6 +24,21 @@ if TYPE_CHECKING:
     ArtifactInput = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]"]
 
     StrPath = Union[str, "os.PathLike[str]"]
+else:
+
+    def __getattr__(name: str) -> object:
+        """The type aliases above, built on first use at run time."""
+        if name in ("ArtifactInput", "StrPath"):
+            from typing import Union
+
+            aliases = {
+                "ArtifactInput": Union[bytes, bytearray, memoryview, str, os.PathLike],
+                "StrPath": Union[str, os.PathLike],
+            }
+            globals().update(aliases)
+            return aliases[name]
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AllOf",
