@@ -12,6 +12,7 @@ pub mod legacy;
 pub mod net;
 pub mod pep740;
 pub mod policy;
+pub mod testing;
 pub mod timestamp;
 pub mod tlog;
 pub mod trust;
