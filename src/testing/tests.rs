@@ -229,3 +229,52 @@ fn trust_config_parses_and_prefers_the_chosen_rekor() {
         assert_eq!(root.rekor_v1_url(), Some(inst.url(ServiceKind::RekorV1).as_str()));
     }
 }
+
+/// sigstore-python signs against the instance and verifies what it signed;
+/// our verifier accepts its bundle. Needs `$SIGSTORE_PYTHON` (a Python with
+/// sigstore 4.x); skipped without it (pytest covers this in CI).
+#[test]
+fn sigstore_python_signs_against_the_instance() {
+    let Some(py) = std::env::var_os("SIGSTORE_PYTHON") else {
+        eprintln!("skipped: set SIGSTORE_PYTHON to a Python with sigstore installed");
+        return;
+    };
+    for rekor in [1u8, 2] {
+        let inst = Instance::start(Options { rekor_version: rekor, ..Options::default() }).unwrap();
+        let dir = std::env::temp_dir().join(format!("sigstore-rs-local-{}-{rekor}", random_hex(4)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let tc = dir.join("trust_config.json");
+        std::fs::write(&tc, inst.trust_config_json()).unwrap();
+        let artifact = dir.join("a.txt");
+        std::fs::write(&artifact, b"signed by sigstore-python").unwrap();
+        let id = "py@example.com";
+        let out = std::process::Command::new(&py)
+            .args(["-m", "sigstore", "--trust-config"])
+            .arg(&tc)
+            .args(["sign", "--identity-token", &inst.mint_token(id)])
+            .arg(&artifact)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "rekor v{rekor} sign: {}", String::from_utf8_lossy(&out.stderr));
+        let out = std::process::Command::new(&py)
+            .args(["-m", "sigstore", "--trust-config"])
+            .arg(&tc)
+            .args(["verify", "identity", "--cert-identity", id, "--cert-oidc-issuer", inst.issuer_url()])
+            .arg(&artifact)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "rekor v{rekor} verify: {}", String::from_utf8_lossy(&out.stderr));
+        let bundle = Bundle::from_json(&std::fs::read(dir.join("a.txt.sigstore.json")).unwrap()).unwrap();
+        let version = if rekor == 1 { "0.0.1" } else { "0.0.2" };
+        assert_eq!(bundle.tlog_entry.version, version);
+        assert_eq!(bundle.timestamps.len(), 1, "the TSA timestamped it");
+        verifier(&inst)
+            .verify_artifact(
+                &Artifact::Bytes(std::fs::read(&artifact).unwrap()),
+                &bundle,
+                &Policy::identity(id, inst.issuer_url()),
+            )
+            .unwrap_or_else(|e| panic!("rekor v{rekor}: {e}"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
