@@ -9,6 +9,7 @@ mod bundle;
 mod errors;
 mod pep740;
 mod policy;
+mod testing;
 mod verifier;
 
 use pyo3::prelude::*;
@@ -25,6 +26,8 @@ mod _rust {
     };
     #[pymodule_export]
     use super::policy::PyPolicy;
+    #[pymodule_export]
+    use super::testing::PyLocalInstance;
     #[pymodule_export]
     use super::verifier::PyVerifier;
 
