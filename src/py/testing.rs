@@ -2,7 +2,9 @@
 //! Python tests and plugin authors (façade: `sigstore_rs.testing`).
 
 use crate::error::Error;
-use crate::testing::{Fault, Instance, Options, ServiceKind, DEFAULT_IDENTITY, DEFAULT_TOKEN_LIFETIME};
+use crate::testing::{
+    Fault, Instance, Options, ServiceKind, DEFAULT_IDENTITY, DEFAULT_TOKEN_LIFETIME,
+};
 use pyo3::prelude::*;
 use std::sync::Mutex;
 
@@ -46,11 +48,13 @@ impl PyLocalInstance {
     }
 
     /// An ID token for `identity`; `extra_claims` is a JSON object merged over the claims.
-    #[pyo3(signature = (identity, lifetime=DEFAULT_TOKEN_LIFETIME, extra_claims=None))]
+    #[pyo3(signature = (identity, lifetime=600, extra_claims=None))]
     fn token(&self, identity: &str, lifetime: i64, extra_claims: Option<&str>) -> PyResult<String> {
         let extra = match extra_claims {
             Some(s) => serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(s)
-                .map_err(|e| Error::InvalidInput(format!("extra_claims is not a JSON object: {e}")))?,
+                .map_err(|e| {
+                    Error::InvalidInput(format!("extra_claims is not a JSON object: {e}"))
+                })?,
             None => serde_json::Map::new(),
         };
         self.with(|i| Ok(i.mint_token_with(identity, lifetime, &extra)))

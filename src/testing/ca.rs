@@ -33,8 +33,7 @@ use p256::ecdsa::signature::Signer as _;
 use p256::pkcs8::EncodePublicKey as _;
 use rcgen::{
     BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType,
-    ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SerialNumber,
-    PKCS_ECDSA_P384_SHA384,
+    ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SerialNumber, PKCS_ECDSA_P384_SHA384,
 };
 use serde_json::{json, Value};
 
@@ -151,7 +150,10 @@ impl Ca {
         san_ext.set_criticality(true);
         p.custom_extensions = vec![
             san_ext,
-            CustomExtension::from_oid_content(OID_FULCIO_ISSUER_V1, token.issuer.as_bytes().to_vec()),
+            CustomExtension::from_oid_content(
+                OID_FULCIO_ISSUER_V1,
+                token.issuer.as_bytes().to_vec(),
+            ),
             CustomExtension::from_oid_content(OID_FULCIO_ISSUER_V2, der::utf8(&token.issuer)),
         ];
         let precert = p
@@ -163,8 +165,10 @@ impl Ca {
             .tbs_der()
             .to_vec();
         let sct_list = self.sct_list(&tbs, now)?;
-        p.custom_extensions
-            .push(CustomExtension::from_oid_content(OID_SCT_LIST, der::octets(&sct_list)));
+        p.custom_extensions.push(CustomExtension::from_oid_content(
+            OID_SCT_LIST,
+            der::octets(&sct_list),
+        ));
         let leaf = p
             .signed_by(&public_key, &self.inter, &self.inter_key)
             .map_err(|e| format!("signing the certificate: {e}"))?;
@@ -228,9 +232,10 @@ impl Ca {
         let Ok(body) = serde_json::from_slice::<Value>(&req.body) else {
             return Response::error(400, "the request body is not JSON");
         };
-        let bearer = req
-            .header("Authorization")
-            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")));
+        let bearer = req.header("Authorization").and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        });
         let Some(token) = body["credentials"]["oidcIdentityToken"].as_str().or(bearer) else {
             return Response::error(401, "no identity token (credentials.oidcIdentityToken or an Authorization: Bearer header)");
         };
@@ -319,7 +324,11 @@ fn pop_key(req: &Value, token: &VerifiedToken) -> Result<Vec<u8>, String> {
     }
     Err(format!(
         "the proof of possession is not a signature by the public key over the token's {}",
-        if token.email.is_some() { "email (or sub)" } else { "sub" }
+        if token.email.is_some() {
+            "email (or sub)"
+        } else {
+            "sub"
+        }
     ))
 }
 
@@ -332,8 +341,9 @@ fn csr_key(b64_pem: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("certificateSigningRequest is not base64: {e}"))?;
     let (_, p) = x509_parser::pem::parse_x509_pem(&pem_bytes)
         .map_err(|e| format!("certificateSigningRequest is not PEM: {e}"))?;
-    let (_, csr) = x509_parser::certification_request::X509CertificationRequest::from_der(&p.contents)
-        .map_err(|e| format!("certificateSigningRequest is not a DER CSR: {e}"))?;
+    let (_, csr) =
+        x509_parser::certification_request::X509CertificationRequest::from_der(&p.contents)
+            .map_err(|e| format!("certificateSigningRequest is not a DER CSR: {e}"))?;
     let info = &csr.certification_request_info;
     let spki = info.subject_pki.raw.to_vec();
     let kind = crypto::key_kind(&spki).map_err(|e| format!("CSR key: {e}"))?;

@@ -59,8 +59,8 @@ pub fn oid(dotted: &str) -> Vec<u8> {
 
 /// GeneralizedTime `YYYYMMDDHHMMSSZ` (RFC 5280 §4.1.2.5.2).
 pub fn generalized_time(unix: i64) -> Vec<u8> {
-    let t = time::OffsetDateTime::from_unix_timestamp(unix)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let t =
+        time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let s = format!(
         "{:04}{:02}{:02}{:02}{:02}{:02}Z",
         t.year(),

@@ -147,10 +147,7 @@ fn respond(mut rq: tiny_http::Request, handler: &Handler) {
         None => (url, String::new()),
     };
     let mut body = Vec::new();
-    let read = rq
-        .as_reader()
-        .take(MAX_BODY + 1)
-        .read_to_end(&mut body);
+    let read = rq.as_reader().take(MAX_BODY + 1).read_to_end(&mut body);
     let resp = if read.is_err() {
         Response::error(400, "cannot read the request body")
     } else if body.len() as u64 > MAX_BODY {

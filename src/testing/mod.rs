@@ -74,7 +74,12 @@ pub enum Fault {
 }
 
 impl Fault {
-    pub const ALL: [Fault; 4] = [Fault::CaError, Fault::CaBadChain, Fault::TsaError, Fault::RekorError];
+    pub const ALL: [Fault; 4] = [
+        Fault::CaError,
+        Fault::CaBadChain,
+        Fault::TsaError,
+        Fault::RekorError,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -159,7 +164,13 @@ impl Instance {
             )));
         }
         let now = now();
-        let listeners = [http::bind()?, http::bind()?, http::bind()?, http::bind()?, http::bind()?];
+        let listeners = [
+            http::bind()?,
+            http::bind()?,
+            http::bind()?,
+            http::bind()?,
+            http::bind()?,
+        ];
         let [l_oidc, l_fulcio, l_rekor1, l_rekor2, l_tsa] = listeners;
         let state = Arc::new(State {
             started: now,
@@ -222,7 +233,12 @@ impl Instance {
     /// `sigstore`, `sub` the identity, and for an e-mail address also
     /// `email` and `email_verified`; `extra` claims are merged over these
     /// (e.g. an `exp` in the past, or CI claims).
-    pub fn mint_token_with(&self, identity: &str, lifetime: i64, extra: &Map<String, Value>) -> String {
+    pub fn mint_token_with(
+        &self,
+        identity: &str,
+        lifetime: i64,
+        extra: &Map<String, Value>,
+    ) -> String {
         self.state.oidc.mint(identity, lifetime, extra)
     }
 
@@ -291,12 +307,14 @@ impl Instance {
     pub fn signing_config(&self) -> Value {
         let s = &self.state;
         let valid = json!({"start": rfc3339(s.started - 3600)});
-        let svc = |url: String, v: u8, op: &str| {
-            json!({"url": url, "majorApiVersion": v, "validFor": valid, "operator": op})
-        };
+        let svc = |url: String, v: u8, op: &str| json!({"url": url, "majorApiVersion": v, "validFor": valid, "operator": op});
         let v1 = svc(s.rekor1.url.clone(), 1, "sigstore-rs.test rekor v1");
         let v2 = svc(s.rekor2.url.clone(), 2, "sigstore-rs.test rekor v2");
-        let tlogs = if s.options.rekor_version == 2 { [v2, v1] } else { [v1, v2] };
+        let tlogs = if s.options.rekor_version == 2 {
+            [v2, v1]
+        } else {
+            [v1, v2]
+        };
         json!({
             "mediaType": SIGNING_CONFIG_MEDIA_TYPE,
             "caUrls": [svc(s.fulcio_url.clone(), 1, "sigstore-rs.test")],
@@ -355,7 +373,10 @@ fn random_hex(n: usize) -> String {
 fn rfc3339(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 

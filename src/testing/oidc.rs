@@ -129,7 +129,10 @@ impl Issuer {
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .ok_or("the identity token's claims are not base64url JSON")?;
-        let iss = claims.get("iss").and_then(Value::as_str).unwrap_or_default();
+        let iss = claims
+            .get("iss")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         if iss != self.url {
             return Err(format!(
                 "the identity token's issuer is {iss:?}, expected {:?}",
@@ -220,13 +223,21 @@ impl Issuer {
             return Response::oauth_error(400, "invalid_request", "redirect_uri is required");
         };
         if get("response_type").as_deref() != Some("code") {
-            return Response::oauth_error(400, "unsupported_response_type", "only code is supported");
+            return Response::oauth_error(
+                400,
+                "unsupported_response_type",
+                "only code is supported",
+            );
         }
         let challenge = match get("code_challenge") {
             Some(c) => {
                 let method = get("code_challenge_method").unwrap_or_else(|| "plain".into());
                 if method != "S256" && method != "plain" {
-                    return Response::oauth_error(400, "invalid_request", "unsupported code_challenge_method");
+                    return Response::oauth_error(
+                        400,
+                        "invalid_request",
+                        "unsupported code_challenge_method",
+                    );
                 }
                 Some((c, method))
             }
@@ -267,7 +278,11 @@ impl Issuer {
         let f = form_params(&String::from_utf8_lossy(&req.body));
         let get = |k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         if get("grant_type").as_deref() != Some("authorization_code") {
-            return Response::oauth_error(400, "unsupported_grant_type", "only authorization_code is supported");
+            return Response::oauth_error(
+                400,
+                "unsupported_grant_type",
+                "only authorization_code is supported",
+            );
         }
         let code = get("code").unwrap_or_default();
         let pending = self.codes.lock().ok().and_then(|mut c| c.remove(&code));
@@ -287,7 +302,11 @@ impl Issuer {
                 verifier
             };
             if &computed != challenge {
-                return Response::oauth_error(400, "invalid_grant", "code_verifier does not match the code_challenge");
+                return Response::oauth_error(
+                    400,
+                    "invalid_grant",
+                    "code_verifier does not match the code_challenge",
+                );
             }
         }
         let mut extra = Map::new();

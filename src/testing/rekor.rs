@@ -55,7 +55,8 @@ fn b64d(field: &str, v: &Value) -> Result<Vec<u8>, String> {
 /// The DER SPKI of a PEM certificate or public key, and whether it was a
 /// certificate.
 fn pem_key(pem_bytes: &[u8]) -> Result<Vec<u8>, String> {
-    let (_, p) = x509_parser::pem::parse_x509_pem(pem_bytes).map_err(|e| format!("not PEM: {e}"))?;
+    let (_, p) =
+        x509_parser::pem::parse_x509_pem(pem_bytes).map_err(|e| format!("not PEM: {e}"))?;
     match p.label.as_str() {
         "CERTIFICATE" => super::ca::spki_of(&p.contents).map_err(|e| e.to_string()),
         "PUBLIC KEY" => Ok(p.contents),
@@ -83,7 +84,12 @@ fn hash_alg(name: &str) -> Result<HashAlgorithm, String> {
 fn verify_digest(spki: &[u8], digest: &Digest, sig: &[u8]) -> Result<(), String> {
     let kind = crypto::key_kind(spki).map_err(|e| e.to_string())?;
     crypto::default_backend()
-        .verify_prehashed(spki, message_algorithm(kind, digest.algorithm()), digest, sig)
+        .verify_prehashed(
+            spki,
+            message_algorithm(kind, digest.algorithm()),
+            digest,
+            sig,
+        )
         .map_err(|e| format!("the signature does not verify with the entry's key: {e}"))
 }
 
@@ -100,7 +106,12 @@ fn sha256(data: &[u8]) -> Vec<u8> {
 
 /// DSSE pre-authentication encoding (DSSE v1 protocol).
 fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
-    let mut m = format!("DSSEv1 {} {payload_type} {} ", payload_type.len(), payload.len()).into_bytes();
+    let mut m = format!(
+        "DSSEv1 {} {payload_type} {} ",
+        payload_type.len(),
+        payload.len()
+    )
+    .into_bytes();
     m.extend_from_slice(payload);
     m
 }
@@ -141,10 +152,15 @@ fn verify_envelope(env: &Envelope, keys: &[Vec<u8>]) -> Result<Vec<usize>, Strin
             keys.iter()
                 .position(|k| {
                     crypto::key_kind(k)
-                        .map(|kind| c.verify(k, kind.default_signature_algorithm(), &m, sig).is_ok())
+                        .map(|kind| {
+                            c.verify(k, kind.default_signature_algorithm(), &m, sig)
+                                .is_ok()
+                        })
                         .unwrap_or(false)
                 })
-                .ok_or_else(|| "a DSSE signature does not verify with any of the verifiers".to_string())
+                .ok_or_else(|| {
+                    "a DSSE signature does not verify with any of the verifiers".to_string()
+                })
         })
         .collect()
 }
@@ -324,7 +340,10 @@ impl LogV1 {
                         409,
                         format!("an equivalent entry already exists in the transparency log with UUID {}", self.uuid(&tree.leaves[i])),
                     );
-                    r.location = Some(format!("/api/v1/log/entries/{}", self.uuid(&tree.leaves[i])));
+                    r.location = Some(format!(
+                        "/api/v1/log/entries/{}",
+                        self.uuid(&tree.leaves[i])
+                    ));
                     return r;
                 }
                 let index = tree.leaves.len();
@@ -348,7 +367,9 @@ impl LogV1 {
                     .find(|(k, _)| k == "logIndex")
                     .and_then(|(_, v)| v.parse::<usize>().ok());
                 match idx {
-                    Some(i) if i < tree.entries.len() => Response::json(200, &self.log_entry(&tree, i)),
+                    Some(i) if i < tree.entries.len() => {
+                        Response::json(200, &self.log_entry(&tree, i))
+                    }
                     _ => err(404, "no entry at that logIndex"),
                 }
             }
@@ -367,9 +388,16 @@ impl LogV1 {
                     found.extend(u.as_str().and_then(|u| self.find(&tree, u)));
                 }
                 for i in q["logIndexes"].as_array().into_iter().flatten() {
-                    found.extend(i.as_u64().map(|i| i as usize).filter(|i| *i < tree.entries.len()));
+                    found.extend(
+                        i.as_u64()
+                            .map(|i| i as usize)
+                            .filter(|i| *i < tree.entries.len()),
+                    );
                 }
-                let list: Vec<Value> = found.into_iter().map(|i| self.log_entry(&tree, i)).collect();
+                let list: Vec<Value> = found
+                    .into_iter()
+                    .map(|i| self.log_entry(&tree, i))
+                    .collect();
                 Response::json(200, &Value::Array(list))
             }
             ("POST", "/api/v1/index/retrieve") => {
@@ -380,7 +408,11 @@ impl LogV1 {
                     return err(400, "only search by \"hash\" is supported");
                 };
                 let h = h.to_ascii_lowercase();
-                let h = if h.contains(':') { h } else { format!("sha256:{h}") };
+                let h = if h.contains(':') {
+                    h
+                } else {
+                    format!("sha256:{h}")
+                };
                 let uuids: Vec<String> = tree
                     .entries
                     .iter()
@@ -437,27 +469,43 @@ pub struct LogV2 {
 fn v2_scheme(key_details: &str) -> Result<(HashAlgorithm, SignatureAlgorithm), String> {
     let sa = crate::trust::key_details(key_details)?;
     match sa {
-        SignatureAlgorithm::Ecdsa(h) | SignatureAlgorithm::RsaPkcs1(h) | SignatureAlgorithm::RsaPss(h) => Ok((h, sa)),
-        SignatureAlgorithm::Ed25519 => Err(format!("keyDetails {key_details} cannot sign a prehashed digest")),
+        SignatureAlgorithm::Ecdsa(h)
+        | SignatureAlgorithm::RsaPkcs1(h)
+        | SignatureAlgorithm::RsaPss(h) => Ok((h, sa)),
+        SignatureAlgorithm::Ed25519 => Err(format!(
+            "keyDetails {key_details} cannot sign a prehashed digest"
+        )),
     }
 }
 
 /// A v2 `Verifier` JSON object: its key's SPKI, checked against `keyDetails`.
 fn v2_verifier(v: &Value) -> Result<(Vec<u8>, SignatureAlgorithm, HashAlgorithm, Value), String> {
-    let details = v["keyDetails"].as_str().ok_or("verifier.keyDetails is missing")?;
+    let details = v["keyDetails"]
+        .as_str()
+        .ok_or("verifier.keyDetails is missing")?;
     let (h, sa) = v2_scheme(details)?;
     let (spki, canonical) = if v["x509Certificate"].is_object() {
-        let der = b64d("verifier.x509Certificate.rawBytes", &v["x509Certificate"]["rawBytes"])?;
+        let der = b64d(
+            "verifier.x509Certificate.rawBytes",
+            &v["x509Certificate"]["rawBytes"],
+        )?;
         let spki = super::ca::spki_of(&der).map_err(|e| e.to_string())?;
-        (spki, json!({"keyDetails": details, "x509Certificate": {"rawBytes": B64.encode(&der)}}))
+        (
+            spki,
+            json!({"keyDetails": details, "x509Certificate": {"rawBytes": B64.encode(&der)}}),
+        )
     } else if v["publicKey"].is_object() {
         let der = b64d("verifier.publicKey.rawBytes", &v["publicKey"]["rawBytes"])?;
-        (der.clone(), json!({"keyDetails": details, "publicKey": {"rawBytes": B64.encode(&der)}}))
+        (
+            der.clone(),
+            json!({"keyDetails": details, "publicKey": {"rawBytes": B64.encode(&der)}}),
+        )
     } else {
         return Err("verifier has neither x509Certificate nor publicKey".into());
     };
     let kind = crypto::key_kind(&spki).map_err(|e| e.to_string())?;
-    crypto::check_pair(kind, sa).map_err(|_| format!("keyDetails {details} does not fit a {kind:?} key"))?;
+    crypto::check_pair(kind, sa)
+        .map_err(|_| format!("keyDetails {details} does not fit a {kind:?} key"))?;
     Ok((spki, sa, h, canonical))
 }
 
@@ -476,7 +524,9 @@ impl LogV2 {
                 .map_err(|_| crate::Error::Io("random bytes".into()))?,
         );
         let raw = sk.verifying_key().to_bytes();
-        let mut spki = vec![0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+        let mut spki = vec![
+            0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+        ];
         spki.extend_from_slice(&raw);
         let origin = super::host_of(&url);
         let mut id_input = origin.as_bytes().to_vec();
@@ -503,9 +553,13 @@ impl LogV2 {
     fn canonicalize(req: &Value) -> Result<(Vec<u8>, &'static str), String> {
         if let Some(r) = req.get("hashedRekordRequestV002") {
             let digest = b64d("hashedRekordRequestV002.digest", &r["digest"])?;
-            let sig = b64d("hashedRekordRequestV002.signature.content", &r["signature"]["content"])?;
+            let sig = b64d(
+                "hashedRekordRequestV002.signature.content",
+                &r["signature"]["content"],
+            )?;
             let (spki, _, h, verifier) = v2_verifier(&r["signature"]["verifier"])?;
-            let d = Digest::new(h, digest).map_err(|e| format!("hashedRekordRequestV002.digest: {e}"))?;
+            let d = Digest::new(h, digest)
+                .map_err(|e| format!("hashedRekordRequestV002.digest: {e}"))?;
             verify_digest(&spki, &d, &sig)?;
             let body = json!({
                 "apiVersion": "0.0.2", "kind": "hashedrekord",
@@ -571,7 +625,10 @@ impl LogV2 {
                 });
                 let size = tree.leaves.len();
                 let r = root(&tree.leaves);
-                let hashes: Vec<String> = inclusion_path(index, &tree.leaves).iter().map(|h| B64.encode(h)).collect();
+                let hashes: Vec<String> = inclusion_path(index, &tree.leaves)
+                    .iter()
+                    .map(|h| B64.encode(h))
+                    .collect();
                 Response::json(
                     201,
                     &json!({
@@ -591,7 +648,11 @@ impl LogV2 {
             }
             ("GET", "/api/v2/checkpoint") | ("GET", "/checkpoint") => {
                 let r = root(&tree.leaves);
-                Response::bytes(200, "text/plain", self.checkpoint(tree.leaves.len(), &r).into_bytes())
+                Response::bytes(
+                    200,
+                    "text/plain",
+                    self.checkpoint(tree.leaves.len(), &r).into_bytes(),
+                )
             }
             _ => Response::not_found(req),
         }

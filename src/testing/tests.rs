@@ -26,7 +26,10 @@ fn post_json(url: &str, body: &Value) -> Result<(u16, Value), (u16, String)> {
     {
         Ok(r) => {
             let status = r.status();
-            Ok((status, serde_json::from_str(&r.into_string().unwrap()).unwrap()))
+            Ok((
+                status,
+                serde_json::from_str(&r.into_string().unwrap()).unwrap(),
+            ))
         }
         Err(ureq::Error::Status(code, r)) => Err((code, r.into_string().unwrap())),
         Err(e) => panic!("{url}: {e}"),
@@ -51,7 +54,10 @@ fn certificate(inst: &Instance, token: &str, identity: &str) -> Result<Signed, (
             "proofOfPossession": B64.encode(pop.to_der().as_bytes()),
         },
     });
-    let (_, resp) = post_json(&format!("{}/api/v2/signingCert", inst.url(ServiceKind::Fulcio)), &req)?;
+    let (_, resp) = post_json(
+        &format!("{}/api/v2/signingCert", inst.url(ServiceKind::Fulcio)),
+        &req,
+    )?;
     let certs = resp["signedCertificateEmbeddedSct"]["chain"]["certificates"]
         .as_array()
         .unwrap();
@@ -79,7 +85,10 @@ fn timestamp(inst: &Instance, sig: &[u8]) -> Vec<u8> {
         .set("Content-Type", "application/timestamp-query")
         .send_bytes(&req)
         .unwrap();
-    assert_eq!(r.header("Content-Type"), Some("application/timestamp-reply"));
+    assert_eq!(
+        r.header("Content-Type"),
+        Some("application/timestamp-reply")
+    );
     let mut out = Vec::new();
     std::io::Read::read_to_end(&mut r.into_reader(), &mut out).unwrap();
     out
@@ -114,23 +123,36 @@ fn verifier(inst: &Instance) -> Verifier {
 
 fn sign_hashedrekord(inst: &Instance, identity: &str, rekor: u8, tsa: bool) -> (Vec<u8>, Bundle) {
     let (artifact, bundle) = sign_hashedrekord_json(inst, identity, rekor, tsa);
-    (artifact, Bundle::from_json(bundle.to_string().as_bytes()).unwrap())
+    (
+        artifact,
+        Bundle::from_json(bundle.to_string().as_bytes()).unwrap(),
+    )
 }
 
-fn sign_hashedrekord_json(inst: &Instance, identity: &str, rekor: u8, tsa: bool) -> (Vec<u8>, Value) {
+fn sign_hashedrekord_json(
+    inst: &Instance,
+    identity: &str,
+    rekor: u8,
+    tsa: bool,
+) -> (Vec<u8>, Value) {
     let token = inst.mint_token(identity);
     let s = certificate(inst, &token, identity).unwrap();
     assert_eq!(s.chain_len, 3);
     let artifact = format!("hello from {identity} via rekor v{rekor}").into_bytes();
     let digest = sha2::Sha256::digest(&artifact);
-    let sig: p256::ecdsa::Signature = p256::ecdsa::signature::hazmat::PrehashSigner::sign_prehash(&s.key, &digest).unwrap();
+    let sig: p256::ecdsa::Signature =
+        p256::ecdsa::signature::hazmat::PrehashSigner::sign_prehash(&s.key, &digest).unwrap();
     let sig = sig.to_der().as_bytes().to_vec();
     let entry = if rekor == 1 {
         let req = json!({"apiVersion": "0.0.1", "kind": "hashedrekord", "spec": {
             "signature": {"content": B64.encode(&sig),
                           "publicKey": {"content": B64.encode(pem("CERTIFICATE", &s.leaf_der))}},
             "data": {"hash": {"algorithm": "sha256", "value": hex::encode(digest)}}}});
-        let (status, resp) = post_json(&format!("{}/api/v1/log/entries", inst.url(ServiceKind::RekorV1)), &req).unwrap();
+        let (status, resp) = post_json(
+            &format!("{}/api/v1/log/entries", inst.url(ServiceKind::RekorV1)),
+            &req,
+        )
+        .unwrap();
         assert_eq!(status, 201);
         v1_tlog_entry(&resp)
     } else {
@@ -139,10 +161,15 @@ fn sign_hashedrekord_json(inst: &Instance, identity: &str, rekor: u8, tsa: bool)
             "signature": {"content": B64.encode(&sig), "verifier": {
                 "x509Certificate": {"rawBytes": B64.encode(&s.leaf_der)},
                 "keyDetails": "PKIX_ECDSA_P256_SHA_256"}}}});
-        let (_, resp) = post_json(&format!("{}/api/v2/log/entries", inst.url(ServiceKind::RekorV2)), &req).unwrap();
+        let (_, resp) = post_json(
+            &format!("{}/api/v2/log/entries", inst.url(ServiceKind::RekorV2)),
+            &req,
+        )
+        .unwrap();
         resp
     };
-    let mut vm = json!({"certificate": {"rawBytes": B64.encode(&s.leaf_der)}, "tlogEntries": [entry]});
+    let mut vm =
+        json!({"certificate": {"rawBytes": B64.encode(&s.leaf_der)}, "tlogEntries": [entry]});
     if tsa {
         vm["timestampVerificationData"] =
             json!({"rfc3161Timestamps": [{"signedTimestamp": B64.encode(timestamp(inst, &sig))}]});
@@ -160,14 +187,23 @@ fn sign_hashedrekord_json(inst: &Instance, identity: &str, rekor: u8, tsa: bool)
 fn discovery_and_jwks() {
     let inst = Instance::start(Options::default()).unwrap();
     let d: Value = agent()
-        .get(&format!("{}/.well-known/openid-configuration", inst.issuer_url()))
+        .get(&format!(
+            "{}/.well-known/openid-configuration",
+            inst.issuer_url()
+        ))
         .call()
         .unwrap()
         .into_string()
         .map(|s| serde_json::from_str(&s).unwrap())
         .unwrap();
     assert_eq!(d["issuer"], inst.issuer_url());
-    let jwks: Value = agent().get(d["jwks_uri"].as_str().unwrap()).call().unwrap().into_string().map(|s| serde_json::from_str(&s).unwrap()).unwrap();
+    let jwks: Value = agent()
+        .get(d["jwks_uri"].as_str().unwrap())
+        .call()
+        .unwrap()
+        .into_string()
+        .map(|s| serde_json::from_str(&s).unwrap())
+        .unwrap();
     assert_eq!(jwks["keys"][0]["crv"], "P-256");
 }
 
@@ -175,10 +211,17 @@ fn discovery_and_jwks() {
 fn hashedrekord_via_rekor_v1_verifies() {
     let inst = Instance::start(Options::default()).unwrap();
     let v = verifier(&inst);
-    for (identity, tsa) in [("alice@example.com", false), ("https://ci.example/workflow@refs/heads/main", true)] {
+    for (identity, tsa) in [
+        ("alice@example.com", false),
+        ("https://ci.example/workflow@refs/heads/main", true),
+    ] {
         let (artifact, bundle) = sign_hashedrekord(&inst, identity, 1, tsa);
         let got = v
-            .verify_artifact(&Artifact::Bytes(artifact), &bundle, &Policy::identity(identity, inst.issuer_url()))
+            .verify_artifact(
+                &Artifact::Bytes(artifact),
+                &bundle,
+                &Policy::identity(identity, inst.issuer_url()),
+            )
             .unwrap_or_else(|e| panic!("{identity}: {e}"));
         assert_eq!(got.identity.as_deref(), Some(identity));
         assert_eq!(got.issuer.as_deref(), Some(inst.issuer_url()));
@@ -187,12 +230,20 @@ fn hashedrekord_via_rekor_v1_verifies() {
 
 #[test]
 fn hashedrekord_via_rekor_v2_and_tsa_verifies() {
-    let inst = Instance::start(Options { rekor_version: 2, ..Options::default() }).unwrap();
+    let inst = Instance::start(Options {
+        rekor_version: 2,
+        ..Options::default()
+    })
+    .unwrap();
     let v = verifier(&inst);
     for _ in 0..3 {
         let (artifact, bundle) = sign_hashedrekord(&inst, "bob@example.com", 2, true);
-        v.verify_artifact(&Artifact::Bytes(artifact), &bundle, &Policy::identity("bob@example.com", inst.issuer_url()))
-            .unwrap();
+        v.verify_artifact(
+            &Artifact::Bytes(artifact),
+            &bundle,
+            &Policy::identity("bob@example.com", inst.issuer_url()),
+        )
+        .unwrap();
     }
     // Rekor v2 gives no signed time: without the timestamp the bundle is incomplete.
     let (_, bundle) = sign_hashedrekord_json(&inst, "bob@example.com", 2, false);
@@ -206,12 +257,30 @@ fn ca_refuses_bad_requests_and_faults() {
     let id = "carol@example.com";
     // A token from elsewhere, an expired one, a PoP over the wrong identity.
     let other = Instance::start(Options::default()).unwrap();
-    assert_eq!(certificate(&inst, &other.mint_token(id), id).err().unwrap().0, 401);
+    assert_eq!(
+        certificate(&inst, &other.mint_token(id), id)
+            .err()
+            .unwrap()
+            .0,
+        401
+    );
     let expired = inst.mint_token_with(id, -3600, &Map::new());
     assert_eq!(certificate(&inst, &expired, id).err().unwrap().0, 401);
-    assert_eq!(certificate(&inst, &inst.mint_token(id), "mallory@example.com").err().unwrap().0, 400);
+    assert_eq!(
+        certificate(&inst, &inst.mint_token(id), "mallory@example.com")
+            .err()
+            .unwrap()
+            .0,
+        400
+    );
     inst.set_fault(Fault::CaError, true);
-    assert_eq!(certificate(&inst, &inst.mint_token(id), id).err().unwrap().0, 500);
+    assert_eq!(
+        certificate(&inst, &inst.mint_token(id), id)
+            .err()
+            .unwrap()
+            .0,
+        500
+    );
     inst.set_fault(Fault::CaError, false);
     inst.set_fault(Fault::CaBadChain, true);
     let s = certificate(&inst, &inst.mint_token(id), id).unwrap();
@@ -221,12 +290,20 @@ fn ca_refuses_bad_requests_and_faults() {
 #[test]
 fn trust_config_parses_and_prefers_the_chosen_rekor() {
     for v in [1u8, 2] {
-        let inst = Instance::start(Options { rekor_version: v, ..Options::default() }).unwrap();
+        let inst = Instance::start(Options {
+            rekor_version: v,
+            ..Options::default()
+        })
+        .unwrap();
         let tc = inst.trust_config();
         let first = &tc["signingConfig"]["rekorTlogUrls"][0];
         assert_eq!(first["majorApiVersion"], v);
-        let root = TrustedRoot::from_trust_config_json(inst.trust_config_json().as_bytes()).unwrap();
-        assert_eq!(root.rekor_v1_url(), Some(inst.url(ServiceKind::RekorV1).as_str()));
+        let root =
+            TrustedRoot::from_trust_config_json(inst.trust_config_json().as_bytes()).unwrap();
+        assert_eq!(
+            root.rekor_v1_url(),
+            Some(inst.url(ServiceKind::RekorV1).as_str())
+        );
     }
 }
 
@@ -240,7 +317,11 @@ fn sigstore_python_signs_against_the_instance() {
         return;
     };
     for rekor in [1u8, 2] {
-        let inst = Instance::start(Options { rekor_version: rekor, ..Options::default() }).unwrap();
+        let inst = Instance::start(Options {
+            rekor_version: rekor,
+            ..Options::default()
+        })
+        .unwrap();
         let dir = std::env::temp_dir().join(format!("sigstore-rs-local-{}-{rekor}", random_hex(4)));
         std::fs::create_dir_all(&dir).unwrap();
         let tc = dir.join("trust_config.json");
@@ -255,16 +336,32 @@ fn sigstore_python_signs_against_the_instance() {
             .arg(&artifact)
             .output()
             .unwrap();
-        assert!(out.status.success(), "rekor v{rekor} sign: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "rekor v{rekor} sign: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let out = std::process::Command::new(&py)
             .args(["-m", "sigstore", "--trust-config"])
             .arg(&tc)
-            .args(["verify", "identity", "--cert-identity", id, "--cert-oidc-issuer", inst.issuer_url()])
+            .args([
+                "verify",
+                "identity",
+                "--cert-identity",
+                id,
+                "--cert-oidc-issuer",
+                inst.issuer_url(),
+            ])
             .arg(&artifact)
             .output()
             .unwrap();
-        assert!(out.status.success(), "rekor v{rekor} verify: {}", String::from_utf8_lossy(&out.stderr));
-        let bundle = Bundle::from_json(&std::fs::read(dir.join("a.txt.sigstore.json")).unwrap()).unwrap();
+        assert!(
+            out.status.success(),
+            "rekor v{rekor} verify: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let bundle =
+            Bundle::from_json(&std::fs::read(dir.join("a.txt.sigstore.json")).unwrap()).unwrap();
         let version = if rekor == 1 { "0.0.1" } else { "0.0.2" };
         assert_eq!(bundle.tlog_entry.version, version);
         assert_eq!(bundle.timestamps.len(), 1, "the TSA timestamped it");

@@ -24,7 +24,9 @@ use super::http::{Request, Response};
 use super::{Fault, Faults};
 use p256::ecdsa::signature::Signer as _;
 use p256::pkcs8::EncodePrivateKey as _;
-use rcgen::{CertificateParams, CustomExtension, DistinguishedName, DnType, KeyPair, KeyUsagePurpose};
+use rcgen::{
+    CertificateParams, CustomExtension, DistinguishedName, DnType, KeyPair, KeyUsagePurpose,
+};
 use sha2::{Digest as _, Sha256};
 
 const OID_SIGNED_DATA: &str = "1.2.840.113549.1.7.2";

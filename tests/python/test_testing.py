@@ -33,7 +33,8 @@ def test_discovery_and_jwks(sigstore_instance: Instance) -> None:
     assert conf["issuer"] == sigstore_instance.issuer
     jwks = _get_json(str(conf["jwks_uri"]))
     keys = jwks["keys"]
-    assert isinstance(keys, list) and keys[0]["alg"] == "ES256"
+    assert isinstance(keys, list)
+    assert keys[0]["alg"] == "ES256"
     config = sigstore_instance.trust_config
     assert config["mediaType"] == "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json"
     assert config["signingConfig"]["rekorTlogUrls"][0]["majorApiVersion"] == 1
@@ -137,5 +138,5 @@ def test_cli_serve_writes_config_and_token(tmp_path: Path) -> None:
         assert _get_json(issuer + "/.well-known/openid-configuration")["issuer"] == issuer
     finally:
         proc.send_signal(signal.SIGTERM if os.name != "nt" else signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
