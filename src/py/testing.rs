@@ -2,9 +2,7 @@
 //! Python tests and plugin authors (façade: `sigstore_rs.testing`).
 
 use crate::error::Error;
-use crate::testing::{
-    Fault, Instance, Options, ServiceKind, DEFAULT_IDENTITY, DEFAULT_TOKEN_LIFETIME,
-};
+use crate::testing::{Fault, Instance, Options, ServiceKind, DEFAULT_IDENTITY};
 use pyo3::prelude::*;
 use std::sync::Mutex;
 
