@@ -14,6 +14,7 @@ pub mod oidc;
 pub mod pep740;
 pub mod policy;
 pub mod sign;
+pub mod testing;
 pub mod timestamp;
 pub mod tlog;
 pub mod trust;

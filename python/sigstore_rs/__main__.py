@@ -90,6 +90,18 @@ def _parser() -> argparse.ArgumentParser:
 
     _pypi_cli.add_parser(commands)
     _sign_cli.add_parsers(commands)
+    testing = commands.add_parser("testing", help="a local Sigstore instance for tests")
+    testing_cmds = testing.add_subparsers(dest="kind", required=True, metavar="ACTION")
+    serve = testing_cmds.add_parser(
+        "serve",
+        help="serve a local instance until SIGINT/SIGTERM, writing DIR/trust_config.json "
+        "and DIR/token (refreshed every minute)",
+    )
+    serve.add_argument("--dir", required=True, type=Path, metavar="DIR")
+    serve.add_argument("--rekor-version", type=int, choices=(1, 2), default=1)
+    serve.add_argument(
+        "--identity", default=None, metavar="ID", help="the identity DIR/token is for"
+    )
 
     for sub in (identity, github, key):
         sub.add_argument(
@@ -273,6 +285,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.pypi_command == "sign":
             return _sign_cli.pypi_sign(args, lambda: _sign_cli.context(args))
         return _pypi_cli.run(args, lambda: _verifier(args))
+    if args.command == "testing":
+        return _serve(args)
     digests = any(i.startswith(_DIGEST_PREFIX) for i in args.inputs)
     if _legacy(args):
         if args.bundle is not None:
@@ -296,6 +310,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.bundle is None and digests:
         return _usage_error(parser, args, "a sha256: digest input needs --bundle")
     return _verify(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from sigstore_rs.testing import DEFAULT_IDENTITY, Instance
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    identity = args.identity or DEFAULT_IDENTITY
+    args.dir.mkdir(parents=True, exist_ok=True)
+    with Instance.start(rekor_version=args.rekor_version, default_identity=identity) as inst:
+        inst.write_trust_config(args.dir / "trust_config.json")
+        print(f"serving; issuer {inst.issuer}; trust config in {args.dir}", flush=True)
+        while True:
+            tmp = args.dir / "token.tmp"
+            tmp.write_text(inst.token(identity), encoding="utf-8")
+            tmp.replace(args.dir / "token")
+            if stop.wait(60):
+                break
+    return 0
 
 
 def _usage_error(parser: argparse.ArgumentParser, args: argparse.Namespace, msg: str) -> int:

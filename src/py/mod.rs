@@ -10,6 +10,7 @@ mod errors;
 mod pep740;
 mod policy;
 mod sign;
+mod testing;
 mod verifier;
 
 use pyo3::prelude::*;
@@ -31,6 +32,7 @@ mod _rust {
         detect_credential, in_toto_statement, interactive_token, PyIdentityToken, PySigner,
         PySigningContext,
     };
+    use super::testing::PyLocalInstance;
     #[pymodule_export]
     use super::verifier::PyVerifier;
 

@@ -1,0 +1,100 @@
+"""A local Sigstore instance for tests: OIDC issuer, Fulcio-compatible CA
+with a CT log, RFC 3161 timestamp authority, Rekor v1 and Rekor v2, each on
+its own 127.0.0.1 port, speaking the real Sigstore protocols::
+
+    from sigstore_rs.testing import Instance
+
+    with Instance.start(rekor_version=2) as instance:
+        config = instance.write_trust_config(tmp_path / "trust_config.json")
+        token = instance.token("alice@example.com")
+        # sign with any Sigstore client against `config` and `token`
+
+Keys are fresh per instance and never leave memory. For pytest, add
+``pytest_plugins = ["sigstore_rs.pytest_plugin"]`` to use the
+``sigstore_instance`` fixture.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sigstore_rs import _rust
+
+__all__ = ["DEFAULT_IDENTITY", "FAULTS", "SERVICES", "Instance"]
+
+DEFAULT_IDENTITY = "signer@sigstore-rs.test"
+"""The identity the interactive (PKCE) flow approves unless told otherwise."""
+
+SERVICES = ("oidc", "fulcio", "rekor_v1", "rekor_v2", "tsa")
+FAULTS = ("ca_error", "ca_bad_chain", "tsa_error", "rekor_error")
+
+
+class Instance:
+    """A running local instance; stop it with :meth:`stop` or a ``with`` block."""
+
+    def __init__(self, inner: _rust.LocalInstance) -> None:
+        self._inner = inner
+
+    @classmethod
+    def start(cls, rekor_version: int = 1, default_identity: str | None = None) -> Instance:
+        """Starts the servers; the signing config prefers Rekor ``rekor_version`` (1 or 2)."""
+        return cls(_rust.LocalInstance(rekor_version, default_identity))
+
+    @property
+    def trust_config_json(self) -> str:
+        """The ClientTrustConfig JSON (trusted root + signing config v0.2)."""
+        return self._inner.trust_config_json()
+
+    @property
+    def trust_config(self) -> dict[str, Any]:
+        result: dict[str, Any] = json.loads(self.trust_config_json)
+        return result
+
+    def write_trust_config(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(self.trust_config_json, encoding="utf-8")
+        return path
+
+    @property
+    def issuer(self) -> str:
+        """The OIDC issuer URL (``iss`` of every token)."""
+        return self._inner.issuer
+
+    def token(
+        self,
+        identity: str = DEFAULT_IDENTITY,
+        *,
+        lifetime: int = 600,
+        claims: dict[str, Any] | None = None,
+    ) -> str:
+        """An ID token for ``identity``: an e-mail address, or a URI used as ``sub``."""
+        extra = json.dumps(claims) if claims is not None else None
+        return self._inner.token(identity, lifetime, extra)
+
+    def url(self, service: str) -> str:
+        """The URL of one of :data:`SERVICES`."""
+        return self._inner.url(service)
+
+    def set_fault(self, fault: str, on: bool = True) -> None:
+        """Switches one of :data:`FAULTS` on or off."""
+        self._inner.set_fault(fault, on)
+
+    def set_default_identity(self, identity: str) -> None:
+        self._inner.set_default_identity(identity)
+
+    def stop(self) -> None:
+        self._inner.stop()
+
+    def __enter__(self) -> Instance:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

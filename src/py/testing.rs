@@ -1,0 +1,98 @@
+//! `LocalInstance`: the local Sigstore instance of [`crate::testing`], for
+//! Python tests and plugin authors (façade: `sigstore_rs.testing`).
+
+use crate::error::Error;
+use crate::testing::{Fault, Instance, Options, ServiceKind, DEFAULT_IDENTITY};
+use pyo3::prelude::*;
+use std::sync::Mutex;
+
+#[pyclass(frozen, module = "sigstore_rs._rust", name = "LocalInstance")]
+pub struct PyLocalInstance {
+    inner: Mutex<Option<Instance>>,
+}
+
+impl PyLocalInstance {
+    fn with<T>(&self, f: impl FnOnce(&Instance) -> Result<T, Error>) -> PyResult<T> {
+        let g = self
+            .inner
+            .lock()
+            .map_err(|_| Error::InvalidInput("the instance lock is poisoned".into()))?;
+        let inst = g
+            .as_ref()
+            .ok_or_else(|| Error::InvalidInput("the local instance has been stopped".into()))?;
+        Ok(f(inst)?)
+    }
+}
+
+#[pymethods]
+impl PyLocalInstance {
+    /// Starts the servers (OIDC, CA, TSA, Rekor v1, Rekor v2) on 127.0.0.1.
+    #[new]
+    #[pyo3(signature = (rekor_version=1, default_identity=None))]
+    fn new(py: Python<'_>, rekor_version: u8, default_identity: Option<String>) -> PyResult<Self> {
+        let options = Options {
+            rekor_version,
+            default_identity: default_identity.unwrap_or_else(|| DEFAULT_IDENTITY.into()),
+        };
+        let inst = py.allow_threads(|| Instance::start(options))?;
+        Ok(PyLocalInstance {
+            inner: Mutex::new(Some(inst)),
+        })
+    }
+
+    /// The ClientTrustConfig JSON document that trusts this instance.
+    fn trust_config_json(&self) -> PyResult<String> {
+        self.with(|i| Ok(i.trust_config_json()))
+    }
+
+    /// An ID token for `identity`; `extra_claims` is a JSON object merged over the claims.
+    #[pyo3(signature = (identity, lifetime=600, extra_claims=None))]
+    fn token(&self, identity: &str, lifetime: i64, extra_claims: Option<&str>) -> PyResult<String> {
+        let extra = match extra_claims {
+            Some(s) => serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(s)
+                .map_err(|e| {
+                    Error::InvalidInput(format!("extra_claims is not a JSON object: {e}"))
+                })?,
+            None => serde_json::Map::new(),
+        };
+        self.with(|i| Ok(i.mint_token_with(identity, lifetime, &extra)))
+    }
+
+    /// The URL of `service`: oidc, fulcio, rekor_v1, rekor_v2 or tsa.
+    fn url(&self, service: &str) -> PyResult<String> {
+        let kind = ServiceKind::from_name(service)
+            .ok_or_else(|| Error::InvalidInput(format!("unknown service {service:?}")))?;
+        self.with(|i| Ok(i.url(kind)))
+    }
+
+    /// Switches a failure mode: ca_error, ca_bad_chain, tsa_error, rekor_error.
+    fn set_fault(&self, fault: &str, on: bool) -> PyResult<()> {
+        let f = Fault::from_name(fault)
+            .ok_or_else(|| Error::InvalidInput(format!("unknown fault {fault:?}")))?;
+        self.with(|i| {
+            i.set_fault(f, on);
+            Ok(())
+        })
+    }
+
+    /// The identity the interactive (PKCE) flow approves.
+    fn set_default_identity(&self, identity: &str) -> PyResult<()> {
+        self.with(|i| {
+            i.set_default_identity(identity);
+            Ok(())
+        })
+    }
+
+    #[getter]
+    fn issuer(&self) -> PyResult<String> {
+        self.with(|i| Ok(i.issuer_url().to_string()))
+    }
+
+    /// Stops every server; idempotent.
+    fn stop(&self, py: Python<'_>) {
+        let taken = self.inner.lock().ok().and_then(|mut g| g.take());
+        if let Some(mut inst) = taken {
+            py.allow_threads(|| inst.stop());
+        }
+    }
+}

@@ -1,0 +1,399 @@
+//! A local Sigstore instance for tests: an OIDC issuer, a Fulcio-compatible
+//! CA with a CT log, an RFC 3161 timestamp authority, a Rekor v1 log and a
+//! Rekor v2 log, each served over HTTP on its own 127.0.0.1 port, with the
+//! client trust config (trusted root + signing config v0.2) that trusts them.
+//!
+//! Everything speaks the real Sigstore HTTP protocols, so any Sigstore client
+//! (ours, sigstore-python 4.x) can sign against it; all keys are fresh per
+//! instance and live in memory. See each service's module for its protocol.
+//!
+//! ```no_run
+//! # fn main() -> sigstore_rs::Result<()> {
+//! use sigstore_rs::testing::{Instance, Options};
+//! let instance = Instance::start(Options::default())?;
+//! let trust_config = instance.trust_config_json();
+//! let token = instance.mint_token("alice@example.com");
+//! # Ok(()) }
+//! ```
+
+mod ca;
+mod der;
+mod http;
+mod log;
+mod oidc;
+mod rekor;
+mod tsa;
+
+#[cfg(test)]
+mod tests;
+
+use crate::trust::{TRUSTED_ROOT_MEDIA_TYPE, TRUST_CONFIG_MEDIA_TYPE};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use rand_core::RngCore as _;
+use serde_json::{json, Map, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+pub use oidc::{AUDIENCE, DEFAULT_TOKEN_LIFETIME};
+
+pub const SIGNING_CONFIG_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.signingconfig.v0.2+json";
+/// Identity the interactive flow approves unless told otherwise.
+pub const DEFAULT_IDENTITY: &str = "signer@sigstore-rs.test";
+
+/// How to start an instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// The Rekor major version the signing config prefers (1 or 2). Both
+    /// logs run and both are in the trusted root either way.
+    pub rekor_version: u8,
+    /// Identity the interactive (PKCE) flow approves.
+    pub default_identity: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            rekor_version: 1,
+            default_identity: DEFAULT_IDENTITY.into(),
+        }
+    }
+}
+
+/// Failure modes to switch on, for clients' error-path tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// `POST /api/v2/signingCert` answers 500.
+    CaError,
+    /// The CA issues a leaf followed by a CA certificate that did not issue it.
+    CaBadChain,
+    /// The TSA answers 500.
+    TsaError,
+    /// Both Rekor logs refuse new entries with 500.
+    RekorError,
+}
+
+impl Fault {
+    pub const ALL: [Fault; 4] = [
+        Fault::CaError,
+        Fault::CaBadChain,
+        Fault::TsaError,
+        Fault::RekorError,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::CaError => "ca_error",
+            Fault::CaBadChain => "ca_bad_chain",
+            Fault::TsaError => "tsa_error",
+            Fault::RekorError => "rekor_error",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Fault> {
+        Fault::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+#[derive(Default)]
+pub struct Faults([AtomicBool; 4]);
+
+impl Faults {
+    fn slot(&self, f: Fault) -> &AtomicBool {
+        &self.0[f as usize]
+    }
+    pub fn is_set(&self, f: Fault) -> bool {
+        self.slot(f).load(Ordering::SeqCst)
+    }
+    fn set(&self, f: Fault, on: bool) {
+        self.slot(f).store(on, Ordering::SeqCst)
+    }
+}
+
+/// Which service a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceKind {
+    Oidc,
+    Fulcio,
+    RekorV1,
+    RekorV2,
+    Tsa,
+}
+
+impl ServiceKind {
+    pub fn from_name(name: &str) -> Option<ServiceKind> {
+        Some(match name {
+            "oidc" => ServiceKind::Oidc,
+            "fulcio" | "ca" => ServiceKind::Fulcio,
+            "rekor" | "rekor_v1" | "rekor1" => ServiceKind::RekorV1,
+            "rekor_v2" | "rekor2" => ServiceKind::RekorV2,
+            "tsa" => ServiceKind::Tsa,
+            _ => return None,
+        })
+    }
+}
+
+struct State {
+    started: i64,
+    options: Options,
+    oidc: oidc::Issuer,
+    ca: ca::Ca,
+    fulcio_url: String,
+    tsa: tsa::Tsa,
+    tsa_url: String,
+    rekor1: rekor::LogV1,
+    rekor2: rekor::LogV2,
+    faults: Faults,
+}
+
+/// A running local instance; its servers stop when it is dropped (or
+/// [`Instance::stop`]ped).
+pub struct Instance {
+    state: Arc<State>,
+    services: Vec<http::Service>,
+}
+
+impl Instance {
+    /// Generates fresh keys, binds five 127.0.0.1 ports and serves them on
+    /// background threads.
+    pub fn start(options: Options) -> crate::Result<Instance> {
+        if !matches!(options.rekor_version, 1 | 2) {
+            return Err(crate::Error::InvalidInput(format!(
+                "rekor_version must be 1 or 2, not {}",
+                options.rekor_version
+            )));
+        }
+        let now = now();
+        let listeners = [
+            http::bind()?,
+            http::bind()?,
+            http::bind()?,
+            http::bind()?,
+            http::bind()?,
+        ];
+        let [l_oidc, l_fulcio, l_rekor1, l_rekor2, l_tsa] = listeners;
+        let state = Arc::new(State {
+            started: now,
+            oidc: oidc::Issuer::new(l_oidc.url.clone(), options.default_identity.clone()),
+            ca: ca::Ca::new(now)?,
+            fulcio_url: l_fulcio.url.clone(),
+            tsa: tsa::Tsa::new(now)?,
+            tsa_url: l_tsa.url.clone(),
+            rekor1: rekor::LogV1::new(l_rekor1.url.clone())?,
+            rekor2: rekor::LogV2::new(l_rekor2.url.clone())?,
+            faults: Faults::default(),
+            options,
+        });
+        let s = Arc::clone(&state);
+        let oidc = l_oidc.serve(Arc::new(move |r| s.oidc.handle(r)));
+        let s = Arc::clone(&state);
+        let fulcio = l_fulcio.serve(Arc::new(move |r| s.ca.handle(r, &s.oidc, &s.faults)));
+        let s = Arc::clone(&state);
+        let rekor1 = l_rekor1.serve(Arc::new(move |r| s.rekor1.handle(r, &s.faults)));
+        let s = Arc::clone(&state);
+        let rekor2 = l_rekor2.serve(Arc::new(move |r| s.rekor2.handle(r, &s.faults)));
+        let s = Arc::clone(&state);
+        let tsa = l_tsa.serve(Arc::new(move |r| s.tsa.handle(r, &s.faults)));
+        Ok(Instance {
+            state,
+            services: vec![oidc, fulcio, rekor1, rekor2, tsa],
+        })
+    }
+
+    /// Stops every server and waits for their threads.
+    pub fn stop(&mut self) {
+        for s in &mut self.services {
+            s.stop();
+        }
+    }
+
+    /// Base URL of a service (`http://127.0.0.1:PORT`); the TSA's is its
+    /// timestamp endpoint, as signing configs name it.
+    pub fn url(&self, service: ServiceKind) -> String {
+        let s = &self.state;
+        match service {
+            ServiceKind::Oidc => s.oidc.url.clone(),
+            ServiceKind::Fulcio => s.fulcio_url.clone(),
+            ServiceKind::RekorV1 => s.rekor1.url.clone(),
+            ServiceKind::RekorV2 => s.rekor2.url.clone(),
+            ServiceKind::Tsa => format!("{}/api/v1/timestamp", s.tsa_url),
+        }
+    }
+
+    pub fn set_fault(&self, fault: Fault, on: bool) {
+        self.state.faults.set(fault, on)
+    }
+
+    /// An ID token for `identity` (see [`Self::mint_token_with`]), valid ten minutes.
+    pub fn mint_token(&self, identity: &str) -> String {
+        self.mint_token_with(identity, DEFAULT_TOKEN_LIFETIME, &Map::new())
+    }
+
+    /// An ES256 ID token from the instance's issuer: `iss` its URL, `aud`
+    /// `sigstore`, `sub` the identity, and for an e-mail address also
+    /// `email` and `email_verified`; `extra` claims are merged over these
+    /// (e.g. an `exp` in the past, or CI claims).
+    pub fn mint_token_with(
+        &self,
+        identity: &str,
+        lifetime: i64,
+        extra: &Map<String, Value>,
+    ) -> String {
+        self.state.oidc.mint(identity, lifetime, extra)
+    }
+
+    /// The identity the interactive flow approves from now on.
+    pub fn set_default_identity(&self, identity: &str) {
+        if let Ok(mut g) = self.state.oidc.default_identity.lock() {
+            *g = identity.to_string();
+        }
+    }
+
+    pub fn issuer_url(&self) -> &str {
+        &self.state.oidc.url
+    }
+
+    /// The trusted root: both Rekor logs, the CT log, the CA chain and the
+    /// TSA chain, each valid from an hour before the instance started.
+    pub fn trusted_root(&self) -> Value {
+        let s = &self.state;
+        let start = rfc3339(s.started - 3600);
+        let valid = json!({"start": start});
+        let raw = |d: &[u8]| json!({"rawBytes": B64.encode(d)});
+        json!({
+            "mediaType": TRUSTED_ROOT_MEDIA_TYPE,
+            "tlogs": [
+                {
+                    "baseUrl": s.rekor1.url,
+                    "hashAlgorithm": "SHA2_256",
+                    "publicKey": {"rawBytes": B64.encode(&s.rekor1.spki),
+                                  "keyDetails": "PKIX_ECDSA_P256_SHA_256", "validFor": valid},
+                    "logId": {"keyId": B64.encode(&s.rekor1.log_id)},
+                },
+                {
+                    "baseUrl": s.rekor2.url,
+                    "hashAlgorithm": "SHA2_256",
+                    "publicKey": {"rawBytes": B64.encode(&s.rekor2.spki),
+                                  "keyDetails": "PKIX_ED25519", "validFor": valid},
+                    "logId": {"keyId": B64.encode(&s.rekor2.log_id)},
+                },
+            ],
+            "certificateAuthorities": [{
+                "subject": {"organization": "sigstore-rs.test", "commonName": "sigstore-rs local intermediate"},
+                "uri": s.fulcio_url,
+                "certChain": {"certificates": [raw(&s.ca.inter_der), raw(&s.ca.root_der)]},
+                "validFor": valid,
+            }],
+            "ctlogs": [{
+                "baseUrl": format!("{}/ct", s.fulcio_url),
+                "hashAlgorithm": "SHA2_256",
+                "publicKey": {"rawBytes": B64.encode(&s.ca.ct_spki),
+                              "keyDetails": "PKIX_ECDSA_P256_SHA_256", "validFor": valid},
+                "logId": {"keyId": B64.encode(&s.ca.ct_log_id)},
+            }],
+            "timestampAuthorities": [{
+                "subject": {"organization": "sigstore-rs.test", "commonName": "sigstore-rs local TSA"},
+                "uri": self.url(ServiceKind::Tsa),
+                "certChain": {"certificates": [raw(&s.tsa.leaf_der), raw(&s.tsa.root_der)]},
+                "validFor": valid,
+            }],
+        })
+    }
+
+    /// Signing config v0.2. Both Rekor logs are listed, the preferred one
+    /// ([`Options::rekor_version`]) first; they have different operators so
+    /// that a client keeping the newest API per operator still sees both, and
+    /// the `ANY` selector picks the first.
+    pub fn signing_config(&self) -> Value {
+        let s = &self.state;
+        let valid = json!({"start": rfc3339(s.started - 3600)});
+        let svc = |url: String, v: u8, op: &str| json!({"url": url, "majorApiVersion": v, "validFor": valid, "operator": op});
+        let v1 = svc(s.rekor1.url.clone(), 1, "sigstore-rs.test rekor v1");
+        let v2 = svc(s.rekor2.url.clone(), 2, "sigstore-rs.test rekor v2");
+        let tlogs = if s.options.rekor_version == 2 {
+            [v2, v1]
+        } else {
+            [v1, v2]
+        };
+        json!({
+            "mediaType": SIGNING_CONFIG_MEDIA_TYPE,
+            "caUrls": [svc(s.fulcio_url.clone(), 1, "sigstore-rs.test")],
+            "oidcUrls": [svc(s.oidc.url.clone(), 1, "sigstore-rs.test")],
+            "rekorTlogUrls": tlogs,
+            "tsaUrls": [svc(self.url(ServiceKind::Tsa), 1, "sigstore-rs.test")],
+            "rekorTlogConfig": {"selector": "ANY"},
+            "tsaConfig": {"selector": "ANY"},
+        })
+    }
+
+    /// The `application/vnd.dev.sigstore.clienttrustconfig.v0.1+json` document.
+    pub fn trust_config(&self) -> Value {
+        json!({
+            "mediaType": TRUST_CONFIG_MEDIA_TYPE,
+            "trustedRoot": self.trusted_root(),
+            "signingConfig": self.signing_config(),
+        })
+    }
+
+    pub fn trust_config_json(&self) -> String {
+        serde_json::to_string_pretty(&self.trust_config()).unwrap_or_default()
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn now_nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+fn random_bytes(n: usize) -> Vec<u8> {
+    let mut b = vec![0u8; n];
+    rand_core::OsRng.fill_bytes(&mut b);
+    b
+}
+
+fn random_hex(n: usize) -> String {
+    hex::encode(random_bytes(n))
+}
+
+fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// `host[:port]` of a URL: Rekor v2's checkpoint origin, and the key name
+/// of Rekor v1's checkpoint signature.
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split('/').next().unwrap_or_default().to_string()
+}
+
+pub(crate) fn pem(label: &str, der: &[u8]) -> String {
+    let b = B64.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for chunk in b.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(chunk));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}

@@ -1,0 +1,377 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Signs through the instance with a minimal in-test signer and verifies
+//! the result with our own [`Verifier`].
+
+use super::*;
+use crate::bundle::Bundle;
+use crate::policy::Policy;
+use crate::trust::TrustedRoot;
+use crate::verify::{Artifact, Verifier};
+use p256::ecdsa::signature::Signer as _;
+use p256::pkcs8::EncodePublicKey as _;
+use sha2::Digest as _;
+
+fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new()
+        .timeout(std::time::Duration::from_secs(30))
+        .redirects(0)
+        .build()
+}
+
+fn post_json(url: &str, body: &Value) -> Result<(u16, Value), (u16, String)> {
+    match agent()
+        .post(url)
+        .set("Content-Type", "application/json")
+        .send_string(&body.to_string())
+    {
+        Ok(r) => {
+            let status = r.status();
+            Ok((
+                status,
+                serde_json::from_str(&r.into_string().unwrap()).unwrap(),
+            ))
+        }
+        Err(ureq::Error::Status(code, r)) => Err((code, r.into_string().unwrap())),
+        Err(e) => panic!("{url}: {e}"),
+    }
+}
+
+struct Signed {
+    chain_len: usize,
+    leaf_der: Vec<u8>,
+    key: p256::ecdsa::SigningKey,
+}
+
+/// Ephemeral key, proof of possession over the identity, certificate.
+fn certificate(inst: &Instance, token: &str, identity: &str) -> Result<Signed, (u16, String)> {
+    let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+    let spki = key.verifying_key().to_public_key_der().unwrap();
+    let pop: p256::ecdsa::Signature = key.sign(identity.as_bytes());
+    let req = json!({
+        "credentials": {"oidcIdentityToken": token},
+        "publicKeyRequest": {
+            "publicKey": {"algorithm": "ECDSA", "content": pem("PUBLIC KEY", spki.as_bytes())},
+            "proofOfPossession": B64.encode(pop.to_der().as_bytes()),
+        },
+    });
+    let (_, resp) = post_json(
+        &format!("{}/api/v2/signingCert", inst.url(ServiceKind::Fulcio)),
+        &req,
+    )?;
+    let certs = resp["signedCertificateEmbeddedSct"]["chain"]["certificates"]
+        .as_array()
+        .unwrap();
+    let (_, p) = x509_parser::pem::parse_x509_pem(certs[0].as_str().unwrap().as_bytes()).unwrap();
+    Ok(Signed {
+        chain_len: certs.len(),
+        leaf_der: p.contents,
+        key,
+    })
+}
+
+/// RFC 3161 TimeStampReq over SHA-256(`sig`), certReq true.
+fn timestamp(inst: &Instance, sig: &[u8]) -> Vec<u8> {
+    let req = der::seq(&[
+        &der::uint(&[1]),
+        &der::seq(&[
+            &der::seq(&[&der::oid("2.16.840.1.101.3.4.2.1")]),
+            &der::octets(&sha2::Sha256::digest(sig)),
+        ]),
+        &der::uint(&random_bytes(8)),
+        &der::tlv(0x01, &[0xff]),
+    ]);
+    let r = agent()
+        .post(&inst.url(ServiceKind::Tsa))
+        .set("Content-Type", "application/timestamp-query")
+        .send_bytes(&req)
+        .unwrap();
+    assert_eq!(
+        r.header("Content-Type"),
+        Some("application/timestamp-reply")
+    );
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut r.into_reader(), &mut out).unwrap();
+    out
+}
+
+fn v1_tlog_entry(resp: &Value) -> Value {
+    let (_, e) = resp.as_object().unwrap().iter().next().unwrap();
+    let body = B64.decode(e["body"].as_str().unwrap()).unwrap();
+    let body_json: Value = serde_json::from_slice(&body).unwrap();
+    let p = &e["verification"]["inclusionProof"];
+    let hex_b64 = |v: &Value| B64.encode(hex::decode(v.as_str().unwrap()).unwrap());
+    json!({
+        "logIndex": e["logIndex"].to_string(),
+        "logId": {"keyId": hex_b64(&e["logID"])},
+        "kindVersion": {"kind": body_json["kind"], "version": body_json["apiVersion"]},
+        "integratedTime": e["integratedTime"].to_string(),
+        "inclusionPromise": {"signedEntryTimestamp": e["verification"]["signedEntryTimestamp"]},
+        "inclusionProof": {
+            "logIndex": p["logIndex"].to_string(),
+            "rootHash": hex_b64(&p["rootHash"]),
+            "treeSize": p["treeSize"].to_string(),
+            "hashes": p["hashes"].as_array().unwrap().iter().map(hex_b64).collect::<Vec<_>>(),
+            "checkpoint": {"envelope": p["checkpoint"]},
+        },
+        "canonicalizedBody": e["body"],
+    })
+}
+
+fn verifier(inst: &Instance) -> Verifier {
+    Verifier::new(TrustedRoot::from_trust_config_json(inst.trust_config_json().as_bytes()).unwrap())
+}
+
+fn sign_hashedrekord(inst: &Instance, identity: &str, rekor: u8, tsa: bool) -> (Vec<u8>, Bundle) {
+    let (artifact, bundle) = sign_hashedrekord_json(inst, identity, rekor, tsa);
+    (
+        artifact,
+        Bundle::from_json(bundle.to_string().as_bytes()).unwrap(),
+    )
+}
+
+fn sign_hashedrekord_json(
+    inst: &Instance,
+    identity: &str,
+    rekor: u8,
+    tsa: bool,
+) -> (Vec<u8>, Value) {
+    let token = inst.mint_token(identity);
+    let s = certificate(inst, &token, identity).unwrap();
+    assert_eq!(s.chain_len, 3);
+    let artifact = format!("hello from {identity} via rekor v{rekor}").into_bytes();
+    let digest = sha2::Sha256::digest(&artifact);
+    let sig: p256::ecdsa::Signature =
+        p256::ecdsa::signature::hazmat::PrehashSigner::sign_prehash(&s.key, &digest).unwrap();
+    let sig = sig.to_der().as_bytes().to_vec();
+    let entry = if rekor == 1 {
+        let req = json!({"apiVersion": "0.0.1", "kind": "hashedrekord", "spec": {
+            "signature": {"content": B64.encode(&sig),
+                          "publicKey": {"content": B64.encode(pem("CERTIFICATE", &s.leaf_der))}},
+            "data": {"hash": {"algorithm": "sha256", "value": hex::encode(digest)}}}});
+        let (status, resp) = post_json(
+            &format!("{}/api/v1/log/entries", inst.url(ServiceKind::RekorV1)),
+            &req,
+        )
+        .unwrap();
+        assert_eq!(status, 201);
+        v1_tlog_entry(&resp)
+    } else {
+        let req = json!({"hashedRekordRequestV002": {
+            "digest": B64.encode(digest),
+            "signature": {"content": B64.encode(&sig), "verifier": {
+                "x509Certificate": {"rawBytes": B64.encode(&s.leaf_der)},
+                "keyDetails": "PKIX_ECDSA_P256_SHA_256"}}}});
+        let (_, resp) = post_json(
+            &format!("{}/api/v2/log/entries", inst.url(ServiceKind::RekorV2)),
+            &req,
+        )
+        .unwrap();
+        resp
+    };
+    let mut vm =
+        json!({"certificate": {"rawBytes": B64.encode(&s.leaf_der)}, "tlogEntries": [entry]});
+    if tsa {
+        vm["timestampVerificationData"] =
+            json!({"rfc3161Timestamps": [{"signedTimestamp": B64.encode(timestamp(inst, &sig))}]});
+    }
+    let bundle = json!({
+        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "verificationMaterial": vm,
+        "messageSignature": {"messageDigest": {"algorithm": "SHA2_256", "digest": B64.encode(digest)},
+                             "signature": B64.encode(&sig)},
+    });
+    (artifact, bundle)
+}
+
+#[test]
+fn discovery_and_jwks() {
+    let inst = Instance::start(Options::default()).unwrap();
+    let d: Value = agent()
+        .get(&format!(
+            "{}/.well-known/openid-configuration",
+            inst.issuer_url()
+        ))
+        .call()
+        .unwrap()
+        .into_string()
+        .map(|s| serde_json::from_str(&s).unwrap())
+        .unwrap();
+    assert_eq!(d["issuer"], inst.issuer_url());
+    let jwks: Value = agent()
+        .get(d["jwks_uri"].as_str().unwrap())
+        .call()
+        .unwrap()
+        .into_string()
+        .map(|s| serde_json::from_str(&s).unwrap())
+        .unwrap();
+    assert_eq!(jwks["keys"][0]["crv"], "P-256");
+}
+
+#[test]
+fn hashedrekord_via_rekor_v1_verifies() {
+    let inst = Instance::start(Options::default()).unwrap();
+    let v = verifier(&inst);
+    for (identity, tsa) in [
+        ("alice@example.com", false),
+        ("https://ci.example/workflow@refs/heads/main", true),
+    ] {
+        let (artifact, bundle) = sign_hashedrekord(&inst, identity, 1, tsa);
+        let got = v
+            .verify_artifact(
+                &Artifact::Bytes(artifact),
+                &bundle,
+                &Policy::identity(identity, inst.issuer_url()),
+            )
+            .unwrap_or_else(|e| panic!("{identity}: {e}"));
+        assert_eq!(got.identity.as_deref(), Some(identity));
+        assert_eq!(got.issuer.as_deref(), Some(inst.issuer_url()));
+    }
+}
+
+#[test]
+fn hashedrekord_via_rekor_v2_and_tsa_verifies() {
+    let inst = Instance::start(Options {
+        rekor_version: 2,
+        ..Options::default()
+    })
+    .unwrap();
+    let v = verifier(&inst);
+    for _ in 0..3 {
+        let (artifact, bundle) = sign_hashedrekord(&inst, "bob@example.com", 2, true);
+        v.verify_artifact(
+            &Artifact::Bytes(artifact),
+            &bundle,
+            &Policy::identity("bob@example.com", inst.issuer_url()),
+        )
+        .unwrap();
+    }
+    // Rekor v2 gives no signed time: without the timestamp the bundle is incomplete.
+    let (_, bundle) = sign_hashedrekord_json(&inst, "bob@example.com", 2, false);
+    let e = Bundle::from_json(bundle.to_string().as_bytes()).unwrap_err();
+    assert!(e.to_string().contains("signed time"), "{e}");
+}
+
+#[test]
+fn ca_refuses_bad_requests_and_faults() {
+    let inst = Instance::start(Options::default()).unwrap();
+    let id = "carol@example.com";
+    // A token from elsewhere, an expired one, a PoP over the wrong identity.
+    let other = Instance::start(Options::default()).unwrap();
+    assert_eq!(
+        certificate(&inst, &other.mint_token(id), id)
+            .err()
+            .unwrap()
+            .0,
+        401
+    );
+    let expired = inst.mint_token_with(id, -3600, &Map::new());
+    assert_eq!(certificate(&inst, &expired, id).err().unwrap().0, 401);
+    assert_eq!(
+        certificate(&inst, &inst.mint_token(id), "mallory@example.com")
+            .err()
+            .unwrap()
+            .0,
+        400
+    );
+    inst.set_fault(Fault::CaError, true);
+    assert_eq!(
+        certificate(&inst, &inst.mint_token(id), id)
+            .err()
+            .unwrap()
+            .0,
+        500
+    );
+    inst.set_fault(Fault::CaError, false);
+    inst.set_fault(Fault::CaBadChain, true);
+    let s = certificate(&inst, &inst.mint_token(id), id).unwrap();
+    assert_eq!(s.chain_len, 2);
+}
+
+#[test]
+fn trust_config_parses_and_prefers_the_chosen_rekor() {
+    for v in [1u8, 2] {
+        let inst = Instance::start(Options {
+            rekor_version: v,
+            ..Options::default()
+        })
+        .unwrap();
+        let tc = inst.trust_config();
+        let first = &tc["signingConfig"]["rekorTlogUrls"][0];
+        assert_eq!(first["majorApiVersion"], v);
+        let root =
+            TrustedRoot::from_trust_config_json(inst.trust_config_json().as_bytes()).unwrap();
+        assert_eq!(
+            root.rekor_v1_url(),
+            Some(inst.url(ServiceKind::RekorV1).as_str())
+        );
+    }
+}
+
+/// sigstore-python signs against the instance and verifies what it signed;
+/// our verifier accepts its bundle. Needs `$SIGSTORE_PYTHON` (a Python with
+/// sigstore 4.x); skipped without it (pytest covers this in CI).
+#[test]
+fn sigstore_python_signs_against_the_instance() {
+    let Some(py) = std::env::var_os("SIGSTORE_PYTHON") else {
+        eprintln!("skipped: set SIGSTORE_PYTHON to a Python with sigstore installed");
+        return;
+    };
+    for rekor in [1u8, 2] {
+        let inst = Instance::start(Options {
+            rekor_version: rekor,
+            ..Options::default()
+        })
+        .unwrap();
+        let dir = std::env::temp_dir().join(format!("sigstore-rs-local-{}-{rekor}", random_hex(4)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let tc = dir.join("trust_config.json");
+        std::fs::write(&tc, inst.trust_config_json()).unwrap();
+        let artifact = dir.join("a.txt");
+        std::fs::write(&artifact, b"signed by sigstore-python").unwrap();
+        let id = "py@example.com";
+        let out = std::process::Command::new(&py)
+            .args(["-m", "sigstore", "--trust-config"])
+            .arg(&tc)
+            .args(["sign", "--identity-token", &inst.mint_token(id)])
+            .arg(&artifact)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "rekor v{rekor} sign: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = std::process::Command::new(&py)
+            .args(["-m", "sigstore", "--trust-config"])
+            .arg(&tc)
+            .args([
+                "verify",
+                "identity",
+                "--cert-identity",
+                id,
+                "--cert-oidc-issuer",
+                inst.issuer_url(),
+            ])
+            .arg(&artifact)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "rekor v{rekor} verify: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let bundle =
+            Bundle::from_json(&std::fs::read(dir.join("a.txt.sigstore.json")).unwrap()).unwrap();
+        let version = if rekor == 1 { "0.0.1" } else { "0.0.2" };
+        assert_eq!(bundle.tlog_entry.version, version);
+        assert_eq!(bundle.timestamps.len(), 1, "the TSA timestamped it");
+        verifier(&inst)
+            .verify_artifact(
+                &Artifact::Bytes(std::fs::read(&artifact).unwrap()),
+                &bundle,
+                &Policy::identity(id, inst.issuer_url()),
+            )
+            .unwrap_or_else(|e| panic!("rekor v{rekor}: {e}"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
