@@ -32,6 +32,7 @@ mod _rust {
         detect_credential, in_toto_statement, interactive_token, PyIdentityToken, PySigner,
         PySigningContext,
     };
+    #[pymodule_export]
     use super::testing::PyLocalInstance;
     #[pymodule_export]
     use super::verifier::PyVerifier;
