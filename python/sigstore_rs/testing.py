@@ -29,7 +29,7 @@ DEFAULT_IDENTITY = "signer@sigstore-rs.test"
 """The identity the interactive (PKCE) flow approves unless told otherwise."""
 
 SERVICES = ("oidc", "fulcio", "rekor_v1", "rekor_v2", "tsa")
-FAULTS = ("ca_error", "ca_bad_chain", "tsa_error", "rekor_error")
+FAULTS = ("ca_error", "ca_bad_chain", "ca_untrusted", "tsa_error", "rekor_error")
 
 
 class Instance:

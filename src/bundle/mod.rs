@@ -117,9 +117,10 @@ impl TlogEntry {
                 "rootHash": b64(&p.root_hash),
                 "treeSize": p.tree_size.to_string(),
             });
-            if !p.hashes.is_empty() {
-                proof["hashes"] = p.hashes.iter().map(|h| b64(h)).collect();
-            }
+            // Always present, even empty (a one-leaf tree): protobuf JSON may
+            // omit empty repeated fields, but sigstore-python's bundle model
+            // requires this one.
+            proof["hashes"] = p.hashes.iter().map(|h| b64(h)).collect();
             if let Some(c) = &p.checkpoint {
                 proof["checkpoint"] = serde_json::json!({"envelope": c});
             }

@@ -65,7 +65,7 @@ impl PyLocalInstance {
         self.with(|i| Ok(i.url(kind)))
     }
 
-    /// Switches a failure mode: ca_error, ca_bad_chain, tsa_error, rekor_error.
+    /// Switches a failure mode: ca_error, ca_bad_chain, ca_untrusted, tsa_error, rekor_error.
     fn set_fault(&self, fault: &str, on: bool) -> PyResult<()> {
         let f = Fault::from_name(fault)
             .ok_or_else(|| Error::InvalidInput(format!("unknown fault {fault:?}")))?;

@@ -124,6 +124,26 @@ impl Ca {
 
     /// Issues a leaf for `spki_der` naming `token`'s identity; returns its DER.
     pub fn issue(&self, spki_der: &[u8], token: &VerifiedToken) -> Result<Vec<u8>, String> {
+        self.issue_by(spki_der, token, &self.inter, &self.inter_key)
+    }
+
+    /// A leaf from a fresh CA that no trusted root lists.
+    fn issue_untrusted(&self, spki_der: &[u8], token: &VerifiedToken) -> Result<Vec<u8>, String> {
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P384_SHA384)
+            .map_err(|e| format!("stray CA key: {e}"))?;
+        let cert = ca_params("unrelated CA", 0, super::now())
+            .self_signed(&key)
+            .map_err(|e| format!("stray CA: {e}"))?;
+        self.issue_by(spki_der, token, &cert, &key)
+    }
+
+    fn issue_by(
+        &self,
+        spki_der: &[u8],
+        token: &VerifiedToken,
+        issuer: &rcgen::Certificate,
+        issuer_key: &KeyPair,
+    ) -> Result<Vec<u8>, String> {
         let now = super::now();
         let public_key = rcgen::SubjectPublicKeyInfo::from_der(spki_der)
             .map_err(|e| format!("unsupported public key: {e}"))?;
@@ -158,7 +178,7 @@ impl Ca {
         ];
         let precert = p
             .clone()
-            .signed_by(&public_key, &self.inter, &self.inter_key)
+            .signed_by(&public_key, issuer, issuer_key)
             .map_err(|e| format!("signing the precertificate: {e}"))?;
         let tbs = crate::x509::Certificate::from_der(precert.der().to_vec())
             .map_err(|e| format!("parsing the precertificate: {e}"))?
@@ -170,7 +190,7 @@ impl Ca {
             der::octets(&sct_list),
         ));
         let leaf = p
-            .signed_by(&public_key, &self.inter, &self.inter_key)
+            .signed_by(&public_key, issuer, issuer_key)
             .map_err(|e| format!("signing the certificate: {e}"))?;
         Ok(leaf.der().to_vec())
     }
@@ -254,7 +274,12 @@ impl Ca {
             Ok(s) => s,
             Err(e) => return Response::error(400, e),
         };
-        let leaf = match self.issue(&spki, &token) {
+        let issued = if faults.is_set(Fault::CaUntrusted) {
+            self.issue_untrusted(&spki, &token)
+        } else {
+            self.issue(&spki, &token)
+        };
+        let leaf = match issued {
             Ok(l) => l,
             Err(e) => return Response::error(400, e),
         };

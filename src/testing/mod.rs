@@ -67,6 +67,9 @@ pub enum Fault {
     CaError,
     /// The CA issues a leaf followed by a CA certificate that did not issue it.
     CaBadChain,
+    /// The CA issues the leaf from a CA outside the trusted root, so the
+    /// returned certificate does not chain.
+    CaUntrusted,
     /// The TSA answers 500.
     TsaError,
     /// Both Rekor logs refuse new entries with 500.
@@ -74,9 +77,10 @@ pub enum Fault {
 }
 
 impl Fault {
-    pub const ALL: [Fault; 4] = [
+    pub const ALL: [Fault; 5] = [
         Fault::CaError,
         Fault::CaBadChain,
+        Fault::CaUntrusted,
         Fault::TsaError,
         Fault::RekorError,
     ];
@@ -85,6 +89,7 @@ impl Fault {
         match self {
             Fault::CaError => "ca_error",
             Fault::CaBadChain => "ca_bad_chain",
+            Fault::CaUntrusted => "ca_untrusted",
             Fault::TsaError => "tsa_error",
             Fault::RekorError => "rekor_error",
         }
@@ -96,7 +101,7 @@ impl Fault {
 }
 
 #[derive(Default)]
-pub struct Faults([AtomicBool; 4]);
+pub struct Faults([AtomicBool; 5]);
 
 impl Faults {
     fn slot(&self, f: Fault) -> &AtomicBool {

@@ -1,0 +1,245 @@
+"""Keyless signing end to end against the local Sigstore instance
+(`sigstore_rs.testing`), with Rekor v1 and with Rekor v2 + TSA: what we sign
+verifies with our verifier and with sigstore-python 4.5.1 given the same trust
+config; tampering and wrong identities are rejected by both; `pypi sign`
+output verifies with ours and with pypi-attestations; failures write nothing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sigstore_rs import Bundle, Identity, Verifier, errors
+from sigstore_rs.testing import Instance
+
+pytest_plugins = ["sigstore_rs.pytest_plugin"]
+
+ALICE = "alice@example.com"
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *args], capture_output=True, text=True, check=False, timeout=120
+    )
+
+
+def _ours(*args: str) -> subprocess.CompletedProcess[str]:
+    return _run("sigstore_rs", *args)
+
+
+def _reference(*args: str) -> subprocess.CompletedProcess[str]:
+    pytest.importorskip("sigstore", reason="sigstore-python (test extra) not installed")
+    return _run("sigstore", *args)
+
+
+@pytest.fixture(params=[1, 2], ids=["rekor-v1", "rekor-v2"])
+def instance(
+    request: pytest.FixtureRequest, sigstore_instance: Instance, sigstore_instance_v2: Instance
+) -> Instance:
+    return sigstore_instance if request.param == 1 else sigstore_instance_v2
+
+
+def _verify_both(config: Path, issuer: str, identity: str, artifact: Path) -> tuple[int, int]:
+    common = ["verify", "identity", "--cert-identity", identity, "--cert-oidc-issuer", issuer]
+    ours = _ours("--trust-config", str(config), *common, str(artifact))
+    ref = _reference("--trust-config", str(config), *common, str(artifact))
+    return ours.returncode, ref.returncode
+
+
+def test_sign_verify_roundtrip(instance: Instance, tmp_path: Path) -> None:
+    config = instance.write_trust_config(tmp_path / "trust_config.json")
+    artifact = tmp_path / "artifact.txt"
+    artifact.write_bytes(b"signed by sigstore-rs\n")
+    signed = _ours(
+        "--trust-config", str(config), "sign", "--identity-token", instance.token(ALICE),
+        str(artifact),
+    )  # fmt: skip
+    assert signed.returncode == 0, signed.stderr
+    bundle_path = tmp_path / "artifact.txt.sigstore.json"
+    doc = json.loads(bundle_path.read_bytes())
+    assert doc["mediaType"] == "application/vnd.dev.sigstore.bundle.v0.3+json"
+    entry = doc["verificationMaterial"]["tlogEntries"][0]
+    want = "0.0.1" if instance.trust_config["signingConfig"]["rekorTlogUrls"][0][
+        "majorApiVersion"
+    ] == 1 else "0.0.2"  # fmt: skip
+    assert entry["kindVersion"]["version"] == want
+
+    # Ours and sigstore-python both accept it for the right identity...
+    assert _verify_both(config, instance.issuer, ALICE, artifact) == (0, 0)
+    # ...and both reject a wrong identity,
+    ours, ref = _verify_both(config, instance.issuer, "mallory@example.com", artifact)
+    assert ours != 0
+    assert ref != 0
+    # ...and a tampered artifact.
+    artifact.write_bytes(b"signed by sigstore-rs!\n")
+    ours, ref = _verify_both(config, instance.issuer, ALICE, artifact)
+    assert ours != 0
+    assert ref != 0
+
+
+def test_api_sign_and_attest(instance: Instance, tmp_path: Path) -> None:
+    from sigstore_rs.sign import IdentityToken, SigningContext, in_toto_statement
+
+    config = instance.write_trust_config(tmp_path / "trust_config.json")
+    ctx = SigningContext.from_trust_config(config)
+    signer = ctx.signer(IdentityToken(instance.token(ALICE)))
+    verifier = Verifier.from_trust_config(config)
+    policy = Identity(identity=ALICE, issuer=instance.issuer)
+    # Many inputs, one certificate.
+    b1 = signer.sign_artifact(b"one")
+    b2 = signer.sign_artifact(b"two")
+    verifier.verify_artifact(b"one", b1, policy)
+    verifier.verify_artifact(b"two", b2, policy)
+    with pytest.raises(errors.VerificationError):
+        verifier.verify_artifact(b"two", b1, policy)
+    assert (
+        json.loads(b1.to_json())["verificationMaterial"]["certificate"]
+        == json.loads(b2.to_json())["verificationMaterial"]["certificate"]
+    )
+    # An in-toto statement in DSSE.
+    import hashlib
+
+    digest = hashlib.sha256(b"one").hexdigest()
+    statement = in_toto_statement(
+        [("one.txt", f"sha256:{digest}")], "https://slsa.dev/provenance/v1", {}
+    )
+    dsse = signer.sign_dsse(statement)
+    payload_type, payload = verifier.verify_dsse(dsse, policy)
+    assert payload_type == "application/vnd.in-toto+json"
+    assert json.loads(payload)["subject"][0]["digest"]["sha256"] == digest
+    verifier.verify_artifact(b"one", dsse, policy)
+    Bundle.from_json(dsse.to_json())
+
+
+def test_pypi_sign_verifies_with_ours_and_pypi_attestations(
+    sigstore_instance: Instance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = sigstore_instance.write_trust_config(tmp_path / "trust_config.json")
+    dist = tmp_path / "sampleproject-1.0-py3-none-any.whl"
+    dist.write_bytes(b"not really a zip, but signed all the same")
+    signed = _ours(
+        "--trust-config", str(config), "pypi", "sign", "--identity-token",
+        sigstore_instance.token(ALICE), str(dist),
+    )  # fmt: skip
+    assert signed.returncode == 0, signed.stderr
+    att_path = tmp_path / (dist.name + ".publish.attestation")
+    raw = att_path.read_bytes()
+
+    from sigstore_rs import pep740
+
+    policy = Identity(identity=ALICE, issuer=sigstore_instance.issuer)
+    ours = pep740.Attestation.model_validate_json(raw)
+    verifier = Verifier.from_trust_config(config)
+    ptype, _ = ours.verify(policy, pep740.Distribution.from_file(dist), verifier=verifier)
+    assert ptype == "https://docs.pypi.org/attestations/publish/v1"
+    # Round trip: JSON -> bundle -> attestation.
+    again = pep740.Attestation.from_bundle(ours.to_bundle())
+    assert json.loads(again.model_dump_json()) == json.loads(ours.model_dump_json())
+    other = tmp_path / "sampleproject-1.0-py3-none-any.whl.other"
+    other.write_bytes(b"different bytes")
+    with pytest.raises(errors.VerificationError):
+        ours.verify(
+            policy,
+            pep740.Distribution(name=dist.name, digest=_sha256(other)),
+            verifier=verifier,
+        )
+
+    pa = pytest.importorskip("pypi_attestations", reason="pypi-attestations not installed")
+    from sigstore.models import ClientTrustConfig
+    from sigstore.verify import Verifier as RefVerifier
+    from sigstore.verify.policy import Identity as RefIdentity
+
+    trusted = ClientTrustConfig.from_json(config.read_text()).trusted_root
+    monkeypatch.setattr(
+        pa._impl.Verifier,
+        "production",
+        staticmethod(lambda offline=False: RefVerifier(trusted_root=trusted)),
+    )
+    ref = pa.Attestation.model_validate_json(raw)
+    ptype, _ = ref.verify(
+        RefIdentity(identity=ALICE, issuer=sigstore_instance.issuer),
+        pa.Distribution.from_file(dist),
+    )
+    assert ptype == "https://docs.pypi.org/attestations/publish/v1"
+    with pytest.raises(pa.VerificationError):
+        ref.verify(
+            RefIdentity(identity="mallory@example.com", issuer=sigstore_instance.issuer),
+            pa.Distribution.from_file(dist),
+        )
+
+
+def _sha256(p: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def test_reference_client_signs_and_we_verify(
+    sigstore_instance_v2: Instance, tmp_path: Path
+) -> None:
+    """sigstore-python 4.5.1 signing against our instance (Rekor v2 + TSA)."""
+    config = sigstore_instance_v2.write_trust_config(tmp_path / "trust_config.json")
+    artifact = tmp_path / "ref.txt"
+    artifact.write_bytes(b"signed by sigstore-python\n")
+    signed = _reference(
+        "--trust-config", str(config), "sign", "--identity-token",
+        sigstore_instance_v2.token(ALICE), str(artifact),
+    )  # fmt: skip
+    assert signed.returncode == 0, signed.stderr
+    bundle = Bundle.from_file(tmp_path / "ref.txt.sigstore.json")
+    Verifier.from_trust_config(config).verify_artifact(
+        artifact, bundle, Identity(identity=ALICE, issuer=sigstore_instance_v2.issuer)
+    )
+
+
+@pytest.mark.parametrize("fault", ["ca_error", "ca_untrusted", "rekor_error"])
+def test_service_failures_write_nothing(fault: str, tmp_path: Path) -> None:
+    with Instance.start(rekor_version=1) as instance:
+        config = instance.write_trust_config(tmp_path / "trust_config.json")
+        artifact = tmp_path / "a.txt"
+        artifact.write_bytes(b"x")
+        instance.set_fault(fault, True)
+        out = _ours(
+            "--trust-config", str(config), "sign", "--identity-token", instance.token(ALICE),
+            str(artifact),
+        )  # fmt: skip
+        assert out.returncode != 0
+        assert out.stderr.strip(), "a failure must say why"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "trust_config.json"]
+
+
+def test_expired_token_is_refused_before_any_request(
+    sigstore_instance: Instance, tmp_path: Path
+) -> None:
+    config = sigstore_instance.write_trust_config(tmp_path / "trust_config.json")
+    artifact = tmp_path / "a.txt"
+    artifact.write_bytes(b"x")
+    expired = sigstore_instance.token(ALICE, lifetime=-60)
+    out = _ours("--trust-config", str(config), "sign", "--identity-token", expired, str(artifact))
+    assert out.returncode != 0
+    assert "expired" in out.stderr
+    assert not (tmp_path / "a.txt.sigstore.json").exists()
+
+
+def test_extra_certificates_from_the_ca_are_not_trusted(tmp_path: Path) -> None:
+    """The path is built from the trusted root only: a stray CA certificate
+    after a properly issued leaf changes nothing (and is not put in the bundle)."""
+    with Instance.start(rekor_version=1) as instance:
+        config = instance.write_trust_config(tmp_path / "trust_config.json")
+        artifact = tmp_path / "a.txt"
+        artifact.write_bytes(b"x")
+        instance.set_fault("ca_bad_chain", True)
+        out = _ours(
+            "--trust-config", str(config), "sign", "--identity-token", instance.token(ALICE),
+            str(artifact),
+        )  # fmt: skip
+        assert out.returncode == 0, out.stderr
+        Verifier.from_trust_config(config).verify_artifact(
+            artifact,
+            Bundle.from_file(tmp_path / "a.txt.sigstore.json"),
+            Identity(identity=ALICE, issuer=instance.issuer),
+        )
