@@ -267,8 +267,9 @@ pub fn identity_token(
     session.exchange(http, &issuer, &code)
 }
 
-/// Best effort: `$BROWSER`, else the platform opener. The URL was printed
-/// anyway, so failure is silent.
+/// Best effort: `$BROWSER` (a command line; `%s` stands for the URL, which
+/// is appended otherwise, as Python's `webbrowser` reads it), else the
+/// platform opener. The URL was printed anyway, so failure is silent.
 fn open_browser(url: &str) {
     let opener = std::env::var("BROWSER")
         .ok()
@@ -282,9 +283,16 @@ fn open_browser(url: &str) {
                 None
             }
         });
-    if let Some(o) = opener {
-        let _ = std::process::Command::new(o)
-            .arg(url)
+    let Some(o) = opener else { return };
+    let mut words = o.split_whitespace();
+    let Some(program) = words.next() else { return };
+    let mut args: Vec<String> = words.map(|w| w.replace("%s", url)).collect();
+    if !o.contains("%s") {
+        args.push(url.to_string());
+    }
+    {
+        let _ = std::process::Command::new(program)
+            .args(&args)
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

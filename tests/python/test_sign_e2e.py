@@ -243,3 +243,36 @@ def test_extra_certificates_from_the_ca_are_not_trusted(tmp_path: Path) -> None:
             Bundle.from_file(tmp_path / "a.txt.sigstore.json"),
             Identity(identity=ALICE, issuer=instance.issuer),
         )
+
+
+def test_interactive_browser_flow(sigstore_instance: Instance, tmp_path: Path) -> None:
+    """OAuth2 PKCE against the instance's issuer: $BROWSER is a script that
+    follows the authorization URL; the issuer approves at once and redirects
+    to our loopback listener."""
+    import os
+
+    config = sigstore_instance.write_trust_config(tmp_path / "trust_config.json")
+    browser = tmp_path / "browser.py"
+    browser.write_text(
+        "import sys, urllib.request\nurllib.request.urlopen(sys.argv[1], timeout=30).read()\n"
+    )
+    artifact = tmp_path / "a.txt"
+    artifact.write_bytes(b"interactive\n")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SIGSTORE_", "ACTIONS_", "GITHUB_", "GITLAB_", "CI"))
+    }
+    env["BROWSER"] = f"{sys.executable} {browser}"
+    out = subprocess.run(
+        [sys.executable, "-m", "sigstore_rs", "--trust-config", str(config), "sign", str(artifact)],
+        capture_output=True, text=True, check=False, timeout=120, env=env,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    from sigstore_rs.testing import DEFAULT_IDENTITY
+
+    Verifier.from_trust_config(config).verify_artifact(
+        artifact,
+        Bundle.from_file(tmp_path / "a.txt.sigstore.json"),
+        Identity(identity=DEFAULT_IDENTITY, issuer=sigstore_instance.issuer),
+    )
