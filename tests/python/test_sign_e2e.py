@@ -276,3 +276,55 @@ def test_interactive_browser_flow(sigstore_instance: Instance, tmp_path: Path) -
         Bundle.from_file(tmp_path / "a.txt.sigstore.json"),
         Identity(identity=DEFAULT_IDENTITY, issuer=sigstore_instance.issuer),
     )
+
+
+@pytest.mark.parametrize("in_toto", [False, True], ids=["message", "in-toto"])
+def test_conformance_sign_bundle(
+    instance: Instance, tmp_path: Path, in_toto: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sigstore-rs-conformance sign-bundle` with a separate trusted root and
+    signing config, then `verify-bundle` on what it wrote."""
+    import hashlib
+
+    from sigstore_rs._conformance import main
+
+    cfg = instance.trust_config
+    root = tmp_path / "trusted_root.json"
+    root.write_text(json.dumps(cfg["trustedRoot"]))
+    signing = tmp_path / "signing_config.json"
+    signing.write_text(json.dumps(cfg["signingConfig"]))
+    artifact = tmp_path / "a.txt"
+    artifact.write_bytes(b"conformance\n")
+    to_sign = artifact
+    if in_toto:
+        to_sign = tmp_path / "statement.json"
+        to_sign.write_text(
+            json.dumps(
+                {
+                    "_type": "https://in-toto.io/Statement/v1",
+                    "subject": [
+                        {
+                            "name": "a.txt",
+                            "digest": {"sha256": hashlib.sha256(artifact.read_bytes()).hexdigest()},
+                        }
+                    ],
+                    "predicateType": "https://slsa.dev/provenance/v1",
+                    "predicate": {},
+                }
+            )
+        )
+    bundle = tmp_path / "out.sigstore.json"
+    argv = [
+        "sign-bundle", "--identity-token", instance.token(ALICE), "--bundle", str(bundle),
+        "--trusted-root", str(root), "--signing-config", str(signing), str(to_sign),
+    ]  # fmt: skip
+    if in_toto:
+        argv.insert(1, "--in-toto")
+    assert main(argv) == 0, capsys.readouterr().err
+    verify = ["verify-bundle", "--bundle", str(bundle), "--certificate-identity", ALICE,
+              "--certificate-oidc-issuer", instance.issuer, "--trusted-root", str(root),
+              str(artifact)]  # fmt: skip
+    assert main(verify) == 0, capsys.readouterr().err
+    digest = "sha256:" + hashlib.sha256(artifact.read_bytes()).hexdigest()
+    assert main([*verify[:-1], digest]) == 0, capsys.readouterr().err
+    assert main([*verify[:-1], str(root)]) == 1
