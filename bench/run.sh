@@ -13,6 +13,10 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip "maturin>=1.5,<2" \
     "sigstore==4.5.1" "pypi-attestations==0.0.30"
-VIRTUAL_ENV="$PWD/$VENV" PATH="$PWD/$VENV/bin:$PATH" maturin develop --release --quiet
+# A real wheel install (not an editable one): pip compiles the .pyc files at
+# install time, as a user's install would; the peers are installed the same way.
+rm -rf bench/dist
+"$VENV/bin/maturin" build --release --quiet --out bench/dist
+"$VENV/bin/python" -m pip install --quiet --force-reinstall --no-deps bench/dist/*.whl
 cargo build --release --quiet --example floor
 exec "$VENV/bin/python" bench/bench.py --floor target/release/examples/floor "$@"

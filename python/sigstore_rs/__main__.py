@@ -44,13 +44,38 @@ from sigstore_rs.verify import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable
+    from typing import Any, Callable
 
 _DIGEST_PREFIX = "sha256:"
 _BUNDLE_SUFFIXES = (".sigstore.json", ".sigstore")
 
 
-def _parser() -> argparse.ArgumentParser:
+#: Top-level commands and their one-line help.
+_COMMANDS = {
+    "verify": "verify artifacts against Sigstore bundles",
+    "pypi": "PEP 740 attestations of Python distributions",
+    "sign": "sign files (keyless)",
+    "attest": "sign an in-toto attestation about files",
+    "testing": "a local Sigstore instance for tests",
+}
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The top-level command ``argv`` names, if it names a known one: the
+    first word that is neither a global option nor its value."""
+    words = iter(argv)
+    for word in words:
+        if word in ("--trust-config", "--trusted-root"):
+            next(words, None)
+        elif not word.startswith("-"):
+            return word if word in _COMMANDS else None
+    return None
+
+
+def _parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The CLI parser. With ``only``, the other commands are registered with
+    their help line but no arguments: building every subcommand's options
+    costs argparse several milliseconds on each start."""
     parser = argparse.ArgumentParser(prog="sigstore-rs", description="A native Sigstore client.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     trust = parser.add_mutually_exclusive_group()
@@ -62,7 +87,38 @@ def _parser() -> argparse.ArgumentParser:
     )
     trust.add_argument("--trusted-root", type=Path, metavar="FILE", help="a trusted_root.json file")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    verify = commands.add_parser("verify", help="verify artifacts against Sigstore bundles")
+    if only is not None:
+        for name, help in _COMMANDS.items():
+            if name != only and not (only in ("sign", "attest") and name in ("sign", "attest")):
+                commands.add_parser(name, help=help, add_help=False)
+    if only in (None, "verify"):
+        _add_verify(commands)
+    if only in (None, "pypi"):
+        _pypi_cli.add_parser(commands)
+    if only in (None, "sign", "attest"):
+        _sign_cli.add_parsers(commands)
+    if only in (None, "testing"):
+        _add_testing(commands)
+    return parser
+
+
+def _add_testing(commands: Any) -> None:
+    testing = commands.add_parser("testing", help=_COMMANDS["testing"])
+    testing_cmds = testing.add_subparsers(dest="kind", required=True, metavar="ACTION")
+    serve = testing_cmds.add_parser(
+        "serve",
+        help="serve a local instance until SIGINT/SIGTERM, writing DIR/trust_config.json "
+        "and DIR/token (refreshed every minute)",
+    )
+    serve.add_argument("--dir", required=True, type=Path, metavar="DIR")
+    serve.add_argument("--rekor-version", type=int, choices=(1, 2), default=1)
+    serve.add_argument(
+        "--identity", default=None, metavar="ID", help="the identity DIR/token is for"
+    )
+
+
+def _add_verify(commands: Any) -> None:
+    verify = commands.add_parser("verify", help=_COMMANDS["verify"])
     kinds = verify.add_subparsers(dest="kind", required=True, metavar="KIND")
 
     identity = kinds.add_parser("identity", help="verify against a signing identity")
@@ -87,21 +143,6 @@ def _parser() -> argparse.ArgumentParser:
 
     key = kinds.add_parser("key", help="verify against a public key")
     key.add_argument("--key", required=True, type=Path, metavar="PEM", help="a PEM public key")
-
-    _pypi_cli.add_parser(commands)
-    _sign_cli.add_parsers(commands)
-    testing = commands.add_parser("testing", help="a local Sigstore instance for tests")
-    testing_cmds = testing.add_subparsers(dest="kind", required=True, metavar="ACTION")
-    serve = testing_cmds.add_parser(
-        "serve",
-        help="serve a local instance until SIGINT/SIGTERM, writing DIR/trust_config.json "
-        "and DIR/token (refreshed every minute)",
-    )
-    serve.add_argument("--dir", required=True, type=Path, metavar="DIR")
-    serve.add_argument("--rekor-version", type=int, choices=(1, 2), default=1)
-    serve.add_argument(
-        "--identity", default=None, metavar="ID", help="the identity DIR/token is for"
-    )
 
     for sub in (identity, github, key):
         sub.add_argument(
@@ -155,7 +196,6 @@ def _parser() -> argparse.ArgumentParser:
             help="use no network: a detached signature then needs --rekor-bundle "
             "(bundles are always verified offline)",
         )
-    return parser
 
 
 def _legacy(args: argparse.Namespace) -> bool:
@@ -274,7 +314,9 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = _parser(_command_of(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:  # --help, --version and usage errors

@@ -16,7 +16,6 @@ publishers unless a publisher is given.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -174,6 +173,8 @@ def _inspect(path: Path) -> int:
     from sigstore_rs.pep740 import Attestation, Provenance
 
     data = path.read_bytes()
+    import json
+
     doc = json.loads(data)
     if isinstance(doc, dict) and "attestation_bundles" in doc:
         prov = Provenance.model_validate_json(data)

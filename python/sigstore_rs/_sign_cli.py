@@ -12,12 +12,9 @@ atomically, so a failure leaves no file behind.
 from __future__ import annotations
 
 import argparse
-import base64
-import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable
 
 from sigstore_rs import _rust
 from sigstore_rs.errors import Error, IdentityError
@@ -32,6 +29,10 @@ from sigstore_rs.sign import (
     write_atomic,
 )
 from sigstore_rs.verify import Bundle
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 _TOKEN_ENV = ("SIGSTORE_ID_TOKEN", "SIGSTORE_IDENTITY_TOKEN")
 
@@ -94,6 +95,8 @@ def token(args: argparse.Namespace, ctx: SigningContext) -> IdentityToken:
 
 
 def _pem(der: bytes) -> str:
+    import base64
+
     b64 = base64.b64encode(der).decode()
     lines = [b64[i : i + 64] for i in range(0, len(b64), 64)]
     return "-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n"
@@ -136,6 +139,8 @@ def run(args: argparse.Namespace) -> int:
         signer: Signer = ctx.signer(token(args, ctx))
         outputs: list[tuple[Path, bytes]] = []
         if args.command == "attest":
+            import json
+
             predicate = json.loads(args.predicate.read_bytes())
             for f in files:
                 digest = "sha256:" + _sha256(f)
@@ -147,6 +152,8 @@ def run(args: argparse.Namespace) -> int:
                 bundle = signer.sign_artifact(f)
                 outputs.append((_out(args, f, ".sigstore.json"), bundle.to_json().encode()))
                 if legacy:
+                    import json
+
                     doc = json.loads(bundle.to_json())
                     sig = doc["messageSignature"]["signature"]
                     if args.signature is not None:

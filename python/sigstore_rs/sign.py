@@ -15,9 +15,7 @@ refused), ``NetworkError`` (a service could not be reached) or a
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 from sigstore_rs import _rust
@@ -143,6 +141,10 @@ def write_atomic(path: StrPath, data: bytes | str) -> None:
     if isinstance(data, str):
         data = data.encode()
     target = Path(path)
+    # Imported here: only writers need them, and the CLI imports this module.
+    import contextlib
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

@@ -94,6 +94,14 @@ impl TlogEntry {
         check_entry(w, BundleVersion::V0_3)
     }
 
+    /// As [`Self::from_json`], from already-parsed JSON.
+    pub fn from_value(value: &serde_json::Value) -> Result<TlogEntry> {
+        use serde::Deserialize as _;
+        let w = wire::TransparencyLogEntry::deserialize(value)
+            .map_err(|e| Error::bundle(format!("not a TransparencyLogEntry: {e}")))?;
+        check_entry(w, BundleVersion::V0_3)
+    }
+
     /// The entry as protobuf-specs `TransparencyLogEntry` canonical JSON, the
     /// inverse of parsing: int64 as decimal strings, bytes as standard
     /// base64, unset fields omitted (proto3 JSON mapping).
@@ -248,12 +256,6 @@ impl Bundle {
                 ))
             }
         };
-        if let SigningMaterial::Certificate { leaf, .. } = &material {
-            if leaf.is_empty() {
-                return Err(Error::bundle("the signing certificate is empty"));
-            }
-        }
-
         // The client spec verifies exactly one log entry per bundle, as
         // sigstore-python and sigstore-go do.
         if vm.tlog_entries.len() != 1 {
@@ -284,31 +286,12 @@ impl Bundle {
                 .collect::<Result<Vec<_>>>()?,
             None => Vec::new(),
         };
-        if timestamps.len() > MAX_TIMESTAMPS {
-            return Err(Error::bundle(format!(
-                "{} RFC 3161 timestamps exceed the limit of {MAX_TIMESTAMPS}",
-                timestamps.len()
-            )));
-        }
-
-        // A bundle must carry a source of signed time: a Rekor v1 inclusion
-        // promise, or RFC 3161 timestamps (Rekor v2 entries have no time of
-        // their own). An integrated time alone is not signed by anyone.
-        if tlog_entry.signed_entry_timestamp.is_none() && timestamps.is_empty() {
-            return Err(Error::bundle(
-                "the bundle has no signed time: expected an inclusion promise (signedEntryTimestamp) or an RFC 3161 timestamp",
-            ));
-        }
-
         let content = match (w.message_signature, w.dsse_envelope) {
             (Some(ms), None) => {
                 let signature = b64(
                     "messageSignature.signature",
                     &req(ms.signature, "messageSignature.signature")?,
                 )?;
-                if signature.is_empty() {
-                    return Err(Error::bundle("messageSignature.signature is empty"));
-                }
                 let digest = match ms.message_digest {
                     Some(d) => {
                         let alg = match d.algorithm.as_deref() {
@@ -346,14 +329,55 @@ impl Bundle {
             }
         };
 
-        Ok(Bundle {
+        let bundle = Bundle {
             media_type,
             version,
             material,
             tlog_entry,
             timestamps,
             content,
-        })
+        };
+        bundle.validate()?;
+        Ok(bundle)
+    }
+
+    /// The rules a bundle must keep whatever it was built from (parsed JSON,
+    /// freshly signed parts, an attestation). Entry-shape rules for the
+    /// bundle's version are applied where the entry is built.
+    fn validate(&self) -> Result<()> {
+        if let SigningMaterial::Certificate { leaf, .. } = &self.material {
+            if leaf.is_empty() {
+                return Err(Error::bundle("the signing certificate is empty"));
+            }
+        }
+        if self.timestamps.len() > MAX_TIMESTAMPS {
+            return Err(Error::bundle(format!(
+                "{} RFC 3161 timestamps exceed the limit of {MAX_TIMESTAMPS}",
+                self.timestamps.len()
+            )));
+        }
+        // A bundle must carry a source of signed time: a Rekor v1 inclusion
+        // promise, or RFC 3161 timestamps (Rekor v2 entries have no time of
+        // their own). An integrated time alone is not signed by anyone.
+        if self.tlog_entry.signed_entry_timestamp.is_none() && self.timestamps.is_empty() {
+            return Err(Error::bundle(
+                "the bundle has no signed time: expected an inclusion promise (signedEntryTimestamp) or an RFC 3161 timestamp",
+            ));
+        }
+        match &self.content {
+            Content::MessageSignature { signature, .. } if signature.is_empty() => {
+                Err(Error::bundle("messageSignature.signature is empty"))
+            }
+            // Sigstore bundles carry exactly one DSSE signature (client spec §4.3).
+            Content::Dsse(env) if env.signatures.len() != 1 => Err(Error::bundle(format!(
+                "dsseEnvelope must have exactly one signature, found {}",
+                env.signatures.len()
+            ))),
+            Content::Dsse(env) if env.signatures.iter().any(|s| s.sig.is_empty()) => {
+                Err(Error::bundle("dsseEnvelope.signatures[0].sig is empty"))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// A bundle assembled from legacy detached material (see
@@ -404,6 +428,7 @@ impl Bundle {
         tlog_entry: TlogEntry,
         timestamps: Vec<Vec<u8>>,
     ) -> Result<Bundle> {
+        check_entry_rules(&tlog_entry, BundleVersion::V0_3)?;
         let b = Bundle {
             media_type: BUNDLE_V03_MEDIA_TYPE.into(),
             version: BundleVersion::V0_3,
@@ -415,9 +440,8 @@ impl Bundle {
             timestamps,
             content,
         };
-        let json = serde_json::to_vec(&b.to_json())
-            .map_err(|e| Error::bundle(format!("cannot serialize the bundle: {e}")))?;
-        Bundle::from_json(&json)
+        b.validate()?;
+        Ok(b)
     }
 
     /// The bundle as protobuf-specs `Bundle` canonical JSON (camelCase,
@@ -663,13 +687,7 @@ fn check_envelope(env: wire::Envelope) -> Result<Envelope> {
         "dsseEnvelope.payload",
         &req(env.payload, "dsseEnvelope.payload")?,
     )?;
-    // Sigstore bundles carry exactly one DSSE signature (client spec §4.3).
-    if env.signatures.len() != 1 {
-        return Err(Error::bundle(format!(
-            "dsseEnvelope must have exactly one signature, found {}",
-            env.signatures.len()
-        )));
-    }
+    // How many signatures, and that none is empty, is `Bundle::validate`'s.
     let signatures = env
         .signatures
         .into_iter()
@@ -678,9 +696,6 @@ fn check_envelope(env: wire::Envelope) -> Result<Envelope> {
                 "dsseEnvelope.signatures[0].sig",
                 &req(s.sig, "dsseEnvelope.signatures[0].sig")?,
             )?;
-            if sig.is_empty() {
-                return Err(Error::bundle("dsseEnvelope.signatures[0].sig is empty"));
-            }
             Ok(crate::dsse::Signature {
                 sig,
                 keyid: s.keyid.unwrap_or_default(),

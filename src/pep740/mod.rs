@@ -57,7 +57,7 @@ impl Attestation {
         dist: &Distribution,
     ) -> Result<Verified> {
         // Step 1.
-        let bundle = self.to_bundle()?;
+        let bundle = self.bundle()?;
         // Step 2.
         let v = verifier.verify_dsse(&bundle, policy)?;
         let (Some(payload_type), Some(payload)) = (v.payload_type, v.payload) else {

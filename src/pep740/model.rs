@@ -15,7 +15,7 @@
 //! pydantic models of pypi-attestations ignore them.)
 
 use super::publisher::Publisher;
-use crate::bundle::{Bundle, Content, SigningMaterial};
+use crate::bundle::{Bundle, Content, SigningMaterial, TlogEntry};
 use crate::dsse::IN_TOTO_PAYLOAD_TYPE;
 use crate::error::{Error, Result};
 use base64::Engine as _;
@@ -76,6 +76,11 @@ pub struct VerificationMaterial {
     /// Rekor `TransparencyLogEntry` objects in protobuf JSON; at least one.
     /// Only the first is used, as pypi-attestations does.
     pub transparency_entries: Vec<serde_json::Map<String, serde_json::Value>>,
+    /// RFC 3161 timestamp responses (DER), the optional field proposed for
+    /// Rekor v2 entries, which carry no time of their own (packaging.python.org
+    /// PR 1936, pypi-attestations PR 143). Omitted when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timestamps: Vec<Base64Bytes>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,6 +112,13 @@ pub struct AttestationBundle {
 pub struct Provenance {
     pub version: FormatVersion,
     pub attestation_bundles: Vec<AttestationBundle>,
+}
+
+fn prefix_bundle(e: Error, at: &str) -> Error {
+    match e {
+        Error::InvalidBundle(m) => Error::InvalidBundle(format!("{at}: {m}")),
+        other => other,
+    }
 }
 
 fn invalid(what: &str, e: serde_json::Error) -> Error {
@@ -154,12 +166,22 @@ impl Attestation {
             .iter()
             .take(1)
             .collect();
+        let mut material = serde_json::json!({
+            "certificate": {"rawBytes": b64(&self.verification_material.certificate.0)},
+            "tlogEntries": entries,
+        });
+        if !self.verification_material.timestamps.is_empty() {
+            let ts: Vec<serde_json::Value> = self
+                .verification_material
+                .timestamps
+                .iter()
+                .map(|t| serde_json::json!({"signedTimestamp": b64(&t.0)}))
+                .collect();
+            material["timestampVerificationData"] = serde_json::json!({"rfc3161Timestamps": ts});
+        }
         serde_json::json!({
             "mediaType": BUNDLE_V03_MEDIA_TYPE,
-            "verificationMaterial": {
-                "certificate": {"rawBytes": b64(&self.verification_material.certificate.0)},
-                "tlogEntries": entries,
-            },
+            "verificationMaterial": material,
             "dsseEnvelope": {
                 "payload": b64(&self.envelope.statement.0),
                 "payloadType": IN_TOTO_PAYLOAD_TYPE,
@@ -173,11 +195,42 @@ impl Attestation {
     pub fn to_bundle(&self) -> Result<Bundle> {
         crate::x509::Certificate::from_der(self.verification_material.certificate.0.clone())
             .map_err(|e| Error::Conversion(format!("invalid X.509 certificate: {e}")))?;
-        let json = self.to_bundle_json().to_string();
-        Bundle::from_json(json.as_bytes()).map_err(|e| match e {
+        self.bundle()
+    }
+
+    /// The bundle built directly from the decoded parts (no JSON round
+    /// trip); the certificate is parsed later, by the verifier.
+    pub(crate) fn bundle(&self) -> Result<Bundle> {
+        let conversion = |e: Error| match e {
             Error::InvalidBundle(m) => Error::Conversion(m),
             other => other,
-        })
+        };
+        let entry = self
+            .verification_material
+            .transparency_entries
+            .first()
+            .ok_or_else(|| Error::Conversion("no transparency log entry".into()))?;
+        let entry = TlogEntry::from_value(&serde_json::Value::Object(entry.clone()))
+            .map_err(|e| conversion(prefix_bundle(e, "transparency_entries[0]")))?;
+        let content = Content::Dsse(crate::dsse::Envelope {
+            payload_type: IN_TOTO_PAYLOAD_TYPE.into(),
+            payload: self.envelope.statement.0.clone(),
+            signatures: vec![crate::dsse::Signature {
+                sig: self.envelope.signature.0.clone(),
+                keyid: String::new(),
+            }],
+        });
+        Bundle::new_v03(
+            self.verification_material.certificate.0.clone(),
+            content,
+            entry,
+            self.verification_material
+                .timestamps
+                .iter()
+                .map(|t| t.0.clone())
+                .collect(),
+        )
+        .map_err(conversion)
     }
 
     /// The attestation for a DSSE bundle over an in-toto statement.
@@ -220,6 +273,7 @@ impl Attestation {
             verification_material: VerificationMaterial {
                 certificate: Base64Bytes(certificate),
                 transparency_entries: vec![entry],
+                timestamps: bundle.timestamps.iter().cloned().map(Base64Bytes).collect(),
             },
             envelope: Envelope {
                 statement: Base64Bytes(env.payload.clone()),

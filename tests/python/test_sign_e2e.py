@@ -328,3 +328,37 @@ def test_conformance_sign_bundle(
     digest = "sha256:" + hashlib.sha256(artifact.read_bytes()).hexdigest()
     assert main([*verify[:-1], digest]) == 0, capsys.readouterr().err
     assert main([*verify[:-1], str(root)]) == 1
+
+
+def test_pypi_sign_with_rekor_v2_carries_timestamps(
+    sigstore_instance_v2: Instance, tmp_path: Path
+) -> None:
+    """Rekor v2 entries have no time of their own: the attestation carries the
+    TSA's timestamps (`verification_material.timestamps`, the field proposed
+    for the index-hosted attestation format) and verifies with them; without
+    them it has no signed time."""
+    config = sigstore_instance_v2.write_trust_config(tmp_path / "trust_config.json")
+    dist = tmp_path / "sampleproject-1.0.tar.gz"
+    dist.write_bytes(b"an sdist")
+    signed = _ours(
+        "--trust-config", str(config), "pypi", "sign", "--identity-token",
+        sigstore_instance_v2.token(ALICE), str(dist),
+    )  # fmt: skip
+    assert signed.returncode == 0, signed.stderr
+    raw = (tmp_path / (dist.name + ".publish.attestation")).read_bytes()
+    doc = json.loads(raw)
+    assert doc["verification_material"]["timestamps"]
+    assert doc["verification_material"]["transparency_entries"][0]["kindVersion"]["version"] == (
+        "0.0.2"
+    )
+
+    from sigstore_rs import pep740
+
+    policy = Identity(identity=ALICE, issuer=sigstore_instance_v2.issuer)
+    verifier = Verifier.from_trust_config(config)
+    dist_obj = pep740.Distribution.from_file(dist)
+    pep740.Attestation.model_validate_json(raw).verify(policy, dist_obj, verifier=verifier)
+    del doc["verification_material"]["timestamps"]
+    stripped = pep740.Attestation.model_validate_json(json.dumps(doc).encode())
+    with pytest.raises(errors.Error, match="no signed time"):
+        stripped.verify(policy, dist_obj, verifier=verifier)
