@@ -23,6 +23,7 @@ from sigstore_rs.errors import Error
 from sigstore_rs.verify import (
     AllOf,
     Bundle,
+    Identity,
     OIDCIssuerV2,
     OIDCSourceRepositoryURI,
     VerificationPolicy,
@@ -51,6 +52,12 @@ def add_parser(commands: Any) -> None:
         "--repository", metavar="OWNER/REPO", help="the Trusted Publisher's repository"
     )
     who.add_argument("--email", metavar="EMAIL", help="a Google Cloud service account publisher")
+    who.add_argument(
+        "--cert-identity",
+        metavar="ID",
+        help="any signing identity (with --cert-oidc-issuer), not a Trusted Publisher",
+    )
+    verify.add_argument("--cert-oidc-issuer", metavar="URL", help="the issuer of --cert-identity")
     verify.add_argument(
         "--workflow",
         metavar="W",
@@ -86,6 +93,8 @@ def _identity(args: argparse.Namespace) -> VerificationPolicy | Publisher | None
 
     if args.email is not None:
         return GooglePublisher(email=args.email)
+    if args.cert_identity is not None:
+        return Identity(identity=args.cert_identity, issuer=args.cert_oidc_issuer)
     if args.repository is None:
         return None
     if args.workflow is None:
@@ -130,6 +139,12 @@ def _verify(args: argparse.Namespace, verifier: Callable[[], Verifier]) -> int:
         return 2
     if args.workflow is not None and args.repository is None:
         print("sigstore-rs pypi verify: error: --workflow needs --repository", file=sys.stderr)
+        return 2
+    if (args.cert_identity is None) != (args.cert_oidc_issuer is None):
+        print(
+            "sigstore-rs pypi verify: error: --cert-identity and --cert-oidc-issuer go together",
+            file=sys.stderr,
+        )
         return 2
     failures: dict[str, str] = {}
     items = []

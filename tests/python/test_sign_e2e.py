@@ -128,6 +128,15 @@ def test_pypi_sign_verifies_with_ours_and_pypi_attestations(
     assert signed.returncode == 0, signed.stderr
     att_path = tmp_path / (dist.name + ".publish.attestation")
     raw = att_path.read_bytes()
+    # Our CLI (the attestation is found beside the distribution).
+    common = ["--trust-config", str(config), "pypi", "verify", "--cert-oidc-issuer",
+              sigstore_instance.issuer]  # fmt: skip
+    ok = _ours(*common, "--cert-identity", ALICE, str(dist))
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.strip() == f"OK: {dist}"
+    bad = _ours(*common, "--cert-identity", "mallory@example.com", str(dist))
+    assert bad.returncode == 1
+    assert "FAIL:" in bad.stderr
 
     from sigstore_rs import pep740
 
