@@ -152,28 +152,46 @@ pub fn github(env: &Env, http: &Http) -> Result<Option<String>> {
         .ok_or_else(|| fail(p, format!("{hint}: ACTIONS_ID_TOKEN_REQUEST_URL is unset")))?;
     let url = with_query(&req_url, &[("audience", AUDIENCE)]);
     let auth = format!("bearer {req_token}");
-    let resp = http
-        .get(
+    let resp = ok_response(
+        p,
+        "OIDC token",
+        http.get(
             &url,
             &[("Authorization", &auth), ("Accept", "application/json")],
-        )
-        .map_err(|e| fail(p, format!("OIDC token request failed: {e}")))?;
+        ),
+    )?;
+    json_string(p, "OIDC token", &resp.body, "value").map(Some)
+}
+
+/// The response of a request that must answer 200.
+fn ok_response(
+    p: Provider,
+    what: &str,
+    resp: Result<crate::net::HttpResponse>,
+) -> Result<crate::net::HttpResponse> {
+    let resp = resp.map_err(|e| fail(p, format!("{what} request failed: {e}")))?;
     if resp.status != 200 {
         return Err(fail(
             p,
             format!(
-                "OIDC token request failed (HTTP {}: {})",
+                "{what} request failed (HTTP {}: {})",
                 resp.status,
                 resp.body_snippet()
             ),
         ));
     }
-    let v: serde_json::Value = serde_json::from_slice(&resp.body)
-        .map_err(|e| fail(p, format!("malformed OIDC token response: {e}")))?;
-    match v.get("value").and_then(|v| v.as_str()) {
-        Some(t) if !t.is_empty() => Ok(Some(t.to_string())),
-        _ => Err(fail(p, "OIDC token response has no string \"value\"")),
-    }
+    Ok(resp)
+}
+
+/// A non-empty string member `field` of a JSON response body.
+fn json_string(p: Provider, what: &str, body: &[u8], field: &str) -> Result<String> {
+    let v: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| fail(p, format!("malformed {what} response: {e}")))?;
+    v.get(field)
+        .and_then(|t| t.as_str())
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| fail(p, format!("{what} response has no string {field:?}")))
 }
 
 /// Google Cloud: with `GOOGLE_SERVICE_ACCOUNT_NAME`, impersonate that
@@ -188,26 +206,8 @@ pub fn gcp(env: &Env, http: &Http) -> Result<Option<String>> {
             &format!("{}/token", env.gcp_metadata_url),
             &[("scopes", "https://www.googleapis.com/auth/cloud-platform")],
         );
-        let resp = http
-            .get(&url, &[flavor])
-            .map_err(|e| fail(p, format!("access token request failed: {e}")))?;
-        if resp.status != 200 {
-            return Err(fail(
-                p,
-                format!(
-                    "access token request failed (HTTP {}: {})",
-                    resp.status,
-                    resp.body_snippet()
-                ),
-            ));
-        }
-        let v: serde_json::Value = serde_json::from_slice(&resp.body)
-            .map_err(|e| fail(p, format!("malformed access token response: {e}")))?;
-        let access = v
-            .get("access_token")
-            .and_then(|t| t.as_str())
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| fail(p, "access token missing from the response"))?;
+        let resp = ok_response(p, "access token", http.get(&url, &[flavor]))?;
+        let access = json_string(p, "access token", &resp.body, "access_token")?;
         let url = format!(
             "{}/projects/-/serviceAccounts/{}:generateIdToken",
             env.gcp_iam_url,
@@ -215,34 +215,19 @@ pub fn gcp(env: &Env, http: &Http) -> Result<Option<String>> {
         );
         let body = serde_json::json!({"audience": AUDIENCE, "includeEmail": true}).to_string();
         let auth = format!("Bearer {access}");
-        let resp = http
-            .post(
+        let resp = ok_response(
+            p,
+            "OIDC token",
+            http.post(
                 &url,
                 &[
                     ("Authorization", &auth),
                     ("Content-Type", "application/json"),
                 ],
                 body.as_bytes(),
-            )
-            .map_err(|e| fail(p, format!("OIDC token request failed: {e}")))?;
-        if resp.status != 200 {
-            return Err(fail(
-                p,
-                format!(
-                    "OIDC token request failed (HTTP {}: {})",
-                    resp.status,
-                    resp.body_snippet()
-                ),
-            ));
-        }
-        let v: serde_json::Value = serde_json::from_slice(&resp.body)
-            .map_err(|e| fail(p, format!("malformed OIDC token response: {e}")))?;
-        return v
-            .get("token")
-            .and_then(|t| t.as_str())
-            .filter(|t| !t.is_empty())
-            .map(|t| Some(t.to_string()))
-            .ok_or_else(|| fail(p, "OIDC token missing from the response"));
+            ),
+        )?;
+        return json_string(p, "OIDC token", &resp.body, "token").map(Some);
     }
     let Ok(product) = std::fs::read_to_string(&env.gcp_product_file) else {
         return Ok(None);
@@ -254,19 +239,7 @@ pub fn gcp(env: &Env, http: &Http) -> Result<Option<String>> {
         &format!("{}/identity", env.gcp_metadata_url),
         &[("audience", AUDIENCE), ("format", "full")],
     );
-    let resp = http
-        .get(&url, &[flavor])
-        .map_err(|e| fail(p, format!("OIDC token request failed: {e}")))?;
-    if resp.status != 200 {
-        return Err(fail(
-            p,
-            format!(
-                "OIDC token request failed (HTTP {}: {})",
-                resp.status,
-                resp.body_snippet()
-            ),
-        ));
-    }
+    let resp = ok_response(p, "OIDC token", http.get(&url, &[flavor]))?;
     let token = String::from_utf8_lossy(&resp.body).trim().to_string();
     if token.is_empty() {
         return Err(fail(p, "the metadata server returned an empty token"));
