@@ -371,3 +371,27 @@ def test_pypi_sign_with_rekor_v2_carries_timestamps(
     stripped = pep740.Attestation.model_validate_json(json.dumps(doc).encode())
     with pytest.raises(errors.Error, match="no signed time"):
         stripped.verify(policy, dist_obj, verifier=verifier)
+
+
+def test_log_down_writes_nothing(sigstore_instance: Instance, tmp_path: Path) -> None:
+    """The signing config's Rekor is unreachable (nothing listens on its
+    port): a clear error after the bounded retries, and no output."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    cfg = sigstore_instance.trust_config
+    for log in cfg["signingConfig"]["rekorTlogUrls"]:
+        log["url"] = dead
+    config = tmp_path / "trust_config.json"
+    config.write_text(json.dumps(cfg))
+    artifact = tmp_path / "a.txt"
+    artifact.write_bytes(b"x")
+    out = _ours(
+        "--trust-config", str(config), "sign", "--identity-token",
+        sigstore_instance.token(ALICE), str(artifact),
+    )  # fmt: skip
+    assert out.returncode != 0
+    assert "127.0.0.1" in out.stderr, out.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "trust_config.json"]
