@@ -349,6 +349,23 @@ impl Verifier {
             };
             return Err(fail(step, msg));
         }
+        // A log without a signed entry timestamp (Rekor v2) vouches for no
+        // time itself; its key must still have been in service then: every
+        // verified time must fall inside the log key's validity window.
+        if entry.signed_entry_timestamp.is_none() {
+            if let Some(t) = verified_times
+                .iter()
+                .find(|t| !log.key.validity.contains(**t))
+            {
+                return Err(fail(
+                    Step::TlogEntry,
+                    format!(
+                        "signing time {t} is outside the validity window {:?} of log {}",
+                        log.key.validity, log.base_url
+                    ),
+                ));
+            }
+        }
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)

@@ -278,3 +278,38 @@ fn tsa_bundles() {
         "{e}"
     );
 }
+
+#[test]
+fn rekor_v2_log_must_be_valid_at_the_signing_time() {
+    let Some(b) = sp("staging-rekor-v2.txt.sigstore.json") else {
+        return;
+    };
+    let bundle = Bundle::from_json(&b).unwrap();
+    let art = Artifact::Bytes(sp("staging-rekor-v2.txt").unwrap());
+    let policy = Policy::identity("jku@goto.fi", "https://github.com/login/oauth");
+    let mut root = TrustedRoot::staging().unwrap();
+    let log = root
+        .tlogs
+        .iter_mut()
+        .find(|l| l.log_id == bundle.tlog_entry.log_id)
+        .unwrap();
+    // Retire the log's key the second after it came into service.
+    log.key.validity.end = Some(log.key.validity.start + 1);
+    for backend in crypto::all_backends() {
+        let e = Verifier::new(root.clone())
+            .with_backend(backend)
+            .verify_artifact(&art, &bundle, &policy)
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Verification {
+                    step: Step::TlogEntry,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().contains("validity window"), "{e}");
+    }
+}
