@@ -395,3 +395,57 @@ def test_log_down_writes_nothing(sigstore_instance: Instance, tmp_path: Path) ->
     assert out.returncode != 0
     assert "127.0.0.1" in out.stderr, out.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "trust_config.json"]
+
+
+def test_out_of_band_browser_flow(sigstore_instance: Instance, tmp_path: Path) -> None:
+    """`--oauth-force-oob`: the CLI prints the authorization URL and reads
+    the code from standard input, as on a headless machine."""
+    import os
+    import re
+    import urllib.error
+    import urllib.request
+
+    config = sigstore_instance.write_trust_config(tmp_path / "trust_config.json")
+    artifact = tmp_path / "a.txt"
+    artifact.write_bytes(b"out of band\n")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SIGSTORE_", "ACTIONS_", "GITHUB_", "GITLAB_", "CI"))
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sigstore_rs", "--trust-config", str(config), "sign",
+         "--oauth-force-oob", str(artifact)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    assert proc.stdin is not None
+    url = ""
+    while not url:
+        line = proc.stderr.readline()
+        assert line, "the CLI ended before printing the authorization URL"
+        found = re.search(r"(http://127\.0\.0\.1:\d+/\S+)", line)
+        url = found.group(1) if found else ""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        opener.open(url, timeout=30)
+        location = ""
+    except urllib.error.HTTPError as e:
+        location = e.headers.get("Location", "")
+    code = re.search(r"[?&]code=([^&]+)", location)
+    assert code, location
+    _out, err = proc.communicate(code.group(1) + "\n", timeout=120)
+    assert proc.returncode == 0, err
+    from sigstore_rs.testing import DEFAULT_IDENTITY
+
+    Verifier.from_trust_config(config).verify_artifact(
+        artifact,
+        Bundle.from_file(tmp_path / "a.txt.sigstore.json"),
+        Identity(identity=DEFAULT_IDENTITY, issuer=sigstore_instance.issuer),
+    )
