@@ -13,21 +13,7 @@ use sha2::Digest as _;
 // Just enough DER to assemble TimeStampResps in tests.
 
 fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let n = content.len();
-    if n < 0x80 {
-        out.push(n as u8);
-    } else {
-        let bytes: Vec<u8> = n
-            .to_be_bytes()
-            .into_iter()
-            .skip_while(|&b| b == 0)
-            .collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend(bytes);
-    }
-    out.extend_from_slice(content);
-    out
+    crate::trust::der_tlv(tag, content)
 }
 
 fn cat(parts: &[&[u8]]) -> Vec<u8> {

@@ -7,9 +7,25 @@ use crate::test_support::{fixtures, read};
 const DEFAULT_IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
 const DEFAULT_ISSUER: &str = "https://token.actions.githubusercontent.com";
 
-/// No case is deferred any more; kept as the one place to list one, with why.
-fn deferred(_name: &str, _bundle: &[u8]) -> bool {
-    false
+/// The conformance case folders, sorted.
+fn case_dirs(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut names: Vec<_> = std::fs::read_dir(root.join("conformance/bundle-verify"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A case's own trusted root, else the production one.
+fn case_trust(dir: &Path) -> Result<TrustedRoot> {
+    let path = dir.join("trusted_root.json");
+    if path.exists() {
+        TrustedRoot::from_json(&std::fs::read(path).unwrap())
+    } else {
+        TrustedRoot::production()
+    }
 }
 
 fn run_case(dir: &Path, v: &Verifier, by_digest: bool) -> Result<VerifiedBundle> {
@@ -41,28 +57,14 @@ fn run_case(dir: &Path, v: &Verifier, by_digest: bool) -> Result<VerifiedBundle>
 #[test]
 fn conformance_bundle_verify() {
     let Some(root) = fixtures() else { return };
-    let cases = root.join("conformance/bundle-verify");
-    let mut names: Vec<_> = std::fs::read_dir(&cases)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    names.sort();
+    let names = case_dirs(&root);
     let mut wrong = Vec::new();
     let mut checked = 0;
     for backend in crypto::all_backends() {
         for dir in &names {
             let name = dir.file_name().unwrap().to_string_lossy().to_string();
-            let bundle_bytes = std::fs::read(dir.join("bundle.sigstore.json")).unwrap();
             let expect_ok = !name.ends_with("_fail");
-            if expect_ok && deferred(&name, &bundle_bytes) {
-                continue;
-            }
-            let trust = if dir.join("trusted_root.json").exists() {
-                TrustedRoot::from_json(&std::fs::read(dir.join("trusted_root.json")).unwrap())
-            } else {
-                TrustedRoot::production()
-            };
+            let trust = case_trust(dir);
             for by_digest in [false, true] {
                 let result = trust.clone().and_then(|t| {
                     run_case(dir, &Verifier::new(t).with_backend(backend), by_digest)
@@ -224,19 +226,9 @@ fn digest_parsing() {
 #[ignore]
 fn print_conformance_reasons() {
     let Some(root) = fixtures() else { return };
-    let cases = root.join("conformance/bundle-verify");
-    let mut names: Vec<_> = std::fs::read_dir(&cases)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    names.sort();
+    let names = case_dirs(&root);
     for dir in &names {
-        let trust = if dir.join("trusted_root.json").exists() {
-            TrustedRoot::from_json(&std::fs::read(dir.join("trusted_root.json")).unwrap())
-        } else {
-            TrustedRoot::production()
-        };
+        let trust = case_trust(dir);
         let r = trust.and_then(|t| run_case(dir, &Verifier::new(t), true));
         println!(
             "{:55} {}",

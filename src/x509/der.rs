@@ -69,18 +69,7 @@ fn read_all(mut input: &[u8]) -> Result<Vec<Tlv<'_>>, String> {
 
 /// X.690 §8.1.3: definite length, short form below 128, else minimal long form.
 fn encode(tag: u8, contents: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = contents.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(contents);
-    out
+    crate::trust::der_tlv(tag, contents)
 }
 
 const SEQUENCE: u8 = 0x30;
