@@ -19,6 +19,7 @@ __all__ = [
     "detect_credential",
     "in_toto_statement",
     "interactive_token",
+    "sha256_file",
     "verify_distributions",
 ]
 __version__: str
@@ -177,6 +178,7 @@ class Signer:
 
 def detect_credential() -> str | None: ...
 def interactive_token(issuer_url: str, force_oob: bool = False) -> IdentityToken: ...
+def sha256_file(path: str | os.PathLike[str]) -> str: ...
 def in_toto_statement(
     subjects: list[tuple[str, str]], predicate_type: str, predicate_json: str | None = None
 ) -> bytes: ...

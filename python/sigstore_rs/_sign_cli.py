@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
 
             predicate = json.loads(args.predicate.read_bytes())
             for f in files:
-                digest = "sha256:" + _sha256(f)
+                digest = _rust.sha256_file(f)
                 stmt = in_toto_statement([(f.name, digest)], args.predicate_type, predicate)
                 bundle = signer.sign_dsse(stmt)
                 outputs.append((_out(args, f, ".sigstore.json"), bundle.to_json().encode()))
@@ -167,16 +167,6 @@ def run(args: argparse.Namespace) -> int:
     for path, _ in outputs:
         print(f"Wrote {path}")
     return 0
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def pypi_sign(args: argparse.Namespace, ctx_factory: Callable[[], SigningContext]) -> int:

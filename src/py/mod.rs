@@ -29,8 +29,8 @@ mod _rust {
     use super::policy::PyPolicy;
     #[pymodule_export]
     use super::sign::{
-        detect_credential, in_toto_statement, interactive_token, PyIdentityToken, PySigner,
-        PySigningContext,
+        detect_credential, in_toto_statement, interactive_token, sha256_file, PyIdentityToken,
+        PySigner, PySigningContext,
     };
     #[pymodule_export]
     use super::testing::PyLocalInstance;

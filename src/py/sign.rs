@@ -202,6 +202,14 @@ impl PySigner {
     }
 }
 
+/// A file's SHA-256 as `"sha256:<hex>"`, streamed without the GIL (the
+/// subject digests of `attest`).
+#[pyfunction]
+pub fn sha256_file(py: Python<'_>, path: std::path::PathBuf) -> PyResult<String> {
+    let digest = py.allow_threads(|| crate::verify::hash_file(&path))?;
+    Ok(format!("sha256:{}", digest.to_hex()))
+}
+
 /// An in-toto v1 statement about files: each subject is (name, "sha256:<hex>").
 #[pyfunction]
 #[pyo3(signature = (subjects, predicate_type, predicate_json = None))]
