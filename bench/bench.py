@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-FIX = Path(os.environ.get("SIGSTORE_RS_FIXTURES", REPO.parent / "shared" / "fixtures"))
+FIX = REPO / "tests" / "assets"  # the recorded material (tests/assets/NOTICE.md)
 SP = FIX / "sigstore-python"
 PA = FIX / "pypi-attestations"
 QUICK = bool(os.environ.get("QUICK"))

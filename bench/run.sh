@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark: sigstore_rs against sigstore-python 4.5.1 and
 # pypi-attestations 0.0.30, installed in a bench-only venv, in the same run.
-# Needs ../shared/fixtures (or SIGSTORE_RS_FIXTURES). Prints ratios.
+# Reads the recorded material in tests/assets. Prints ratios.
 #
 #   bench/run.sh            full run
 #   QUICK=1 bench/run.sh    fewer rounds (a smoke test of the harness)

@@ -1,25 +1,23 @@
-//! Helpers shared by unit tests: where the recorded fixtures live.
+//! Helpers shared by unit tests: the recorded Sigstore material in
+//! `tests/assets/` (its `NOTICE.md` names the sources, `MANIFEST.md` the
+//! verdicts). The material ships with the repository, so a missing file is a
+//! broken checkout and the test fails; it never skips.
 
 use std::path::PathBuf;
 
-/// `../shared/fixtures` beside the checkout (or `$SIGSTORE_RS_FIXTURES`);
-/// `None` when absent, and tests that need it return early saying why.
-pub fn fixtures() -> Option<PathBuf> {
-    let p = std::env::var_os("SIGSTORE_RS_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"));
-    if p.join("MANIFEST.md").is_file() {
-        Some(p)
-    } else {
-        eprintln!(
-            "skipped: recorded fixtures not found at {} (set SIGSTORE_RS_FIXTURES)",
-            p.display()
-        );
-        None
-    }
+/// The repository's `tests/assets` folder.
+pub fn fixtures() -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/assets");
+    assert!(
+        p.join("MANIFEST.md").is_file(),
+        "recorded test material missing: {} (it is part of the repository)",
+        p.display()
+    );
+    p
 }
 
-pub fn read(rel: &str) -> Option<Vec<u8>> {
-    let p = fixtures()?.join(rel);
-    Some(std::fs::read(&p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display())))
+/// The bytes of `tests/assets/<rel>`; a missing file fails the test.
+pub fn read(rel: &str) -> Vec<u8> {
+    let p = fixtures().join(rel);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display()))
 }

@@ -5,13 +5,13 @@ use crate::x509::Certificate;
 
 const DIR: &str = "pypi-attestations";
 
-fn read(name: &str) -> Option<Vec<u8>> {
+fn read(name: &str) -> Vec<u8> {
     test_support::read(&format!("{DIR}/{name}"))
 }
 
-fn dist(name: &str) -> Option<Distribution> {
-    let p = test_support::fixtures()?.join(DIR).join(name);
-    Some(Distribution::from_file(&p).unwrap())
+fn dist(name: &str) -> Distribution {
+    let p = test_support::fixtures().join(DIR).join(name);
+    Distribution::from_file(&p).unwrap()
 }
 
 fn production() -> Verifier {
@@ -149,11 +149,9 @@ fn publisher_json() {
 
 #[test]
 fn publisher_policies_on_edge_case_certificates() {
-    let Some(no_ref) = read("no-source-repository-ref-extension.pem") else {
-        return;
-    };
+    let no_ref = read("no-source-repository-ref-extension.pem");
     let no_ref = Certificate::from_pem(&no_ref).unwrap();
-    let google = Certificate::from_pem(&read("200170367.pem").unwrap()).unwrap();
+    let google = Certificate::from_pem(&read("200170367.pem")).unwrap();
     let ok = |p: &Publisher, c: &Certificate| p.policy().check(c).is_ok();
 
     // The Build Config URI ends in the commit digest; there is no ref claim.
@@ -200,9 +198,7 @@ fn publisher_policies_on_edge_case_certificates() {
 
 #[test]
 fn attestation_json_round_trips_and_rejects_unknowns() {
-    let Some(raw) = read("pypi_attestations-0.0.19.tar.gz.publish.attestation") else {
-        return;
-    };
+    let raw = read("pypi_attestations-0.0.19.tar.gz.publish.attestation");
     let a = Attestation::from_json(&raw).unwrap();
     assert_eq!(json(a.to_json().unwrap().as_bytes()), json(&raw));
     // Attestation -> bundle -> attestation is the identity.
@@ -231,24 +227,18 @@ fn attestation_json_round_trips_and_rejects_unknowns() {
 
 #[test]
 fn bundle_converts_to_the_recorded_attestation() {
-    let Some(bundle) = read("pypi_attestation_models-0.0.4a2.tar.gz.sigstore") else {
-        return;
-    };
-    let want = read("pypi_attestation_models-0.0.4a2.tar.gz.attestation").unwrap();
+    let bundle = read("pypi_attestation_models-0.0.4a2.tar.gz.sigstore");
+    let want = read("pypi_attestation_models-0.0.4a2.tar.gz.attestation");
     let a = Attestation::from_bundle(&crate::bundle::Bundle::from_json(&bundle).unwrap()).unwrap();
     assert_eq!(json(a.to_json().unwrap().as_bytes()), json(&want));
 }
 
 #[test]
 fn fixtures_verify_with_their_publishers() {
-    let Some(d) = dist("pypi_attestations-0.0.19.tar.gz") else {
-        return;
-    };
+    let d = dist("pypi_attestations-0.0.19.tar.gz");
     let v = production();
-    let a = Attestation::from_json(
-        &read("pypi_attestations-0.0.19.tar.gz.publish.attestation").unwrap(),
-    )
-    .unwrap();
+    let a = Attestation::from_json(&read("pypi_attestations-0.0.19.tar.gz.publish.attestation"))
+        .unwrap();
     let publisher = github("trailofbits/pypi-attestations", "release.yml");
     let ok = a.verify(&v, &publisher.policy(), &d).unwrap();
     assert_eq!(ok.predicate_type, PYPI_PUBLISH_V1);
@@ -298,17 +288,16 @@ fn fixtures_verify_with_their_publishers() {
         "{err}"
     );
 
-    let p = Provenance::from_json(&read("pypi_attestations-0.0.19.tar.gz.provenance").unwrap())
-        .unwrap();
+    let p = Provenance::from_json(&read("pypi_attestations-0.0.19.tar.gz.provenance")).unwrap();
     assert_eq!(p.verify(&v, &d, None).unwrap().len(), 1);
     let wrong = github("trailofbits/other", "release.yml").policy();
     assert!(p.verify(&v, &d, Some(&wrong)).is_err());
 
-    let gl = Attestation::from_json(
-        &read("gitlab_oidc_project-0.0.3.tar.gz.publish.attestation").unwrap(),
-    )
+    let gl = Attestation::from_json(&read(
+        "gitlab_oidc_project-0.0.3.tar.gz.publish.attestation",
+    ))
     .unwrap();
-    let gl_dist = dist("gitlab_oidc_project-0.0.3.tar.gz").unwrap();
+    let gl_dist = dist("gitlab_oidc_project-0.0.3.tar.gz");
     let gitlab = |w: &str| Publisher::GitLab {
         repository: "facutuesca/gitlab-oidc-project".into(),
         workflow_filepath: w.into(),

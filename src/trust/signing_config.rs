@@ -327,10 +327,8 @@ impl ClientTrustConfig {
 mod tests {
     use super::*;
 
-    const FIXTURES: &str = "/work/shared/fixtures/sigstore-python";
-
-    fn fixture(p: &str) -> Option<Vec<u8>> {
-        std::fs::read(format!("{FIXTURES}/{p}")).ok()
+    fn fixture(p: &str) -> Vec<u8> {
+        crate::test_support::read(&format!("sigstore-python/{p}"))
     }
 
     fn at(s: &str) -> i64 {
@@ -357,9 +355,7 @@ mod tests {
 
     #[test]
     fn highest_version_per_operator_and_validity() {
-        let Some(data) = fixture("signing_config/signingconfig.v2.json") else {
-            return;
-        };
+        let data = fixture("signing_config/signingconfig.v2.json");
         let sc = SigningConfig::from_json(&data).expect("parse");
         let sel = sc.select(at("2025-09-01T00:00:00Z"), None).expect("select");
         assert_eq!(sel.fulcio.url, "https://fulcio.example.com");
@@ -408,15 +404,12 @@ mod tests {
             "signing_config/signingconfig.v2.json",
             "signing_config/signingconfig-only-v1-rekor.v2.json",
         ] {
-            if let Some(d) = fixture(p) {
-                SigningConfig::from_json(&d).unwrap_or_else(|e| panic!("{p}: {e}"));
-            }
+            SigningConfig::from_json(&fixture(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
         }
-        if let Some(d) = fixture("trust_config/config.v1.json") {
-            ClientTrustConfig::from_json(&d).expect("config.v1.json");
-        }
-        if let Some(d) = fixture("trust_config/config.badtype.json") {
-            assert!(ClientTrustConfig::from_json(&d).is_err());
-        }
+        ClientTrustConfig::from_json(&fixture("trust_config/config.v1.json"))
+            .expect("config.v1.json");
+        assert!(
+            ClientTrustConfig::from_json(&fixture("trust_config/config.badtype.json")).is_err()
+        );
     }
 }

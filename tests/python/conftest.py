@@ -1,40 +1,43 @@
-"""Locates the recorded Sigstore material (``../shared/fixtures``, see its MANIFEST.md).
+"""Locates the recorded Sigstore material in ``tests/assets`` (see its NOTICE.md
+and MANIFEST.md).
 
-``SIGSTORE_RS_FIXTURES`` overrides the location. Where the folder is absent,
-tests that need it are skipped with the reason; the material is external data
-and is deliberately not copied into this repository.
+The material is part of the repository: a missing file is a broken checkout,
+and the tests that need it fail; nothing here skips.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+ASSETS = REPO / "tests" / "assets"
 
 
-def fixtures_dir() -> Path | None:
-    env = os.environ.get("SIGSTORE_RS_FIXTURES")
-    path = Path(env) if env else REPO.parent / "shared" / "fixtures"
-    return path if path.is_dir() else None
-
-
-SKIP_REASON = (
-    "Sigstore fixtures not found: set SIGSTORE_RS_FIXTURES or check out ../shared/fixtures"
-)
+def fixtures_dir() -> Path:
+    if not (ASSETS / "MANIFEST.md").is_file():
+        raise FileNotFoundError(f"recorded test material missing: {ASSETS} (part of the repo)")
+    return ASSETS
 
 
 @pytest.fixture(scope="session")
 def fixtures() -> Path:
-    path = fixtures_dir()
-    if path is None:
-        pytest.skip(SKIP_REASON)
-    return path
+    return fixtures_dir()
 
 
 @pytest.fixture(scope="session")
 def sp(fixtures: Path) -> Path:
     """sigstore-python's recorded bundles."""
     return fixtures / "sigstore-python"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A skipped or expected-to-fail test is a test that did not run: fail the run."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    not_run = sum(len(reporter.stats.get(k, [])) for k in ("skipped", "xfailed", "xpassed"))
+    if not_run and exitstatus == 0:
+        reporter.write_line(f"{not_run} test(s) skipped or xfail: every test must run", red=True)
+        session.exitstatus = 1

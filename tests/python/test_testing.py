@@ -76,7 +76,6 @@ def _sigstore(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_sigstore_python_signs_against_the_instance(instance: Instance, tmp_path: Path) -> None:
-    pytest.importorskip("sigstore")
     config = instance.write_trust_config(tmp_path / "trust_config.json")
     artifact = tmp_path / "artifact.txt"
     artifact.write_bytes(b"signed by sigstore-python against a local instance\n")
@@ -107,7 +106,6 @@ def test_sigstore_python_signs_against_the_instance(instance: Instance, tmp_path
 
 
 def test_sigstore_python_sees_the_ca_fail(sigstore_instance: Instance, tmp_path: Path) -> None:
-    pytest.importorskip("sigstore")
     config = sigstore_instance.write_trust_config(tmp_path / "trust_config.json")
     artifact = tmp_path / "a.txt"
     artifact.write_bytes(b"a")
