@@ -271,8 +271,9 @@ impl Verifier {
             fail(
                 Step::TlogEntry,
                 format!(
-                    "log entry is from log {} which is not in the trusted root",
-                    hex::encode(&entry.log_id)
+                    "log entry is from log {}, which is not in the trusted root{}",
+                    hex::encode(&entry.log_id),
+                    TrustedRoot::instance_hint_for_log(&entry.log_id)
                 ),
             )
         })?;

@@ -11,16 +11,34 @@ Verify Sigstore bundles::
         Identity(identity="me@example.com", issuer="https://github.com/login/oauth"),
     )
 
-Failures raise subclasses of ``sigstore_rs.Error`` (see ``sigstore_rs.errors``).
+Failures raise subclasses of ``sigstore_rs.Error``; every error class is importable
+from here and from ``sigstore_rs.errors``.
 """
 
 from sigstore_rs import _rust
 from sigstore_rs.errors import (
+    ArtifactDigestError,
+    CertificateChainError,
+    CheckpointError,
+    ConversionError,
     Error,
+    FileError,
+    IdentityError,
+    InclusionProofError,
+    InvalidAttestation,
     InvalidBundle,
     InvalidInput,
     InvalidTrustRoot,
+    NetworkError,
     PolicyError,
+    SctError,
+    SignatureError,
+    SignedEntryTimestampError,
+    SigningError,
+    SigningTimeError,
+    StatementError,
+    TimestampError,
+    TlogEntryError,
     VerificationError,
 )
 from sigstore_rs.verify import (
@@ -39,15 +57,32 @@ __version__: str = _rust.__version__
 __all__ = [
     "AllOf",
     "AnyOf",
+    "ArtifactDigestError",
     "Bundle",
+    "CertificateChainError",
+    "CheckpointError",
+    "ConversionError",
     "Error",
+    "FileError",
     "GitHubWorkflow",
     "Identity",
+    "IdentityError",
     "IdentityRegex",
+    "InclusionProofError",
+    "InvalidAttestation",
     "InvalidBundle",
     "InvalidInput",
     "InvalidTrustRoot",
+    "NetworkError",
     "PolicyError",
+    "SctError",
+    "SignatureError",
+    "SignedEntryTimestampError",
+    "SigningError",
+    "SigningTimeError",
+    "StatementError",
+    "TimestampError",
+    "TlogEntryError",
     "VerificationError",
     "VerificationPolicy",
     "Verifier",

@@ -152,12 +152,12 @@ def _add_verify(commands: Any) -> None:
             help="the bundle (default: FILE.sigstore.json, then FILE.sigstore); "
             "only with a single input",
         )
+        needs = "--bundle" if sub is key else "--bundle, or --certificate and --signature"
         sub.add_argument(
             "inputs",
             nargs="+",
             metavar="FILE_OR_DIGEST",
-            help='an artifact file, or its digest "sha256:<hex>" (needs --bundle, '
-            "or --certificate and --signature)",
+            help=f'an artifact file, or its digest "sha256:<hex>" (needs {needs})',
         )
     for sub in (identity, github):
         legacy = sub.add_argument_group(

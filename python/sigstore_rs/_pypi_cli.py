@@ -76,7 +76,9 @@ def add_parser(commands: Any) -> None:
     _sign_cli.add_token_options(sign)
     sign.add_argument("dists", nargs="+", type=Path, metavar="DIST", help="a wheel or sdist")
 
-    inspect = sub.add_parser("inspect", help="show an attestation's or provenance's contents")
+    inspect = sub.add_parser(
+        "inspect", help="show an attestation's, provenance object's or bundle's contents"
+    )
     inspect.add_argument("file", type=Path, metavar="FILE")
 
     convert = sub.add_parser(
@@ -185,15 +187,22 @@ def _verify(args: argparse.Namespace, verifier: Callable[[], Verifier]) -> int:
 
 
 def _inspect(path: Path) -> int:
+    import json
+
     from sigstore_rs.pep740 import Attestation, Provenance
 
     data = path.read_bytes()
-    import json
-
-    doc = json.loads(data)
-    if isinstance(doc, dict) and "attestation_bundles" in doc:
+    what = "not a PEP 740 attestation, provenance object or Sigstore bundle"
+    try:
+        doc = json.loads(data)
+    except ValueError:  # also UnicodeDecodeError: the bytes are not JSON text
+        raise Error(f"{what} (not JSON)") from None
+    if not isinstance(doc, dict):
+        raise Error(f"{what} (not a JSON object)")
+    out: Any
+    if "attestation_bundles" in doc:
         prov = Provenance.model_validate_json(data)
-        out: Any = {
+        out = {
             "provenance": [
                 {
                     "publisher": json.loads(b.publisher.model_dump_json()),
@@ -202,6 +211,13 @@ def _inspect(path: Path) -> int:
                 for b in prov.attestation_bundles
             ]
         }
+    elif "mediaType" in doc:
+        bundle = Bundle.from_json(data)
+        out = {"bundle": bundle.media_type}
+        if "dsseEnvelope" in doc:
+            out["statement"] = Attestation.from_bundle(bundle).statement
+        else:
+            out["messageDigest"] = (doc.get("messageSignature") or {}).get("messageDigest")
     else:
         out = {"statement": Attestation.model_validate_json(data).statement}
     print(json.dumps(out, indent=2))

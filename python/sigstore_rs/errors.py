@@ -47,8 +47,12 @@ class InvalidTrustRoot(Error):
     """A trusted root or trust config is malformed."""
 
 
-class InvalidInput(Error):
-    """An argument is malformed: a digest string, a public key, a policy."""
+class InvalidInput(Error, ValueError):
+    """An argument is malformed: a digest string, a public key, a policy, a
+    distribution file name.
+
+    Also a ``ValueError``, the Python convention for a bad argument value (and
+    what pypi-attestations raises for a bad distribution name)."""
 
 
 class InvalidAttestation(Error, ValueError):
@@ -87,42 +91,72 @@ class VerificationError(Error):
 
 
 class CertificateChainError(VerificationError):
+    """The signing certificate does not chain to a trusted Fulcio CA at the
+    signing time, or is not a valid code-signing leaf."""
+
     step = "certificate chain"
 
 
 class SctError(VerificationError):
+    """The certificate's embedded SCT is missing, from an unknown CT log, or
+    does not verify (RFC 6962)."""
+
     step = "signed certificate timestamp"
 
 
 class TlogEntryError(VerificationError):
+    """The transparency log entry is from an unknown log, or does not match
+    the bundle's signature, certificate or artifact."""
+
     step = "transparency log entry"
 
 
 class SignedEntryTimestampError(VerificationError):
+    """The Rekor v1 signed entry timestamp (SET) does not verify with the
+    log's key."""
+
     step = "signed entry timestamp"
 
 
 class InclusionProofError(VerificationError):
+    """The RFC 6962 inclusion proof does not lead from the entry to the
+    checkpoint's root hash."""
+
     step = "inclusion proof"
 
 
 class CheckpointError(VerificationError):
+    """The log's signed checkpoint (C2SP signed-note) is malformed or not
+    signed by the log."""
+
     step = "checkpoint"
 
 
 class TimestampError(VerificationError):
+    """An RFC 3161 timestamp is malformed, not over the signature, or not
+    signed by a trusted timestamp authority."""
+
     step = "signed timestamp"
 
 
 class SigningTimeError(VerificationError):
+    """No verified signing time, or the certificate (or a log or TSA key)
+    was not valid at every verified signing time."""
+
     step = "signing time"
 
 
 class SignatureError(VerificationError):
+    """The signature does not verify over the artifact (or the DSSE
+    envelope's PAE) with the certificate's or the given key."""
+
     step = "signature"
 
 
 class ArtifactDigestError(VerificationError):
+    """The artifact's digest differs from the one the bundle signed (or from
+    the in-toto statement's subject)."""
+
     step = "artifact digest"
 
 

@@ -99,10 +99,12 @@ class Distribution:
 
     @property
     def name(self) -> str:
+        """The distribution's file name, as given (normalised when compared)."""
         return self._inner.name
 
     @property
     def digest(self) -> str:
+        """The file's SHA-256 digest, lowercase hex."""
         return self._inner.digest
 
     def __repr__(self) -> str:
@@ -122,6 +124,7 @@ class _Publisher:
         return VerificationPolicy(self._inner.policy())
 
     def model_dump_json(self) -> str:
+        """The publisher as PEP 740 JSON (``kind`` and its fields)."""
         return self._inner.to_json()
 
     def __eq__(self, other: object) -> bool:
@@ -137,6 +140,11 @@ class _Publisher:
 
 
 class GitHubPublisher(_Publisher):
+    """A GitHub Actions Trusted Publisher: the certificate must come from
+    GitHub's OIDC issuer for ``repository`` (``owner/name``), with
+    ``workflow`` (a file name under ``.github/workflows/``) as the calling
+    workflow (Build Config URI), and ``environment`` when given."""
+
     __slots__ = ("environment", "repository", "workflow")
     kind: Literal["GitHub"] = "GitHub"
 
@@ -155,6 +163,11 @@ class GitHubPublisher(_Publisher):
 
 
 class GitLabPublisher(_Publisher):
+    """A GitLab CI/CD Trusted Publisher: the certificate must come from
+    ``https://gitlab.com`` for ``repository`` (``namespace/project``), built by
+    ``workflow_filepath`` (e.g. ``.gitlab-ci.yml``), and ``environment`` when
+    given."""
+
     __slots__ = ("environment", "repository", "workflow_filepath")
     kind: Literal["GitLab"] = "GitLab"
 
@@ -175,6 +188,9 @@ class GitLabPublisher(_Publisher):
 
 
 class GooglePublisher(_Publisher):
+    """A Google Cloud Trusted Publisher: the certificate's identity is the
+    service account ``email``, issued by ``https://accounts.google.com``."""
+
     __slots__ = ("email",)
     kind: Literal["Google"] = "Google"
 
@@ -198,12 +214,18 @@ def _publisher(inner: _rust.Publisher) -> Publisher:
 
 @dataclass(frozen=True)
 class Envelope:
+    """An attestation's DSSE envelope: the in-toto ``statement`` (JSON bytes)
+    and the ``signature`` over its PAE encoding."""
+
     statement: bytes
     signature: bytes
 
 
 @dataclass(frozen=True)
 class VerificationMaterial:
+    """What an attestation is verified with: the signing certificate and the
+    transparency log entries (protobuf JSON) that logged the signature."""
+
     certificate: bytes
     """The signing certificate, DER."""
     transparency_entries: list[TransparencyLogEntry] = field(default_factory=list)
@@ -250,6 +272,7 @@ class Attestation:
         return cls._wrap(_rust.Attestation.from_json(_bytes(data)))
 
     def model_dump_json(self) -> str:
+        """The attestation as PEP 740 JSON."""
         return self._inner.to_json()
 
     @classmethod
@@ -258,6 +281,7 @@ class Attestation:
         return cls._wrap(_rust.Attestation.from_bundle(sigstore_bundle._inner))
 
     def to_bundle(self) -> Bundle:
+        """The equivalent Sigstore bundle (v0.3, DSSE)."""
         return Bundle(self._inner.to_bundle())
 
     def to_bundle_json(self) -> str:
@@ -266,10 +290,12 @@ class Attestation:
 
     @property
     def envelope(self) -> Envelope:
+        """The DSSE envelope (statement and signature bytes)."""
         return Envelope(statement=self._inner.statement, signature=self._inner.signature)
 
     @property
     def verification_material(self) -> VerificationMaterial:
+        """The certificate and transparency log entries."""
         doc = json.loads(self._inner.to_json())
         entries = doc["verification_material"]["transparency_entries"]
         return VerificationMaterial(
@@ -317,6 +343,8 @@ class Attestation:
 
 @dataclass(frozen=True)
 class AttestationBundle:
+    """A provenance object's group of attestations by one ``publisher``."""
+
     publisher: Publisher
     attestations: list[Attestation]
 
@@ -344,15 +372,19 @@ class Provenance:
 
     @classmethod
     def model_validate_json(cls, data: bytes | str) -> Provenance:
+        """Parses a provenance object (what PyPI's integrity API serves);
+        raises ``InvalidAttestation`` (a ``ValueError``)."""
         self = cls.__new__(cls)
         self._inner = _rust.Provenance.from_json(_bytes(data))
         return self
 
     def model_dump_json(self) -> str:
+        """The provenance object as PEP 740 JSON."""
         return self._inner.to_json()
 
     @property
     def attestation_bundles(self) -> list[AttestationBundle]:
+        """The attestations, grouped by the publisher the index recorded."""
         return [
             AttestationBundle(
                 publisher=_publisher(p), attestations=[Attestation._wrap(a) for a in atts]
@@ -393,6 +425,7 @@ class DistributionResult:
 
     @property
     def ok(self) -> bool:
+        """Whether the item verified."""
         return self.error is None
 
 

@@ -70,6 +70,7 @@ class Signer:
     __slots__ = ("_inner",)
 
     def __init__(self, inner: _rust.Signer) -> None:
+        """Wraps the compiled signer; obtain one from ``SigningContext.signer``."""
         self._inner = inner
 
     def sign_artifact(self, input: bytes | StrPath) -> Bundle:
@@ -93,6 +94,8 @@ class Signer:
 
     @property
     def identity(self) -> str:
+        """The identity the certificate was issued to (the token's email or
+        subject, e.g. a CI workflow URI)."""
         return self._inner.identity
 
 
@@ -102,14 +105,19 @@ class SigningContext:
     __slots__ = ("_inner",)
 
     def __init__(self, inner: _rust.SigningContext) -> None:
+        """Wraps the compiled context; use ``production()``, ``staging()``,
+        ``from_trust_config()`` or ``from_parts()``."""
         self._inner = inner
 
     @classmethod
     def production(cls) -> SigningContext:
+        """Sigstore's public-good instance (embedded trusted root and signing
+        config): Fulcio, Rekor and the timestamp authority it names."""
         return cls(_rust.SigningContext.production())
 
     @classmethod
     def staging(cls) -> SigningContext:
+        """Sigstore's staging instance (embedded trust material)."""
         return cls(_rust.SigningContext.staging())
 
     @classmethod
@@ -119,6 +127,7 @@ class SigningContext:
 
     @classmethod
     def from_parts(cls, trusted_root: StrPath, signing_config: StrPath) -> SigningContext:
+        """From a ``TrustedRoot`` file and a ``SigningConfig`` (v0.2) file."""
         return cls(
             _rust.SigningContext.from_parts(
                 Path(trusted_root).read_bytes(), Path(signing_config).read_bytes()
@@ -127,6 +136,8 @@ class SigningContext:
 
     @property
     def oidc_url(self) -> str | None:
+        """The OIDC issuer the signing config names for interactive sign-in,
+        if any."""
         return self._inner.oidc_url
 
     def signer(self, token: IdentityToken | str) -> Signer:

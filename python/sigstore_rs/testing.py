@@ -36,6 +36,7 @@ class Instance:
     """A running local instance; stop it with :meth:`stop` or a ``with`` block."""
 
     def __init__(self, inner: _rust.LocalInstance) -> None:
+        """Wraps a running compiled instance; use ``Instance.start()``."""
         self._inner = inner
 
     @classmethod
@@ -50,10 +51,13 @@ class Instance:
 
     @property
     def trust_config(self) -> dict[str, Any]:
+        """The ClientTrustConfig, parsed."""
         result: dict[str, Any] = json.loads(self.trust_config_json)
         return result
 
     def write_trust_config(self, path: str | Path) -> Path:
+        """Writes the ClientTrustConfig to ``path`` (for ``--trust-config``)
+        and returns the path."""
         path = Path(path)
         path.write_text(self.trust_config_json, encoding="utf-8")
         return path
@@ -83,9 +87,11 @@ class Instance:
         self._inner.set_fault(fault, on)
 
     def set_default_identity(self, identity: str) -> None:
+        """The identity the interactive (PKCE) flow approves from now on."""
         self._inner.set_default_identity(identity)
 
     def stop(self) -> None:
+        """Stops every server; later calls to them are refused."""
         self._inner.stop()
 
     def __enter__(self) -> Instance:

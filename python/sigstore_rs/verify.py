@@ -80,6 +80,7 @@ class VerificationPolicy:
     __slots__ = ("_policy",)
 
     def __init__(self, policy: _rust.Policy) -> None:
+        """Wraps a compiled policy; use one of the subclasses."""
         self._policy = policy
 
     def __repr__(self) -> str:
@@ -131,96 +132,138 @@ class OIDCIssuerV2(_SingleExtensionPolicy):
 
 
 class GitHubWorkflowTrigger(_SingleExtensionPolicy):
+    """The GitHub workflow trigger (deprecated extension ``.2``), e.g. ``push``."""
+
     __slots__ = ()
     _oid = "1.3.6.1.4.1.57264.1.2"
 
 
 class GitHubWorkflowSHA(_SingleExtensionPolicy):
+    """The commit the GitHub workflow ran on (deprecated extension ``.3``)."""
+
     __slots__ = ()
     _oid = "1.3.6.1.4.1.57264.1.3"
 
 
 class GitHubWorkflowName(_SingleExtensionPolicy):
+    """The GitHub workflow's name (deprecated extension ``.4``)."""
+
     __slots__ = ()
     _oid = "1.3.6.1.4.1.57264.1.4"
 
 
 class GitHubWorkflowRepository(_SingleExtensionPolicy):
+    """The GitHub repository, ``owner/name`` (deprecated extension ``.5``)."""
+
     __slots__ = ()
     _oid = "1.3.6.1.4.1.57264.1.5"
 
 
 class GitHubWorkflowRef(_SingleExtensionPolicy):
+    """The git ref the GitHub workflow ran on (deprecated extension ``.6``)."""
+
     __slots__ = ()
     _oid = "1.3.6.1.4.1.57264.1.6"
 
 
 class OIDCBuildSignerURI(_SingleExtensionPolicy):
+    """The URI of the build instructions that signed (extension ``.9``):
+    for GitHub, the (possibly reusable) workflow file at its ref."""
+
     __slots__ = ()
     _oid = "1.3.6.1.4.1.57264.1.9"
 
 
 class OIDCBuildSignerDigest(_SingleExtensionPolicy):
+    """The digest of the build instructions that signed (extension ``.10``)."""
+
     __slots__ = ()
     _oid = "1.3.6.1.4.1.57264.1.10"
 
 
 class OIDCRunnerEnvironment(_SingleExtensionPolicy):
+    """Where the build ran, e.g. ``github-hosted`` (extension ``.11``)."""
+
     __slots__ = ()
     _oid = "1.3.6.1.4.1.57264.1.11"
 
 
 class OIDCSourceRepositoryURI(_SingleExtensionPolicy):
+    """The source repository's URL (extension ``.12``)."""
+
     __slots__ = ()
     _oid = "1.3.6.1.4.1.57264.1.12"
 
 
 class OIDCSourceRepositoryDigest(_SingleExtensionPolicy):
+    """The source commit digest (extension ``.13``)."""
+
     __slots__ = ()
     _oid = "1.3.6.1.4.1.57264.1.13"
 
 
 class OIDCSourceRepositoryRef(_SingleExtensionPolicy):
+    """The source ref, e.g. ``refs/tags/v1.0`` (extension ``.14``)."""
+
     __slots__ = ()
     _oid = "1.3.6.1.4.1.57264.1.14"
 
 
 class OIDCSourceRepositoryIdentifier(_SingleExtensionPolicy):
+    """The source repository's immutable identifier (extension ``.15``)."""
+
     __slots__ = ()
     _oid = "1.3.6.1.4.1.57264.1.15"
 
 
 class OIDCSourceRepositoryOwnerURI(_SingleExtensionPolicy):
+    """The source repository owner's URL (extension ``.16``)."""
+
     __slots__ = ()
     _oid = "1.3.6.1.4.1.57264.1.16"
 
 
 class OIDCSourceRepositoryOwnerIdentifier(_SingleExtensionPolicy):
+    """The source repository owner's immutable identifier
+    (extension ``.17``)."""
+
     __slots__ = ()
     _oid = "1.3.6.1.4.1.57264.1.17"
 
 
 class OIDCBuildConfigURI(_SingleExtensionPolicy):
+    """The URI of the top-level build configuration (extension ``.18``): for
+    GitHub, the *calling* workflow, also when it calls a reusable one."""
+
     __slots__ = ()
     _oid = "1.3.6.1.4.1.57264.1.18"
 
 
 class OIDCBuildConfigDigest(_SingleExtensionPolicy):
+    """The digest of the top-level build configuration (extension ``.19``)."""
+
     __slots__ = ()
     _oid = "1.3.6.1.4.1.57264.1.19"
 
 
 class OIDCBuildTrigger(_SingleExtensionPolicy):
+    """The event that started the build, e.g. ``push`` (extension ``.20``)."""
+
     __slots__ = ()
     _oid = "1.3.6.1.4.1.57264.1.20"
 
 
 class OIDCRunInvocationURI(_SingleExtensionPolicy):
+    """The URL of the build run (extension ``.21``)."""
+
     __slots__ = ()
     _oid = "1.3.6.1.4.1.57264.1.21"
 
 
 class OIDCSourceRepositoryVisibilityAtSigning(_SingleExtensionPolicy):
+    """The source repository's visibility when signing, ``public`` or
+    ``private`` (extension ``.22``)."""
+
     __slots__ = ()
     _oid = "1.3.6.1.4.1.57264.1.22"
 
@@ -277,21 +320,32 @@ class Bundle:
     __slots__ = ("_inner",)
 
     def __init__(self, inner: _rust.Bundle) -> None:
+        """Wraps a compiled bundle; use ``from_json`` or ``from_file``."""
         self._inner = inner
 
     @classmethod
     def from_json(cls, data: bytes | str) -> Bundle:
+        """Parses a bundle (v0.1, v0.2 or v0.3) from its JSON text.
+
+        Every structural check runs here, before any cryptography: a bundle
+        that is malformed, of an unknown version, or missing what its version
+        requires raises ``InvalidBundle`` naming the field.
+        """
         if isinstance(data, str):
             data = data.encode()
         return cls(_rust.Bundle.from_json(data))
 
     @classmethod
     def from_file(cls, path: StrPath) -> Bundle:
+        """Reads and parses a bundle file (``*.sigstore.json``, ``*.sigstore``);
+        see ``from_json``. An unreadable file raises ``OSError``."""
         with open(path, "rb") as f:
             return cls(_rust.Bundle.from_json(f.read()))
 
     @property
     def media_type(self) -> str:
+        """The bundle's ``mediaType``, e.g.
+        ``application/vnd.dev.sigstore.bundle.v0.3+json``."""
         return self._inner.media_type
 
     def to_json(self) -> str:
@@ -319,32 +373,55 @@ class Verifier:
     __slots__ = ("_inner",)
 
     def __init__(self, inner: _rust.Verifier) -> None:
+        """Wraps a compiled verifier; use ``production()``, ``staging()``,
+        ``from_trusted_root()`` or ``from_trust_config()``."""
         self._inner = inner
 
     @classmethod
     def production(cls) -> Verifier:
+        """A verifier for Sigstore's public-good instance (the trusted root
+        embedded in this release). Shared process-wide; cheap to call."""
         return cls(_rust.Verifier.production())
 
     @classmethod
     def staging(cls) -> Verifier:
+        """A verifier for Sigstore's staging instance (embedded trusted root)."""
         return cls(_rust.Verifier.staging())
 
     @classmethod
     def from_trusted_root(cls, path: StrPath) -> Verifier:
+        """A verifier for the trusted root in ``path`` (a protobuf-specs
+        ``TrustedRoot`` JSON file); a malformed one raises ``InvalidTrustRoot``."""
         return cls(_rust.Verifier.from_trusted_root(path))
 
     @classmethod
     def from_trust_config(cls, path: StrPath) -> Verifier:
+        """A verifier for the ``trustedRoot`` of the ``ClientTrustConfig`` in
+        ``path`` (what ``--trust-config`` takes, e.g. the local instance's)."""
         return cls(_rust.Verifier.from_trust_config(path))
 
     def verify_artifact(
         self, input: ArtifactInput, bundle: Bundle, policy: VerificationPolicy
     ) -> None:
+        """Verifies that ``bundle`` signs ``input`` and that its signing
+        certificate satisfies ``policy``; returns ``None`` on success.
+
+        Runs every step of the Sigstore client specification: certificate
+        chain at the signing time, embedded SCT, transparency log entry (SET,
+        inclusion proof, checkpoint), RFC 3161 timestamps, the identity
+        policy, the signature over the artifact (or, for a DSSE bundle, the
+        in-toto subject digest). A failure raises the ``VerificationError``
+        subclass for the step that failed; ``InvalidInput`` for a malformed
+        ``input``.
+        """
         self._inner.verify_artifact(_artifact(input), bundle._inner, policy._policy)
 
     def verify_artifact_with_key(
         self, input: ArtifactInput, bundle: Bundle, key_pem: bytes
     ) -> None:
+        """Like ``verify_artifact`` for a bundle signed with a managed key:
+        the signature must verify with the PEM public key ``key_pem`` instead
+        of a certificate identity."""
         self._inner.verify_artifact_with_key(_artifact(input), bundle._inner, key_pem)
 
     def verify_detached(
@@ -380,8 +457,12 @@ class Verifier:
         )
 
     def verify_dsse(self, bundle: Bundle, policy: VerificationPolicy) -> tuple[str, bytes]:
-        """Returns the envelope's ``(payload_type, payload)``."""
+        """Verifies a DSSE bundle (signature, log entry, certificate, policy)
+        without an artifact, and returns the envelope's verified
+        ``(payload_type, payload)`` for the caller to check its subjects."""
         return self._inner.verify_dsse(bundle._inner, policy._policy)
 
     def verify_dsse_with_key(self, bundle: Bundle, key_pem: bytes) -> tuple[str, bytes]:
+        """Like ``verify_dsse``, for an envelope signed with the managed PEM
+        public key ``key_pem``; returns ``(payload_type, payload)``."""
         return self._inner.verify_dsse_with_key(bundle._inner, key_pem)

@@ -8,6 +8,7 @@ use crate::sign::{self, Signer, SigningContext};
 use crate::trust::{ClientTrustConfig, SigningConfig, TrustedRoot};
 use pyo3::prelude::*;
 
+/// An OIDC identity token (JWT) for Sigstore: `str(token)` is the raw JWT.
 #[pyclass(frozen, module = "sigstore_rs._rust", name = "IdentityToken")]
 pub struct PyIdentityToken {
     pub(crate) inner: IdentityToken,
@@ -24,21 +25,26 @@ impl PyIdentityToken {
         })
     }
 
+    /// The identity Fulcio will certify: the `email` claim, else `sub`.
     #[getter]
     fn identity(&self) -> &str {
         self.inner.identity()
     }
 
+    /// The token's `iss` claim.
     #[getter]
     fn issuer(&self) -> &str {
         self.inner.issuer()
     }
 
+    /// The upstream issuer for a federating issuer (Dex's
+    /// `federated_claims.connector_id`), else `iss`.
     #[getter]
     fn federated_issuer(&self) -> &str {
         self.inner.federated_issuer()
     }
 
+    /// The `exp` claim, Unix seconds.
     #[getter]
     fn expiry(&self) -> i64 {
         self.inner.expiry()

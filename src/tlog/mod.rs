@@ -145,9 +145,13 @@ pub fn select_log<'a>(
     logs: &'a [TransparencyLog],
     log_id: &[u8],
 ) -> Result<&'a TransparencyLog, TlogError> {
-    logs.iter()
-        .find(|l| l.log_id == log_id)
-        .ok_or_else(|| TlogError::UnknownLog(hex::encode(log_id)))
+    logs.iter().find(|l| l.log_id == log_id).ok_or_else(|| {
+        TlogError::UnknownLog(format!(
+            "{}{}",
+            hex::encode(log_id),
+            crate::trust::TrustedRoot::instance_hint_for_log(log_id)
+        ))
+    })
 }
 
 /// protobuf-specs `dev.sigstore.rekor.v1.InclusionProof`, decoded:

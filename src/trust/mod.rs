@@ -178,6 +178,25 @@ impl TrustedRoot {
         self.tlogs.iter().find(|l| l.log_id == log_id)
     }
 
+    /// For an error message: which embedded public instance a transparency
+    /// log (by `logId.keyId`) belongs to, as a hint on how to verify against
+    /// it, or an empty string. Only called on the failure path, so the
+    /// embedded roots are parsed here rather than kept.
+    pub fn instance_hint_for_log(log_id: &[u8]) -> String {
+        let owns = |root: Result<TrustedRoot>| root.is_ok_and(|r| r.tlog_by_id(log_id).is_some());
+        if owns(Self::production()) {
+            "; it is a log of Sigstore's public-good (production) instance: verify against \
+             that instance (the default; Verifier.production())"
+                .into()
+        } else if owns(Self::staging()) {
+            "; it is a log of Sigstore's staging instance: verify against that instance \
+             (--staging; Verifier.staging())"
+                .into()
+        } else {
+            String::new()
+        }
+    }
+
     /// The Rekor v1 API URL to look detached signatures up in: the base URL
     /// of the trusted Rekor v1 log whose key is open-ended (the one taking
     /// entries now), else the one whose key was valid last.

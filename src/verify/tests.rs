@@ -100,6 +100,51 @@ fn sp(rel: &str) -> Vec<u8> {
     read(&format!("sigstore-python/{rel}"))
 }
 
+/// A bundle verified against the other public instance's trusted root fails
+/// at the log step, and the message says which instance the log belongs to.
+#[test]
+fn wrong_instance_names_the_right_one() {
+    let cases = [
+        (
+            "bundle_v3.txt",
+            "bundle_v3.txt.sigstore",
+            "staging instance",
+        ),
+        (
+            "staging-rekor-v2.txt",
+            "staging-rekor-v2.txt.sigstore.json",
+            "staging instance",
+        ),
+    ];
+    let production = Verifier::new(TrustedRoot::production().unwrap());
+    for (artifact, bundle, instance) in cases {
+        let bundle = Bundle::from_json(&sp(bundle)).unwrap();
+        let err = production
+            .verify_artifact(
+                &Artifact::Bytes(sp(artifact)),
+                &bundle,
+                &Policy::identity("x@example.com", "https://github.com/login/oauth"),
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("transparency log entry") && err.contains(instance),
+            "{err}"
+        );
+        assert!(err.contains("--staging"), "{err}");
+    }
+    let cpython = Bundle::from_json(&sp("integration/Python-3.12.5.tgz.sigstore")).unwrap();
+    let err = staging()
+        .verify_artifact(
+            &Artifact::Digest(Digest::new(HashAlgorithm::Sha256, vec![0; 32]).unwrap()),
+            &cpython,
+            &Policy::identity("thomas@python.org", "https://accounts.google.com"),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("public-good (production) instance"), "{err}");
+}
+
 #[test]
 fn sigstore_python_bundles() {
     let cases = [

@@ -137,7 +137,19 @@ def test_fail_lines(sp: Path) -> None:
 def test_fail_wrong_instance(sp: Path) -> None:
     proc = run("verify", "identity", *IDENTITY, *ISSUER, sp / "bundle_v3.txt")
     assert proc.returncode == 1
-    assert proc.stderr.startswith(f"FAIL: {sp / 'bundle_v3.txt'}: ")
+    assert proc.stderr.startswith(
+        f"FAIL: {sp / 'bundle_v3.txt'}: verification failed at transparency log entry step"
+    )
+    assert "it is a log of Sigstore's staging instance" in proc.stderr
+    assert "--staging" in proc.stderr
+    assert len(proc.stderr.splitlines()) == 1
+
+
+def test_key_help_names_only_its_own_flags() -> None:
+    out = run("verify", "key", "--help").stdout
+    assert "--bundle" in out
+    assert "--certificate" not in out
+    assert "--signature" not in out
 
 
 def test_fail_bad_trust_root(sp: Path) -> None:

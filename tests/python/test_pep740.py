@@ -327,3 +327,28 @@ def test_cli_convert_and_inspect(pa: Path, run: Run, tmp_path: Path) -> None:
     code, _, err = run("pypi", "inspect", str(bad))
     assert code == 1
     assert err.startswith(f"FAIL: {bad}: invalid attestation")
+
+
+@pytest.mark.parametrize(
+    "content", [b"", b"\x00\xff\xfe garbage", b"\xef\xbb\xbf{", b"[1, 2]", b"PK\x03\x04"]
+)
+def test_cli_inspect_not_json(content: bytes, run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "x.attestation"
+    path.write_bytes(content)
+    code, out, err = run("pypi", "inspect", str(path))
+    assert code == 1
+    assert out == ""
+    assert err.startswith(
+        f"FAIL: {path}: not a PEP 740 attestation, provenance object or Sigstore bundle ("
+    )
+    assert len(err.splitlines()) == 1
+
+
+def test_cli_inspect_bundles(sp: Path, pa: Path, run: Run) -> None:
+    code, out, _ = run("pypi", "inspect", str(pa / "rfc8785-0.1.2-py3-none-any.whl.sigstore"))
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["statement"]["subject"][0]["name"] == "rfc8785-0.1.2-py3-none-any.whl"
+    code, out, _ = run("pypi", "inspect", str(sp / "bundle_v3.txt.sigstore"))
+    assert code == 0
+    assert json.loads(out)["messageDigest"]["algorithm"] == "SHA2_256"
