@@ -25,10 +25,29 @@ cargo fmt --check
 step "cargo clippy"
 cargo clippy --all-targets -- -D warnings
 cargo clippy --all-targets --features python -- -D warnings
+# Every Rust test must run: an #[ignore]d test, or a run with no tests, fails.
+cargo_test() {
+    local log
+    log=$(mktemp)
+    cargo test "$@" 2>&1 | tee "$log"
+    if grep -Eq '^test result: .* [1-9][0-9]* ignored' "$log"; then
+        echo "cargo test $*: some tests are ignored; every test must run" >&2
+        exit 1
+    fi
+    grep -q '^test result: ok. [1-9]' "$log" || { echo "cargo test $*: no tests ran" >&2; exit 1; }
+    rm -f "$log"
+}
 step "cargo test"
-cargo test
+cargo_test
 step "cargo test --no-default-features (RustCrypto backend)"
-cargo test --no-default-features
+cargo_test --no-default-features
+step "cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features python
+MSRV=$(sed -n 's/^rust-version = "\(.*\)"$/\1/p' Cargo.toml)
+step "cargo +$MSRV check --locked (the declared minimum Rust)"
+rustup toolchain list | grep -q "^$MSRV" || rustup toolchain install "$MSRV" --profile minimal
+cargo +"$MSRV" check --locked --all-targets --features python
 
 step "maturin develop ($PROFILE)"
 maturin develop --profile "$PROFILE" --extras test,dev
