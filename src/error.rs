@@ -1,11 +1,17 @@
 //! The crate's one error type. Domain modules have their own `thiserror`
-//! enums; they are composed here into [`Error`], whose variants map one-to-one
-//! onto the Python exception hierarchy (`src/py/errors.rs`).
+//! enums; they are composed here into [`enum@Error`], whose variants map
+//! one-to-one onto the Python exception hierarchy (`src/py/errors.rs`).
+//!
+//! A failed verification is always [`Error::Verification`] with the
+//! [`Step`] that failed; every other variant means the input could not be
+//! used at all (malformed bundle, trust root, attestation, argument) or an
+//! I/O, network or signing service failed.
 
 use thiserror::Error;
 
-/// The verification step that failed. Numbered after the Sigstore client
-/// specification's verification procedure; see `verify.rs`.
+/// The verification step that failed, after the Sigstore client
+/// specification's verification procedure (see [`crate::verify`] for the
+/// order in which the steps run).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Step {
     /// Fulcio certificate chain at the signing time (leaf and path checks).
@@ -36,6 +42,8 @@ pub enum Step {
 }
 
 impl Step {
+    /// A short human-readable name, as the [`Error::Verification`] message
+    /// and the Python `VerificationError.step` give it.
     pub fn name(self) -> &'static str {
         match self {
             Step::CertificateChain => "certificate chain",
@@ -54,6 +62,8 @@ impl Step {
     }
 }
 
+/// Everything that can go wrong in this crate. The message of each variant
+/// says what was expected and what was found.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum Error {
     /// The bundle is malformed: rejected before any cryptography.
@@ -67,7 +77,12 @@ pub enum Error {
     InvalidInput(String),
     /// A verification step failed.
     #[error("verification failed at {} step: {message}", step.name())]
-    Verification { step: Step, message: String },
+    Verification {
+        /// The step that failed.
+        step: Step,
+        /// What the step expected and what it found.
+        message: String,
+    },
     /// A PEP 740 attestation, provenance object or publisher is malformed.
     #[error("invalid attestation: {0}")]
     InvalidAttestation(String),
@@ -92,20 +107,21 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn verification(step: Step, message: impl Into<String>) -> Self {
+    pub(crate) fn verification(step: Step, message: impl Into<String>) -> Self {
         Error::Verification {
             step,
             message: message.into(),
         }
     }
 
-    pub fn bundle(message: impl Into<String>) -> Self {
+    pub(crate) fn bundle(message: impl Into<String>) -> Self {
         Error::InvalidBundle(message.into())
     }
 
-    pub fn trust(message: impl Into<String>) -> Self {
+    pub(crate) fn trust(message: impl Into<String>) -> Self {
         Error::InvalidTrustRoot(message.into())
     }
 }
 
+/// `std::result::Result` with this crate's [`enum@Error`] as the default error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

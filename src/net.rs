@@ -1,9 +1,14 @@
 //! The one place that opens sockets. Everything else in the crate is sans-IO:
 //! the request and response shapes live in the domain modules (here, the
-//! Rekor v1 API in [`crate::legacy::api`]) and this module only moves bytes.
+//! Rekor v1 API in `legacy::api`) and this module only moves bytes.
+//!
+//! Verification never needs the network, except to look up the Rekor v1
+//! entry of a legacy detached signature ([`RekorV1Client`]). Signing uses
+//! [`Http`] for Fulcio, Rekor, the TSAs and OIDC providers.
 //!
 //! HTTP is ureq with rustls and the webpki root certificates. Proxies come
-//! from the environment as curl reads them ([`proxy_from_env`]). Every
+//! from the environment as curl reads them (`https_proxy`, `http_proxy`,
+//! `ALL_PROXY`, `NO_PROXY`). Every
 //! request has a connect timeout and an overall timeout, and every response
 //! a size bound.
 
@@ -31,6 +36,8 @@ pub struct RekorV1Client {
 }
 
 impl RekorV1Client {
+    /// A client for the Rekor v1 API at `base_url` (http or https), with
+    /// the proxy the environment names for it.
     pub fn new(base_url: &str) -> Result<Self> {
         let base_url = base_url.trim_end_matches('/').to_string();
         if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
@@ -54,6 +61,7 @@ impl RekorV1Client {
         })
     }
 
+    /// The base URL, without a trailing slash.
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
@@ -170,12 +178,16 @@ impl RekorV1Client {
 /// body (bounded) and content type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpResponse {
+    /// The HTTP status code.
     pub status: u16,
+    /// The body, at most 16 MiB.
     pub body: Vec<u8>,
+    /// The `Content-Type` header, if sent.
     pub content_type: Option<String>,
 }
 
 impl HttpResponse {
+    /// Whether the status is 2xx.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
@@ -196,7 +208,9 @@ impl HttpResponse {
 /// doubled after each failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
+    /// Attempts per request, at least 1 (default 3).
     pub attempts: u32,
+    /// The wait before the second attempt (default 250 ms).
     pub backoff: Duration,
 }
 
@@ -211,19 +225,21 @@ impl Default for RetryPolicy {
 
 /// A plain HTTP(S) client for the signing services (Fulcio, Rekor, TSA)
 /// and OIDC providers: timeouts, proxies from the environment
-/// ([`proxy_from_env`], chosen per URL), bounded retries with backoff, and
+/// (as curl reads them, chosen per URL), bounded retries with backoff, and
 /// bounded responses. The request and response *shapes* live in
-/// `crate::sign` and `crate::oidc`; this only moves bytes.
+/// [`crate::sign`] and [`crate::oidc`]; this only moves bytes.
 #[derive(Debug, Clone, Default)]
 pub struct Http {
     retry: RetryPolicy,
 }
 
 impl Http {
+    /// A client with the default [`RetryPolicy`].
     pub fn new() -> Http {
         Http::default()
     }
 
+    /// A client with the given retry policy.
     pub fn with_retry(retry: RetryPolicy) -> Http {
         Http { retry }
     }
@@ -329,7 +345,7 @@ impl Http {
 /// §7.3, loopback interface redirection): a one-shot HTTP listener on
 /// 127.0.0.1 at an OS-chosen port that waits for the browser to arrive at
 /// `path` and returns the query string it carried.
-pub struct RedirectListener {
+pub(crate) struct RedirectListener {
     listener: std::net::TcpListener,
     port: u16,
 }
@@ -415,7 +431,7 @@ impl RedirectListener {
 /// `https_proxy`/`http_proxy` (lower case first), else `ALL_PROXY`. Empty
 /// values count as unset. (ureq 2's own lookup ignores `NO_PROXY` and the
 /// scheme.)
-pub fn proxy_from_env(url: &str, env: impl Fn(&str) -> Option<String>) -> Option<String> {
+pub(crate) fn proxy_from_env(url: &str, env: impl Fn(&str) -> Option<String>) -> Option<String> {
     let var = |names: &[&str]| {
         names
             .iter()

@@ -1,7 +1,32 @@
 //! The verifier: the Sigstore client specification's verification procedure
-//! as numbered steps (https://github.com/sigstore/architecture-docs,
+//! as numbered steps (<https://github.com/sigstore/architecture-docs>,
 //! "Sigstore Client Spec", §4 Verification). Each step either passes or
-//! returns [`Error::Verification`] naming the step and what was expected.
+//! returns [`Error::Verification`] naming the [`Step`] and what was expected.
+//!
+//! A [`Verifier`] holds one [`TrustedRoot`]. Given an already parsed and
+//! structurally checked [`Bundle`], it runs, in order:
+//!
+//! 1. the signing key: the bundle's certificate (its chain must not smuggle
+//!    in a root) or the caller's managed key;
+//! 2. the input digest, from the artifact's bytes or its given digest;
+//! 3. the log entry: from a log in the trusted root, and its body records
+//!    exactly this signature, key and content ([`Step::TlogEntry`]);
+//! 4. the signed entry timestamp, Rekor v1's promise of inclusion
+//!    ([`Step::SignedEntryTimestamp`]);
+//! 5. the RFC 6962 inclusion proof and the signed checkpoint it ends in
+//!    ([`Step::InclusionProof`], [`Step::Checkpoint`]);
+//! 6. verified signing times: the SET's integrated time and the RFC 3161
+//!    timestamps that verify against the trusted root's TSAs; at least one
+//!    is required ([`Step::Timestamp`], [`Step::SigningTime`]);
+//! 7. every verified time inside the certificate's validity, and its chain
+//!    to a trusted Fulcio CA at each of them ([`Step::SigningTime`],
+//!    [`Step::CertificateChain`]);
+//! 8. the certificate's embedded SCTs against the trusted CT logs
+//!    ([`Step::Sct`]);
+//! 9. the identity [`Policy`] ([`Step::Policy`]);
+//! 10. the signature over the artifact digest or the DSSE envelope, and for
+//!     DSSE with an artifact, the in-toto subject digest
+//!     ([`Step::Signature`], [`Step::ArtifactDigest`]).
 
 use crate::bundle::{Bundle, Content, SigningMaterial, TlogEntry};
 use crate::crypto::{self, CryptoBackend, Digest, HashAlgorithm, KeyKind, SignatureAlgorithm};
@@ -27,13 +52,15 @@ pub enum Artifact {
 /// What a successful verification established.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedBundle {
-    /// DSSE payload type and payload, for DSSE bundles.
+    /// The DSSE payload type, for DSSE bundles (`None` for message signatures).
     pub payload_type: Option<String>,
+    /// The DSSE payload (for in-toto, the statement JSON), now authenticated.
     pub payload: Option<Vec<u8>>,
     /// The earliest verified signing time (Unix seconds).
     pub signing_time: i64,
-    /// The certificate's first SAN and OIDC issuer (None for managed keys).
+    /// The certificate's first SAN (`None` for managed keys).
     pub identity: Option<String>,
+    /// The certificate's OIDC issuer extension (`None` for managed keys).
     pub issuer: Option<String>,
 }
 
@@ -51,6 +78,7 @@ pub fn hash_file(path: &Path) -> Result<Digest> {
     hash_file_with(crypto::default_backend(), path)
 }
 
+/// As [`hash_file`], on a chosen crypto backend.
 pub fn hash_file_with(backend: &dyn CryptoBackend, path: &Path) -> Result<Digest> {
     let mut f = std::fs::File::open(path)
         .map_err(|e| Error::Io(format!("cannot open {}: {e}", path.display())))?;
@@ -137,6 +165,11 @@ impl Verifier {
             .clone()
     }
 
+    /// A verifier for `trusted_root`, on the default crypto backend. The
+    /// root's Fulcio CA certificates are parsed here; the signatures within
+    /// their chains are checked on first use and the outcome kept, so each
+    /// later verification pays only for its own leaf. Reuse (clone) one
+    /// verifier rather than making one per bundle.
     pub fn new(trusted_root: TrustedRoot) -> Verifier {
         Verifier {
             fulcio: Arc::new(x509::CaSet::new(&trusted_root.certificate_authorities)),
@@ -153,6 +186,7 @@ impl Verifier {
         self
     }
 
+    /// The trusted root this verifier checks against.
     pub fn trusted_root(&self) -> &TrustedRoot {
         &self.root
     }
@@ -185,7 +219,9 @@ impl Verifier {
         self.verify_artifact(artifact, &bundle, policy)
     }
 
-    /// As [`Self::verify_artifact`], with a managed key instead of a certificate.
+    /// As [`Self::verify_artifact`], with a managed key (DER
+    /// SubjectPublicKeyInfo, see [`public_key_from_pem`]) instead of a
+    /// certificate and identity policy.
     pub fn verify_artifact_with_key(
         &self,
         artifact: &Artifact,
@@ -200,6 +236,9 @@ impl Verifier {
         self.verify(bundle, None, KeySource::Certificate(policy))
     }
 
+    /// As [`Self::verify_dsse`], with a managed key (DER
+    /// SubjectPublicKeyInfo, see [`public_key_from_pem`]) instead of a
+    /// certificate.
     pub fn verify_dsse_with_key(&self, bundle: &Bundle, spki_der: &[u8]) -> Result<VerifiedBundle> {
         self.verify(bundle, None, KeySource::Managed(spki_der))
     }

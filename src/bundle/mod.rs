@@ -2,6 +2,26 @@
 //! ("parse, don't validate"). Every structural rule the client spec and the
 //! bundle media types impose is enforced here, before any cryptography, so
 //! the verifier only ever sees well-formed material.
+//!
+//! The wire format is protobuf-specs `dev.sigstore.bundle.v1.Bundle`
+//! (<https://github.com/sigstore/protobuf-specs>, `protos/sigstore_bundle.proto`)
+//! in its canonical JSON mapping, media types
+//! `application/vnd.dev.sigstore.bundle+json;version=0.1|0.2|0.3` and
+//! `application/vnd.dev.sigstore.bundle.v0.3+json`. A bundle holds the
+//! signing material (a Fulcio certificate, or a hint naming a managed key),
+//! exactly one transparency log entry, optional RFC 3161 timestamps, and the
+//! content: a message signature over an artifact digest, or a DSSE envelope.
+//!
+//! ```
+//! use sigstore_rs::bundle::{Bundle, BundleVersion, Content};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/assets/sigstore-python/bundle_v3.txt.sigstore");
+//! let bundle = Bundle::from_json(&std::fs::read(path)?)?;
+//! assert_eq!(bundle.version, BundleVersion::V0_3);
+//! assert!(matches!(bundle.content, Content::MessageSignature { .. }));
+//! # Ok(()) }
+//! ```
 
 mod wire;
 
@@ -13,8 +33,14 @@ use base64::Engine as _;
 /// Bundle format versions (protobuf-specs `Bundle.media_type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum BundleVersion {
+    /// `application/vnd.dev.sigstore.bundle+json;version=0.1`: an inclusion
+    /// proof is optional, an inclusion promise (SET) required.
     V0_1,
+    /// `…;version=0.2`: the inclusion proof, with its checkpoint, is required.
     V0_2,
+    /// `…;version=0.3` or `application/vnd.dev.sigstore.bundle.v0.3+json`:
+    /// as v0.2; the signing certificate is written as a single leaf
+    /// (`certificate` rather than `x509CertificateChain`).
     V0_3,
 }
 
@@ -35,10 +61,18 @@ impl BundleVersion {
 pub enum SigningMaterial {
     /// A Fulcio leaf (DER) and any further certificates the bundle carried
     /// (never used to build a path; only checked not to contain a root).
-    Certificate { leaf: Vec<u8>, rest: Vec<Vec<u8>> },
+    Certificate {
+        /// The signing (leaf) certificate, DER.
+        leaf: Vec<u8>,
+        /// Further certificates of a v0.1/v0.2 `x509CertificateChain`, DER.
+        rest: Vec<Vec<u8>>,
+    },
     /// A managed key, identified only by an opaque hint; the key itself is
     /// supplied by the caller.
-    PublicKey { hint: Option<String> },
+    PublicKey {
+        /// `publicKey.hint`, if the bundle gives one.
+        hint: Option<String>,
+    },
 }
 
 /// The signed content.
@@ -47,35 +81,52 @@ pub enum Content {
     /// A signature over an artifact digest (hashedrekord). `digest` is the
     /// digest the bundle claims; it must equal the input's.
     MessageSignature {
+        /// `messageDigest`, if the bundle states it.
         digest: Option<Digest>,
+        /// The signature bytes (ASN.1 DER for ECDSA).
         signature: Vec<u8>,
     },
+    /// A DSSE envelope (for Sigstore, an in-toto statement) with exactly one
+    /// signature.
     Dsse(Envelope),
 }
 
-/// RFC 6962 inclusion proof with its checkpoint.
+/// RFC 6962 inclusion proof with its checkpoint (protobuf-specs
+/// `dev.sigstore.rekor.v1.InclusionProof`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InclusionProof {
+    /// The entry's index in the tree the proof is for (for a sharded Rekor
+    /// v1 log, the index within the shard).
     pub log_index: u64,
+    /// The RFC 6962 root hash at `tree_size`.
     pub root_hash: [u8; 32],
+    /// The size of the tree the proof is for.
     pub tree_size: u64,
+    /// The audit path, leaf to root.
     pub hashes: Vec<[u8; 32]>,
     /// The signed note text; required from bundle v0.2 on.
     pub checkpoint: Option<String>,
 }
 
-/// One transparency log entry.
+/// One transparency log entry (protobuf-specs
+/// `dev.sigstore.rekor.v1.TransparencyLogEntry`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlogEntry {
+    /// The entry's global index in the log.
     pub log_index: u64,
+    /// `logId.keyId`: which log, matched against the trusted root's logs.
     pub log_id: Vec<u8>,
+    /// `kindVersion.kind`: the entry type (`hashedrekord`, `dsse`, `intoto`).
     pub kind: String,
+    /// `kindVersion.version`: the entry type's schema version (`0.0.1`, …).
     pub version: String,
     /// Rekor v1 integrated time (Unix seconds); `None` when absent or 0
     /// (Rekor v2 entries carry no time).
     pub integrated_time: Option<i64>,
-    /// Rekor v1 signed entry timestamp.
+    /// Rekor v1 signed entry timestamp (`inclusionPromise`): the log's
+    /// signature over the entry and its integrated time.
     pub signed_entry_timestamp: Option<Vec<u8>>,
+    /// The inclusion proof; required from bundle v0.2 on.
     pub inclusion_proof: Option<InclusionProof>,
     /// The entry body as logged (decoded `canonicalizedBody`).
     pub body: Vec<u8>,
@@ -138,15 +189,20 @@ impl TlogEntry {
     }
 }
 
+/// A parsed and structurally checked Sigstore bundle. Build one with
+/// [`Bundle::from_json`]; verify it with [`crate::Verifier`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bundle {
     media_type: String,
+    /// The format version its media type names.
     pub version: BundleVersion,
+    /// What the signature is checked with.
     pub material: SigningMaterial,
     /// The bundle's one log entry (exactly one is required).
     pub tlog_entry: TlogEntry,
     /// DER `TimeStampToken`s (RFC 3161 §2.4.2) from `timestampVerificationData`.
     pub timestamps: Vec<Vec<u8>>,
+    /// What was signed.
     pub content: Content,
 }
 
@@ -204,6 +260,7 @@ impl Bundle {
         Self::from_wire(w)
     }
 
+    /// The media type exactly as the bundle gave it.
     pub fn media_type(&self) -> &str {
         &self.media_type
     }

@@ -6,6 +6,8 @@ use super::{
 };
 use aws_lc_rs::{digest, signature};
 
+/// The aws-lc-rs backend (AWS-LC, a BoringSSL fork with assembly for
+/// ECDSA and SHA-2).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AwsLc;
 

@@ -1,7 +1,7 @@
 //! The crypto seam: every signature verification and digest in the crate goes
 //! through [`CryptoBackend`]. Two implementations exist:
 //!
-//! * [`aws_lc::AwsLc`] (Cargo feature `aws-lc`, the default): aws-lc-rs, about
+//! * `aws_lc::AwsLc` (Cargo feature `aws-lc`, the default): aws-lc-rs, about
 //!   6x faster than RustCrypto for ECDSA verification on this class of machine.
 //! * [`rust_crypto::RustCrypto`]: pure Rust (p256, p384, ecdsa, ed25519-dalek,
 //!   rsa, sha2), always compiled, used when `aws-lc` is off (targets where
@@ -21,12 +21,16 @@ use x509_parser::x509::SubjectPublicKeyInfo;
 /// Digest algorithms used by Sigstore material.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HashAlgorithm {
+    /// SHA-256 (FIPS 180-4): artifact digests, Merkle trees, log IDs.
     Sha256,
+    /// SHA-384.
     Sha384,
+    /// SHA-512.
     Sha512,
 }
 
 impl HashAlgorithm {
+    /// The digest length in bytes.
     pub fn output_len(self) -> usize {
         match self {
             HashAlgorithm::Sha256 => 32,
@@ -35,6 +39,7 @@ impl HashAlgorithm {
         }
     }
 
+    /// The lowercase name used in `sha256:<hex>` strings and in-toto subjects.
     pub fn name(self) -> &'static str {
         match self {
             HashAlgorithm::Sha256 => "sha256",
@@ -64,14 +69,17 @@ impl Digest {
         Ok(Digest { algorithm, bytes })
     }
 
+    /// The algorithm.
     pub fn algorithm(&self) -> HashAlgorithm {
         self.algorithm
     }
 
+    /// The raw digest bytes.
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
     }
 
+    /// The digest in lowercase hex.
     pub fn to_hex(&self) -> String {
         hex::encode(&self.bytes)
     }
@@ -100,9 +108,13 @@ pub enum SignatureAlgorithm {
 /// The kind of key a SubjectPublicKeyInfo holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyKind {
+    /// ECDSA on NIST P-256 (secp256r1): Fulcio leaves, Rekor, CT logs.
     EcP256,
+    /// ECDSA on NIST P-384: Fulcio's intermediate and root CAs.
     EcP384,
+    /// Ed25519 (RFC 8032).
     Ed25519,
+    /// RSA, any modulus size the backend accepts.
     Rsa,
 }
 
@@ -158,27 +170,41 @@ pub fn key_kind(spki_der: &[u8]) -> Result<KeyKind, CryptoError> {
     }
 }
 
+/// Why a cryptographic operation failed. The verifier wraps these in
+/// [`crate::Error::Verification`] with the step that needed the operation.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum CryptoError {
+    /// The key's DER does not parse.
     #[error("malformed public key: {0}")]
     BadKey(String),
+    /// The key parses but is of a kind or curve this crate does not verify with.
     #[error("unsupported key: {0}")]
     UnsupportedKey(String),
+    /// The signature scheme does not fit the key.
     #[error("{algorithm:?} cannot be used with a {key:?} key")]
     AlgorithmMismatch {
+        /// The key's kind.
         key: KeyKind,
+        /// The scheme asked for.
         algorithm: SignatureAlgorithm,
     },
+    /// Ed25519 cannot verify a digest in place of the message.
     #[error("{0:?} signatures cannot be verified over a precomputed digest")]
     NoPrehash(SignatureAlgorithm),
+    /// A digest has the wrong length for its algorithm.
     #[error("{algorithm} digest must be {expected} bytes, got {actual}")]
     BadDigestLength {
+        /// The algorithm's name.
         algorithm: &'static str,
+        /// Its output length.
         expected: usize,
+        /// The length given.
         actual: usize,
     },
+    /// The signature is malformed or does not verify with the key.
     #[error("signature does not verify")]
     BadSignature,
+    /// Key generation, signing or the OS random number generator failed.
     #[error("signing failed: {0}")]
     Signing(String),
 }
@@ -198,7 +224,7 @@ pub trait SigningKey: Send + Sync {
 }
 
 /// Random bytes from the operating system.
-pub fn random_bytes(n: usize) -> Result<Vec<u8>, CryptoError> {
+pub(crate) fn random_bytes(n: usize) -> Result<Vec<u8>, CryptoError> {
     use rand_core::RngCore as _;
     let mut out = vec![0u8; n];
     rand_core::OsRng
@@ -209,16 +235,23 @@ pub fn random_bytes(n: usize) -> Result<Vec<u8>, CryptoError> {
 
 /// Incremental hashing, for streaming large files.
 pub trait Hasher: Send {
+    /// Feeds more data.
     fn update(&mut self, data: &[u8]);
+    /// The digest of everything fed.
     fn finish(self: Box<Self>) -> Digest;
 }
 
-/// The one interface to cryptography.
+/// The one interface to cryptography. Implemented by the backends in this
+/// module; a caller may implement it too (to count or record operations, as
+/// `bench/floor.rs` does) and hand it to [`crate::Verifier::with_backend`].
 pub trait CryptoBackend: Send + Sync + std::fmt::Debug {
+    /// The backend's name, for diagnostics (`"aws-lc-rs"`, `"rustcrypto"`).
     fn name(&self) -> &'static str;
 
+    /// A fresh incremental hasher.
     fn hasher(&self, algorithm: HashAlgorithm) -> Box<dyn Hasher>;
 
+    /// The digest of `data` in one call.
     fn digest(&self, algorithm: HashAlgorithm, data: &[u8]) -> Digest {
         let mut h = self.hasher(algorithm);
         h.update(data);

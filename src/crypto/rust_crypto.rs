@@ -7,6 +7,7 @@ use super::{
 };
 use sha2::Digest as _;
 
+/// The RustCrypto backend: portable, no C or assembly to build.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RustCrypto;
 

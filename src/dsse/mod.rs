@@ -1,22 +1,34 @@
-//! DSSE envelopes (https://github.com/secure-systems-lab/dsse) and the
-//! in-toto v1 statements Sigstore signs inside them.
+//! DSSE envelopes (<https://github.com/secure-systems-lab/dsse>,
+//! `envelope.md` and `protocol.md`) and the in-toto statements
+//! (<https://github.com/in-toto/attestation>, `spec/v1/statement.md`)
+//! Sigstore signs inside them. A DSSE signature covers the payload type as
+//! well as the payload, through the pre-authentication encoding ([`pae`]).
 
 use crate::crypto::{Digest, HashAlgorithm};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+/// The DSSE payload type of an in-toto statement.
 pub const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 
+/// One DSSE signature (`{"keyid", "sig"}`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signature {
+    /// The signature over [`Envelope::pae`] (ASN.1 DER for ECDSA).
     pub sig: Vec<u8>,
+    /// The optional, unauthenticated key hint (empty when absent).
     pub keyid: String,
 }
 
+/// A DSSE envelope (`{"payload", "payloadType", "signatures"}`), with the
+/// payload decoded from base64.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Envelope {
+    /// What the payload is; [`IN_TOTO_PAYLOAD_TYPE`] for Sigstore attestations.
     pub payload_type: String,
+    /// The signed payload bytes.
     pub payload: Vec<u8>,
+    /// The signatures; a Sigstore bundle carries exactly one.
     pub signatures: Vec<Signature>,
 }
 
@@ -29,6 +41,8 @@ impl Envelope {
     }
 }
 
+/// The DSSE pre-authentication encoding of `payload_type` and `payload`;
+/// see [`Envelope::pae`].
 pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(payload_type.len() + payload.len() + 32);
     out.extend_from_slice(b"DSSEv1 ");
@@ -47,28 +61,38 @@ pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Statement {
+    /// `_type`: [`STATEMENT_V1`] or [`STATEMENT_V01`].
     #[serde(rename = "_type")]
     pub type_: String,
+    /// The artifacts the statement is about.
     #[serde(default)]
     pub subject: Vec<Subject>,
+    /// What kind of claim the predicate makes (a URI).
     #[serde(default)]
     pub predicate_type: String,
+    /// The claim itself.
     #[serde(default)]
     pub predicate: Option<serde_json::Value>,
 }
 
+/// One subject of a statement: a name and its digests.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Subject {
+    /// The artifact's name (for PEP 740, the distribution's file name).
     #[serde(default)]
     pub name: Option<String>,
+    /// Digests by algorithm name (`sha256`, …), lowercase hex.
     #[serde(default)]
     pub digest: BTreeMap<String, String>,
 }
 
+/// `_type` of an in-toto v1 statement.
 pub const STATEMENT_V1: &str = "https://in-toto.io/Statement/v1";
+/// `_type` of an in-toto v0.1 statement (still accepted by Sigstore verifiers).
 pub const STATEMENT_V01: &str = "https://in-toto.io/Statement/v0.1";
 
 impl Statement {
+    /// Parses a statement; `_type` must be v1 or v0.1.
     pub fn from_json(payload: &[u8]) -> Result<Statement, String> {
         let s: Statement = serde_json::from_slice(payload)
             .map_err(|e| format!("DSSE payload is not an in-toto statement: {e}"))?;

@@ -13,6 +13,32 @@
 //!
 //! Sans-IO: the request and response shapes of the Rekor v1 API live here;
 //! the requests themselves are sent by [`crate::net`].
+//!
+//! ```no_run
+//! use sigstore_rs::legacy::{entry_from_json, DetachedSignature};
+//! use sigstore_rs::net::RekorV1Client;
+//! use sigstore_rs::{Artifact, Policy, Verifier};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sig = DetachedSignature::from_pem_and_base64(
+//!     &std::fs::read("FILE.crt")?,
+//!     &std::fs::read("FILE.sig")?,
+//! )?;
+//! let artifact = Artifact::Bytes(std::fs::read("FILE")?);
+//! let verifier = Verifier::production()?;
+//! // The entry from a file kept beside the signature, or else from Rekor.
+//! let entry = match std::fs::read("FILE.rekor") {
+//!     Ok(data) => entry_from_json(&data)?,
+//!     Err(_) => {
+//!         let url = verifier.trusted_root().rekor_v1_url().ok_or("no Rekor v1 log")?;
+//!         let digest = sigstore_rs::legacy::artifact_digest(&artifact);
+//!         RekorV1Client::new(url)?.find_detached(&sig, &digest)?
+//!     }
+//! };
+//! let policy = Policy::identity("someone@example.com", "https://accounts.google.com");
+//! verifier.verify_detached(&artifact, &sig, entry, &policy)?;
+//! # Ok(()) }
+//! ```
 
 mod wire;
 
@@ -81,6 +107,7 @@ pub fn signature_from_base64(text: &[u8]) -> Result<Vec<u8>> {
 /// else the file carried about the signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoggedEntry {
+    /// The entry, as a bundle would hold it.
     pub entry: TlogEntry,
     /// The signature the file names (cosign `base64Signature`), if any.
     pub signature: Option<Vec<u8>>,
@@ -221,14 +248,14 @@ fn api_inclusion_proof(what: &str, p: wire::ApiInclusionProof) -> Result<Inclusi
 
 /// Whether `s` can be a Rekor v1 entry UUID: the hex leaf hash (64
 /// characters), optionally preceded by the 16-hex-digit tree ID.
-pub fn is_entry_uuid(s: &str) -> bool {
+pub(crate) fn is_entry_uuid(s: &str) -> bool {
     (s.len() == 64 || s.len() == 80) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Parses a Rekor v1 API `LogEntry` (`{"<uuid>": {...}}`, as
 /// `GET /api/v1/log/entries/{uuid}` returns) holding exactly one entry.
 /// Returns its UUID, checked to be the RFC 6962 leaf hash of its body.
-pub fn entry_from_rekor_api(data: &[u8]) -> Result<(String, TlogEntry)> {
+pub(crate) fn entry_from_rekor_api(data: &[u8]) -> Result<(String, TlogEntry)> {
     let what = "Rekor log entry";
     let map: serde_json::Map<String, serde_json::Value> =
         serde_json::from_slice(data).map_err(|e| {
@@ -371,7 +398,7 @@ pub fn artifact_digest(artifact: &Artifact) -> Digest {
 /// Whether `entry` is a hashedrekord that records exactly this signature,
 /// certificate and digest. Used to pick among the entries Rekor's index
 /// returns; the verifier checks the chosen one again, with everything else.
-pub fn records(entry: &TlogEntry, sig: &DetachedSignature, digest: &Digest) -> bool {
+pub(crate) fn records(entry: &TlogEntry, sig: &DetachedSignature, digest: &Digest) -> bool {
     tlog::parse_body(&entry.body, &entry.kind, &entry.version).is_ok_and(|body| {
         tlog::check_hashedrekord(
             crypto::default_backend(),
@@ -387,7 +414,7 @@ pub fn records(entry: &TlogEntry, sig: &DetachedSignature, digest: &Digest) -> b
 /// Assembles the checked bundle for a detached signature over `digest`.
 /// Where the entry's file named a signature or certificate too, they must
 /// be the ones given.
-pub fn bundle_from_detached(
+pub(crate) fn bundle_from_detached(
     sig: &DetachedSignature,
     digest: Digest,
     logged: LoggedEntry,
@@ -420,7 +447,7 @@ pub fn bundle_from_detached(
 
 /// The Rekor v1 API requests and responses a lookup needs
 /// (`openapi.yaml`: `searchIndex`, `getLogEntryByUUID`).
-pub mod api {
+pub(crate) mod api {
     use super::is_entry_uuid;
     use crate::crypto::{Digest, HashAlgorithm};
     use crate::error::{Error, Result};

@@ -13,14 +13,21 @@ use std::path::{Path, PathBuf};
 /// The CI system a token came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Provider {
+    /// GitHub Actions (`ACTIONS_ID_TOKEN_REQUEST_URL`; needs `id-token: write`).
     GitHubActions,
+    /// Google Cloud: the metadata server, or IAM impersonation of
+    /// `GOOGLE_SERVICE_ACCOUNT_NAME`.
     GoogleCloud,
+    /// Buildkite (`buildkite-agent oidc request-token`).
     Buildkite,
+    /// GitLab CI (`SIGSTORE_ID_TOKEN` from an `id_tokens:` entry).
     GitLab,
+    /// CircleCI (`circleci run oidc get`).
     CircleCi,
 }
 
 impl Provider {
+    /// The provider's display name.
     pub fn name(self) -> &'static str {
         match self {
             Provider::GitHubActions => "GitHub Actions",
@@ -135,7 +142,7 @@ fn with_query(url: &str, pairs: &[(&str, &str)]) -> String {
 /// `ACTIONS_ID_TOKEN_REQUEST_URL` and `ACTIONS_ID_TOKEN_REQUEST_TOKEN`;
 /// `GET {url}&audience=sigstore` with the request token as bearer answers
 /// `{"value": "<jwt>"}`.
-pub fn github(env: &Env, http: &Http) -> Result<Option<String>> {
+pub(crate) fn github(env: &Env, http: &Http) -> Result<Option<String>> {
     let p = Provider::GitHubActions;
     if env.var("GITHUB_ACTIONS").is_none() {
         return Ok(None);
@@ -198,7 +205,7 @@ fn json_string(p: Provider, what: &str, body: &[u8], field: &str) -> Result<Stri
 /// service account (an access token from the metadata server, then IAM
 /// `generateIdToken`); otherwise, on a Google Cloud machine, the metadata
 /// server's identity endpoint for the default service account.
-pub fn gcp(env: &Env, http: &Http) -> Result<Option<String>> {
+pub(crate) fn gcp(env: &Env, http: &Http) -> Result<Option<String>> {
     let p = Provider::GoogleCloud;
     let flavor = ("Metadata-Flavor", "Google");
     if let Some(account) = env.var("GOOGLE_SERVICE_ACCOUNT_NAME") {
@@ -279,7 +286,7 @@ fn run(p: Provider, program: &Path, args: &[&str]) -> Result<String> {
 }
 
 /// Buildkite: `buildkite-agent oidc request-token --audience sigstore`.
-pub fn buildkite(env: &Env) -> Result<Option<String>> {
+pub(crate) fn buildkite(env: &Env) -> Result<Option<String>> {
     let p = Provider::Buildkite;
     if env.var("BUILDKITE").is_none() {
         return Ok(None);
@@ -297,7 +304,7 @@ pub fn buildkite(env: &Env) -> Result<Option<String>> {
 
 /// GitLab CI: an `id_tokens:` entry with `aud: sigstore` named
 /// `SIGSTORE_ID_TOKEN` (the `id` package's `<AUD>_ID_TOKEN` rule).
-pub fn gitlab(env: &Env) -> Result<Option<String>> {
+pub(crate) fn gitlab(env: &Env) -> Result<Option<String>> {
     let p = Provider::GitLab;
     if env.var("GITLAB_CI").is_none() {
         return Ok(None);
@@ -312,7 +319,7 @@ pub fn gitlab(env: &Env) -> Result<Option<String>> {
 
 /// CircleCI: `circleci run oidc get --claims '{"aud":"sigstore"}'
 /// --root-issuer` (as the `id` package asks: the org-level issuer).
-pub fn circleci(env: &Env) -> Result<Option<String>> {
+pub(crate) fn circleci(env: &Env) -> Result<Option<String>> {
     let p = Provider::CircleCi;
     if env.var("CIRCLECI").is_none() {
         return Ok(None);

@@ -11,6 +11,8 @@ use crate::net::{Http, RedirectListener};
 use base64::Engine as _;
 use std::time::Duration;
 
+/// The out-of-band redirect URI: the issuer shows the code for the user to
+/// paste instead of redirecting (for machines without a browser).
 pub const OOB_REDIRECT_URI: &str = "urn:ietf:wg:oauth:2.0:oob";
 const REDIRECT_PATH: &str = "/auth/callback";
 /// How long the browser flow waits for the redirect.
@@ -21,7 +23,7 @@ fn bad(msg: impl Into<String>) -> Error {
 }
 
 /// RFC 3986 unreserved characters pass; everything else is %-encoded.
-pub fn url_encode(s: &str) -> String {
+pub(crate) fn url_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
@@ -56,7 +58,7 @@ fn url_decode(s: &str) -> String {
 }
 
 /// Parses `a=b&c=d` into pairs (percent-decoded).
-pub fn parse_query(q: &str) -> Vec<(String, String)> {
+pub(crate) fn parse_query(q: &str) -> Vec<(String, String)> {
     q.split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
@@ -82,8 +84,11 @@ fn random_b64url(n: usize) -> Result<String> {
 /// The endpoints an issuer's discovery document names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issuer {
+    /// The issuer URL, without a trailing slash.
     pub url: String,
+    /// Where the user authorizes (`authorization_endpoint`).
     pub authorization_endpoint: String,
+    /// Where the code is exchanged for tokens (`token_endpoint`).
     pub token_endpoint: String,
 }
 
@@ -121,13 +126,18 @@ impl Issuer {
 /// One authorization attempt's secrets.
 #[derive(Debug, Clone)]
 pub struct Session {
+    /// The OAuth `state`, checked on the redirect (CSRF protection).
     pub state: String,
+    /// The OIDC `nonce` sent with the request.
     pub nonce: String,
+    /// The PKCE code verifier (RFC 7636 §4.1), sent only to the token endpoint.
     pub code_verifier: String,
+    /// Where the issuer sends the browser back to.
     pub redirect_uri: String,
 }
 
 impl Session {
+    /// Fresh random secrets for one attempt redirecting to `redirect_uri`.
     pub fn new(redirect_uri: String) -> Result<Session> {
         Ok(Session {
             state: random_b64url(16)?,

@@ -5,6 +5,23 @@
 //! The token's signature is not checked here: Fulcio checks it against the
 //! issuer's keys when it issues the certificate. The checks here exist to
 //! fail early and clearly (wrong audience, expired) before any request.
+//!
+//! Tokens are OpenID Connect ID tokens (compact JWTs, RFC 7519) for the
+//! audience [`AUDIENCE`]; the claim Fulcio certifies is described at
+//! <https://github.com/sigstore/fulcio/blob/main/docs/oidc.md>.
+//!
+//! ```no_run
+//! use sigstore_rs::net::Http;
+//! use sigstore_rs::oidc::{ambient::Env, detect};
+//!
+//! # fn main() -> sigstore_rs::Result<()> {
+//! // `--identity-token`, else SIGSTORE_ID_TOKEN, else the CI provider's token.
+//! match detect(None, &Env::process(), &Http::new())? {
+//!     Some((token, source)) => println!("{} via {source:?}", token.identity()),
+//!     None => println!("no token: run oidc::interactive::identity_token"),
+//! }
+//! # Ok(()) }
+//! ```
 
 pub mod ambient;
 pub mod interactive;
@@ -239,10 +256,12 @@ impl IdentityToken {
         self.federated_issuer.as_deref().unwrap_or(&self.issuer)
     }
 
+    /// The `sub` claim.
     pub fn subject(&self) -> &str {
         &self.subject
     }
 
+    /// The `email` claim, if the token has one.
     pub fn email(&self) -> Option<&str> {
         self.email.as_deref()
     }
@@ -252,6 +271,7 @@ impl IdentityToken {
         self.expiry
     }
 
+    /// `iat`, Unix seconds.
     pub fn issued_at(&self) -> i64 {
         self.issued_at
     }
@@ -281,8 +301,11 @@ impl IdentityToken {
 /// Where a token came from, in the order [`detect`] tries them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenSource {
+    /// Given by the caller (a command-line flag).
     Explicit,
+    /// Read from one of [`TOKEN_ENV_VARS`].
     Environment,
+    /// Requested from the CI system.
     Ambient(ambient::Provider),
 }
 

@@ -57,6 +57,7 @@ impl Distribution {
         })
     }
 
+    /// The file name, as given.
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -66,10 +67,12 @@ impl Distribution {
         self.digest.to_hex()
     }
 
+    /// The SHA-256 digest.
     pub fn digest(&self) -> &Digest {
         &self.digest
     }
 
+    /// The parsed file name, which an attestation's subject must equal.
     pub fn parsed_name(&self) -> &DistName {
         &self.parsed
     }
@@ -78,12 +81,19 @@ impl Distribution {
 /// A parsed distribution file name; equality is "the same distribution".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DistName {
+    /// A source distribution, `{project}-{version}.tar.gz` (PEP 625).
     Sdist {
+        /// The project name, normalised (PEP 503).
         project: String,
+        /// The version.
         version: Version,
     },
+    /// A wheel, `{project}-{version}(-{build})?-{python}-{abi}-{platform}.whl`
+    /// (PEP 427).
     Wheel {
+        /// The project name, normalised (PEP 503).
         project: String,
+        /// The version.
         version: Version,
         /// `(leading number without leading zeros, rest)`.
         build: Option<(String, String)>,
@@ -109,6 +119,7 @@ impl DistName {
         }
     }
 
+    /// The normalised project name.
     pub fn project(&self) -> &str {
         match self {
             DistName::Sdist { project, .. } | DistName::Wheel { project, .. } => project,

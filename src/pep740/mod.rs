@@ -13,6 +13,33 @@
 //! 4. its predicate type is one PyPI knows ([`PREDICATE_TYPES`]).
 //!
 //! This follows pypi-attestations' `Attestation.verify`.
+//!
+//! A provenance object ([`Provenance`], what an index serves per file) holds
+//! attestations grouped by Trusted Publisher ([`Publisher`]). To check a
+//! downloaded file against the publisher you expect:
+//!
+//! ```
+//! use sigstore_rs::pep740::{Distribution, Provenance, Publisher};
+//! use sigstore_rs::Verifier;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/assets/pypi-attestations");
+//! let dist = Distribution::from_file(format!("{dir}/pypi_attestations-0.0.19.tar.gz").as_ref())?;
+//! let provenance = Provenance::from_json(&std::fs::read(format!(
+//!     "{dir}/pypi_attestations-0.0.19.tar.gz.provenance"
+//! ))?)?;
+//! let expected = Publisher::GitHub {
+//!     repository: "trailofbits/pypi-attestations".into(),
+//!     workflow: "release.yml".into(),
+//!     environment: None,
+//! };
+//!
+//! let verified = provenance.verify(&Verifier::production()?, &dist, Some(&expected.policy()))?;
+//! assert_eq!(verified[0].predicate_type, "https://docs.pypi.org/attestations/publish/v1");
+//! # Ok(()) }
+//! ```
+//!
+//! Many files verify in parallel with [`verify_batch`].
 
 pub mod dist;
 pub mod model;
@@ -29,9 +56,9 @@ use crate::verify::Verifier;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// PyPI's publish attestation (https://docs.pypi.org/attestations/publish/v1/).
+/// PyPI's publish attestation (<https://docs.pypi.org/attestations/publish/v1/>).
 pub const PYPI_PUBLISH_V1: &str = "https://docs.pypi.org/attestations/publish/v1";
-/// SLSA build provenance v1 (https://slsa.dev/spec/v1.0/provenance).
+/// SLSA build provenance v1 (<https://slsa.dev/spec/v1.0/provenance>).
 pub const SLSA_PROVENANCE_V1: &str = "https://slsa.dev/provenance/v1";
 /// The predicate types PyPI accepts (pypi-attestations `AttestationType`).
 pub const PREDICATE_TYPES: [&str; 2] = [SLSA_PROVENANCE_V1, PYPI_PUBLISH_V1];
@@ -39,7 +66,9 @@ pub const PREDICATE_TYPES: [&str; 2] = [SLSA_PROVENANCE_V1, PYPI_PUBLISH_V1];
 /// What a verified attestation says about the distribution.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verified {
+    /// The statement's predicate type, one of [`PREDICATE_TYPES`].
     pub predicate_type: String,
+    /// The statement's predicate, if it has one.
     pub predicate: Option<serde_json::Value>,
 }
 
@@ -124,6 +153,11 @@ impl Attestation {
 impl Provenance {
     /// Verifies every attestation of every bundle against `dist`, each with
     /// its bundle's publisher, or with `policy` for all when given.
+    ///
+    /// Without `policy`, this only shows that the object is consistent with
+    /// itself (each attestation was signed by the publisher it is filed
+    /// under); to learn that the file comes from the publisher you expect,
+    /// pass that publisher's [`Publisher::policy`].
     pub fn verify(
         &self,
         verifier: &Verifier,
@@ -174,13 +208,18 @@ fn in_provenance(e: Error, bundle: usize, attestation: usize) -> Error {
 /// The distribution of a batch item: a file to hash, or a known name and digest.
 #[derive(Debug, Clone)]
 pub enum DistSource {
+    /// A file, hashed by the worker that verifies the item.
     File(PathBuf),
+    /// A name and digest already known (from a lock file or an index).
     Known(Box<Distribution>),
 }
 
+/// What a batch item is verified with.
 #[derive(Debug, Clone)]
 pub enum Evidence {
+    /// One attestation; the item needs a policy.
     Attestation(Attestation),
+    /// A provenance object.
     Provenance(Provenance),
 }
 
@@ -188,8 +227,11 @@ pub enum Evidence {
 /// a provenance object it overrides the bundles' own publishers.
 #[derive(Debug, Clone)]
 pub struct BatchItem {
+    /// The distribution.
     pub dist: DistSource,
+    /// Its attestation or provenance.
     pub evidence: Evidence,
+    /// The policy its signers must satisfy.
     pub policy: Option<Policy>,
 }
 

@@ -1,5 +1,5 @@
 //! PEP 740 objects and their JSON ("Index hosted attestations"
-//! specification, https://packaging.python.org/specifications/index-hosted-attestations/):
+//! specification, <https://packaging.python.org/specifications/index-hosted-attestations/>):
 //!
 //! ```text
 //! Attestation          { version: 1, verification_material: VerificationMaterial, envelope: Envelope }
@@ -68,6 +68,8 @@ impl<'de> Deserialize<'de> for Base64Bytes {
     }
 }
 
+/// What an attestation is verified with: the signing certificate and the
+/// transparency log entry (and, optionally, timestamps).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerificationMaterial {
@@ -83,6 +85,8 @@ pub struct VerificationMaterial {
     pub timestamps: Vec<Base64Bytes>,
 }
 
+/// The signed statement: a DSSE envelope with its payload type fixed to
+/// in-toto and exactly one signature.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Envelope {
@@ -92,25 +96,41 @@ pub struct Envelope {
     pub signature: Base64Bytes,
 }
 
+/// One PEP 740 attestation: a Sigstore-signed in-toto statement about one
+/// distribution (`DIST.publish.attestation` as uploaded to PyPI). It
+/// converts losslessly to a Sigstore bundle v0.3 ([`Attestation::to_bundle`]);
+/// verify it with [`Attestation::verify`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Attestation {
+    /// Always 1.
     pub version: FormatVersion,
+    /// Certificate and log entry.
     pub verification_material: VerificationMaterial,
+    /// The signed statement.
     pub envelope: Envelope,
 }
 
+/// The attestations one Trusted Publisher made for a distribution.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AttestationBundle {
+    /// The publisher the index recorded for the upload.
     pub publisher: Publisher,
+    /// Its attestations; at least one.
     pub attestations: Vec<Attestation>,
 }
 
+/// A provenance object: what an index serves for a distribution file (the
+/// document a file's PEP 740 `provenance` URL in the simple API points to),
+/// grouping the file's attestations by publisher. Verify it with
+/// [`Provenance::verify`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Provenance {
+    /// Always 1.
     pub version: FormatVersion,
+    /// One bundle per publisher; at least one.
     pub attestation_bundles: Vec<AttestationBundle>,
 }
 
@@ -152,6 +172,7 @@ impl Attestation {
         Ok(())
     }
 
+    /// The attestation as JSON, in the field order of the specification.
     pub fn to_json(&self) -> Result<String> {
         to_json("attestation", self)
     }
@@ -290,6 +311,8 @@ impl Attestation {
 }
 
 impl Provenance {
+    /// Parses and checks a provenance object: at least one bundle, each with
+    /// at least one well-formed attestation.
     pub fn from_json(data: &[u8]) -> Result<Provenance> {
         let p: Provenance = serde_json::from_slice(data)
             .map_err(|e| invalid("not a PEP 740 provenance object", e))?;
@@ -316,6 +339,7 @@ impl Provenance {
         Ok(p)
     }
 
+    /// The provenance object as JSON.
     pub fn to_json(&self) -> Result<String> {
         to_json("provenance", self)
     }

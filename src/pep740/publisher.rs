@@ -1,15 +1,41 @@
 //! Trusted Publishers (PyPI's publisher kinds in provenance objects,
-//! https://docs.pypi.org/attestations/publish/v1/) and the certificate
+//! <https://docs.pypi.org/attestations/publish/v1/>) and the certificate
 //! policy each one stands for, as pypi-attestations builds it.
+//!
+//! ```
+//! use sigstore_rs::pep740::Publisher;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let publisher = Publisher::from_json(
+//!     br#"{"kind": "GitHub", "repository": "trailofbits/pypi-attestations", "workflow": "release.yml"}"#,
+//! )?;
+//! assert_eq!(
+//!     publisher,
+//!     Publisher::GitHub {
+//!         repository: "trailofbits/pypi-attestations".into(),
+//!         workflow: "release.yml".into(),
+//!         environment: None,
+//!     }
+//! );
+//! let policy = publisher.policy(); // what its signing certificates must say
+//! # let _ = policy;
+//! # Ok(()) }
+//! ```
 
 use crate::error::{Error, Result};
 use crate::policy::{Claim, Policy};
 use serde::{Deserialize, Serialize};
 
+/// The OIDC issuer of GitHub Actions workflow tokens.
 pub const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
+/// The OIDC issuer of GitLab CI/CD job tokens (gitlab.com).
 pub const GITLAB_ISSUER: &str = "https://gitlab.com";
+/// The OIDC issuer of Google accounts and service accounts.
 pub const GOOGLE_ISSUER: &str = "https://accounts.google.com";
 
+/// A Trusted Publisher: the CI identity PyPI accepted an upload from,
+/// as a provenance object names it (`{"kind": "GitHub", …}`). Unknown kinds
+/// and fields are rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", deny_unknown_fields)]
 pub enum Publisher {
@@ -17,8 +43,11 @@ pub enum Publisher {
     /// the workflow's file name under `.github/workflows/`.
     #[serde(rename = "GitHub")]
     GitHub {
+        /// `OWNER/REPO`.
         repository: String,
+        /// The workflow file name, e.g. `release.yml`.
         workflow: String,
+        /// The GitHub deployment environment, if the publisher names one.
         #[serde(default)]
         environment: Option<String>,
     },
@@ -26,27 +55,36 @@ pub enum Publisher {
     /// any subgroups), `workflow_filepath` the CI file's path in it.
     #[serde(rename = "GitLab")]
     GitLab {
+        /// `NAMESPACE/PROJECT`.
         repository: String,
+        /// The CI file's path in the project, e.g. `.gitlab-ci.yml`.
         workflow_filepath: String,
+        /// The GitLab environment, if the publisher names one.
         #[serde(default)]
         environment: Option<String>,
     },
     /// A Google Cloud service account.
     #[serde(rename = "Google")]
-    Google { email: String },
+    Google {
+        /// The service account's email address.
+        email: String,
+    },
 }
 
 impl Publisher {
+    /// Parses a publisher object (`{"kind": …, …}`).
     pub fn from_json(data: &[u8]) -> Result<Publisher> {
         serde_json::from_slice(data)
             .map_err(|e| Error::InvalidAttestation(format!("not a Trusted Publisher: {e}")))
     }
 
+    /// The publisher as JSON, as a provenance object holds it.
     pub fn to_json(&self) -> Result<String> {
         serde_json::to_string(self)
             .map_err(|e| Error::InvalidAttestation(format!("publisher: {e}")))
     }
 
+    /// The `kind` tag: `"GitHub"`, `"GitLab"` or `"Google"`.
     pub fn kind(&self) -> &'static str {
         match self {
             Publisher::GitHub { .. } => "GitHub",

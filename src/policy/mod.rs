@@ -1,9 +1,41 @@
 //! Identity policies: what the signing certificate must say about who signed.
 //!
-//! A policy is checked against [`Claims`], the identity facts a verified
-//! Fulcio certificate carries (its SANs and the Sigstore OID extensions,
-//! https://github.com/sigstore/fulcio/blob/main/docs/oid-info.md).
+//! Keyless Sigstore signatures are made with short-lived Fulcio certificates
+//! that bind a key to an OIDC identity; a signature is only meaningful with a
+//! policy naming the identity expected. A policy is checked against
+//! [`Claims`], the identity facts a verified Fulcio certificate carries (its
+//! SANs and the Sigstore OID extensions,
+//! <https://github.com/sigstore/fulcio/blob/main/docs/oid-info.md>).
 //! Failures name the claim, the expected and the actual value.
+//!
+//! ```
+//! use sigstore_rs::policy::{Claim, Policy};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // An exact identity and issuer (cosign's --certificate-identity and
+//! // --certificate-oidc-issuer).
+//! let person = Policy::identity("william@yossarian.net", "https://github.com/login/oauth");
+//!
+//! // A GitHub Actions workflow of one repository, on one ref, on a
+//! // GitHub-hosted runner.
+//! let ci = Policy::AllOf(vec![
+//!     Policy::github(
+//!         Some("trailofbits/pypi-attestations".into()),
+//!         Some("refs/heads/main".into()),
+//!         None, None, None, None,
+//!     ),
+//!     Policy::claim(Claim::RunnerEnvironment, "github-hosted"),
+//! ]);
+//!
+//! // Any of these, or a SAN matching a regular expression, any issuer.
+//! let policy = Policy::AnyOf(vec![
+//!     person,
+//!     ci,
+//!     Policy::identity_regex(r"https://github\.com/sigstore/.*", None)?,
+//! ]);
+//! # let _ = policy;
+//! # Ok(()) }
+//! ```
 
 use regex::Regex;
 use thiserror::Error;
@@ -81,6 +113,7 @@ impl Claim {
         }
     }
 
+    /// The extension's name as error messages give it.
     pub fn name(self) -> &'static str {
         match self {
             Claim::OidcIssuer => "OIDC issuer",
@@ -141,38 +174,61 @@ pub trait Claims {
     fn claim(&self, claim: Claim) -> Option<String>;
 }
 
+/// Why a certificate does not satisfy a policy. The verifier reports it as
+/// [`crate::Error::Verification`] at [`crate::Step::Policy`].
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum PolicyError {
+    /// A claim has another value than the policy expects, or is absent.
     #[error("{claim}: expected {expected:?}, got {}", actual.as_deref().map(|a| format!("{a:?}")).unwrap_or_else(|| "nothing (the certificate has no such claim)".into()))]
     Mismatch {
+        /// The claim, as a name and OID.
         claim: String,
+        /// What the policy expects.
         expected: String,
+        /// What the certificate says (`None`: it lacks the claim).
         actual: Option<String>,
     },
+    /// No alternative of a [`Policy::AnyOf`] held.
     #[error("none of {count} policies matched: {}", errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
     NoneMatched {
+        /// How many alternatives there were.
         count: usize,
+        /// Why each one failed, in order.
         errors: Vec<PolicyError>,
     },
+    /// An empty [`Policy::AnyOf`] or [`Policy::AllOf`], which never holds.
     #[error("empty {0} policy matches nothing")]
     Empty(&'static str),
 }
 
+/// An identity policy: what a verified signing certificate must say.
+/// Combine policies with [`Policy::AllOf`] and [`Policy::AnyOf`]; check one
+/// with [`Policy::check`] or, as part of verification, through
+/// [`crate::Verifier`].
 #[derive(Debug, Clone)]
 pub enum Policy {
     /// The certificate's SAN equals `identity` and (if given) its OIDC issuer equals `issuer`.
     Identity {
+        /// The expected SAN (an email address, URI or username).
         identity: String,
+        /// The expected OIDC issuer; `None` accepts any.
         issuer: Option<String>,
     },
     /// A SAN fully matches `pattern` (as cosign's `--certificate-identity-regexp`,
     /// anchored at both ends) and (if given) the OIDC issuer equals `issuer`.
     IdentityRegex {
+        /// The pattern, already anchored (see [`Policy::identity_regex`]).
         pattern: Regex,
+        /// The expected OIDC issuer; `None` accepts any.
         issuer: Option<String>,
     },
     /// One Fulcio extension equals `expected`.
-    Claim { claim: Claim, expected: String },
+    Claim {
+        /// The extension.
+        claim: Claim,
+        /// Its expected value.
+        expected: String,
+    },
     /// The Build Config URI is `{prefix}@{suffix}`, where `suffix` is the
     /// certificate's own Source Repository Digest or Source Repository Ref.
     /// A Trusted Publisher names a workflow file but not the commit or ref it
@@ -180,7 +236,12 @@ pub enum Policy {
     /// `_GitHubTrustedPublisherPolicy`, `_GitLabTrustedPublisherPolicy`).
     /// At least one of the two claims must be present; with `require_both`,
     /// both must (as the GitLab policy requires).
-    BuildConfigAtSource { prefix: String, require_both: bool },
+    BuildConfigAtSource {
+        /// The Build Config URI up to, not including, the `@`.
+        prefix: String,
+        /// Whether both suffix claims must be present.
+        require_both: bool,
+    },
     /// At least one inner policy holds (an empty list never holds).
     AnyOf(Vec<Policy>),
     /// Every inner policy holds (an empty list never holds: fail closed).
@@ -188,6 +249,7 @@ pub enum Policy {
 }
 
 impl Policy {
+    /// [`Policy::Identity`] with a required issuer.
     pub fn identity(identity: impl Into<String>, issuer: impl Into<String>) -> Self {
         Policy::Identity {
             identity: identity.into(),
@@ -195,7 +257,8 @@ impl Policy {
         }
     }
 
-    /// Compiles `pattern` anchored at both ends.
+    /// [`Policy::IdentityRegex`]: compiles `pattern` anchored at both ends.
+    /// Fails if `pattern` is not a valid regular expression.
     pub fn identity_regex(pattern: &str, issuer: Option<String>) -> Result<Self, String> {
         let anchored = format!("^(?:{pattern})$");
         let pattern = Regex::new(&anchored)
@@ -203,6 +266,7 @@ impl Policy {
         Ok(Policy::IdentityRegex { pattern, issuer })
     }
 
+    /// [`Policy::Claim`].
     pub fn claim(claim: Claim, expected: impl Into<String>) -> Self {
         Policy::Claim {
             claim,
@@ -211,7 +275,11 @@ impl Policy {
     }
 
     /// A GitHub Actions workflow policy, as `verify github` builds it: the
-    /// issuer is GitHub's, and each given field must match.
+    /// issuer is GitHub's (`https://token.actions.githubusercontent.com`),
+    /// and each given field must match its Fulcio extension: `repository`
+    /// (`OWNER/REPO`), `git_ref` (`refs/heads/main`), `trigger` (`push`),
+    /// `workflow_name`, `sha` (the commit), and `identity` (the SAN, the
+    /// workflow's URI at its ref).
     pub fn github(
         repository: Option<String>,
         git_ref: Option<String>,
@@ -245,6 +313,8 @@ impl Policy {
         Policy::AllOf(all)
     }
 
+    /// Checks the claims of a certificate (normally one the verifier has
+    /// already verified) against this policy.
     pub fn check(&self, cert: &dyn Claims) -> Result<(), PolicyError> {
         match self {
             Policy::Identity { identity, issuer } => {

@@ -13,8 +13,22 @@
 //!
 //! One [`Signer`] (one key and certificate) signs many inputs, as
 //! sigstore-python's `Signer` does while its certificate is valid.
+//!
+//! ```no_run
+//! use sigstore_rs::oidc::IdentityToken;
+//! use sigstore_rs::sign::SigningContext;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let token = IdentityToken::parse(&std::env::var("SIGSTORE_ID_TOKEN")?)?;
+//! let signer = SigningContext::production()?.signer(token)?;
+//! let bundle = signer.sign_artifact(&std::fs::read("dist.tar.gz")?)?;
+//! std::fs::write("dist.tar.gz.sigstore.json", bundle.to_json_string())?;
+//! # Ok(()) }
+//! ```
+//!
+//! [`crate::testing::Instance`] is a local instance to sign against in tests.
 
-pub mod services;
+mod services;
 
 use crate::bundle::{Bundle, Content};
 use crate::crypto::{self, CryptoBackend, Digest, HashAlgorithm, SigningKey};
@@ -49,6 +63,7 @@ impl SigningContext {
         Ok(Self::with_services(trusted_root, services, Http::new()))
     }
 
+    /// A context with services already chosen and a given HTTP client.
     pub fn with_services(
         trusted_root: TrustedRoot,
         services: SelectedServices,
@@ -64,14 +79,17 @@ impl SigningContext {
         }
     }
 
+    /// The context a client trust config describes.
     pub fn from_trust_config(config: &ClientTrustConfig) -> Result<Self> {
         Self::new(config.trusted_root.clone(), &config.signing_config)
     }
 
+    /// The public-good production instance (embedded trust config).
     pub fn production() -> Result<Self> {
         Self::from_trust_config(&ClientTrustConfig::production()?)
     }
 
+    /// The public-good staging instance (embedded trust config).
     pub fn staging() -> Result<Self> {
         Self::from_trust_config(&ClientTrustConfig::staging()?)
     }
@@ -85,10 +103,12 @@ impl SigningContext {
         )
     }
 
+    /// The services this context signs with.
     pub fn services(&self) -> &SelectedServices {
         &self.inner.services
     }
 
+    /// The HTTP client.
     pub fn http(&self) -> &Http {
         &self.inner.http
     }
@@ -198,6 +218,7 @@ pub struct Signer {
 }
 
 impl Signer {
+    /// The token the certificate was issued for.
     pub fn identity_token(&self) -> &IdentityToken {
         &self.token
     }

@@ -35,9 +35,9 @@ use serde_json::{json, Map, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-pub use oidc::{AUDIENCE, DEFAULT_TOKEN_LIFETIME};
+pub use oidc::DEFAULT_TOKEN_LIFETIME;
 
-pub const SIGNING_CONFIG_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.signingconfig.v0.2+json";
+const SIGNING_CONFIG_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.signingconfig.v0.2+json";
 /// Identity the interactive flow approves unless told otherwise.
 pub const DEFAULT_IDENTITY: &str = "signer@sigstore-rs.test";
 
@@ -77,6 +77,7 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// Every fault.
     pub const ALL: [Fault; 5] = [
         Fault::CaError,
         Fault::CaBadChain,
@@ -85,6 +86,7 @@ impl Fault {
         Fault::RekorError,
     ];
 
+    /// The fault's name (`ca_error`, …), as the Python API takes it.
     pub fn name(self) -> &'static str {
         match self {
             Fault::CaError => "ca_error",
@@ -95,13 +97,15 @@ impl Fault {
         }
     }
 
+    /// The fault named `name`.
     pub fn from_name(name: &str) -> Option<Fault> {
         Fault::ALL.into_iter().find(|f| f.name() == name)
     }
 }
 
+/// The faults switched on, shared by the services.
 #[derive(Default)]
-pub struct Faults([AtomicBool; 5]);
+pub(crate) struct Faults([AtomicBool; 5]);
 
 impl Faults {
     fn slot(&self, f: Fault) -> &AtomicBool {
@@ -118,14 +122,21 @@ impl Faults {
 /// Which service a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServiceKind {
+    /// The OIDC issuer (discovery, JWKS, authorization and token endpoints).
     Oidc,
+    /// The Fulcio v2 CA (`/api/v2/signingCert`) and its CT log.
     Fulcio,
+    /// The Rekor v1 log.
     RekorV1,
+    /// The Rekor v2 log.
     RekorV2,
+    /// The RFC 3161 timestamp authority.
     Tsa,
 }
 
 impl ServiceKind {
+    /// The service named `name` (`oidc`, `fulcio`/`ca`, `rekor`/`rekor_v1`,
+    /// `rekor_v2`, `tsa`).
     pub fn from_name(name: &str) -> Option<ServiceKind> {
         Some(match name {
             "oidc" => ServiceKind::Oidc,
@@ -225,6 +236,7 @@ impl Instance {
         }
     }
 
+    /// Switches a failure mode on or off, from the next request on.
     pub fn set_fault(&self, fault: Fault, on: bool) {
         self.state.faults.set(fault, on)
     }
@@ -254,6 +266,7 @@ impl Instance {
         }
     }
 
+    /// The OIDC issuer's URL (the `iss` of its tokens).
     pub fn issuer_url(&self) -> &str {
         &self.state.oidc.url
     }
@@ -340,6 +353,8 @@ impl Instance {
         })
     }
 
+    /// [`Self::trust_config`] as pretty-printed JSON, for
+    /// [`crate::trust::ClientTrustConfig::from_json`] or a file.
     pub fn trust_config_json(&self) -> String {
         serde_json::to_string_pretty(&self.trust_config()).unwrap_or_default()
     }

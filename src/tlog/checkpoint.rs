@@ -262,6 +262,13 @@ pub fn verify_checkpoint(
 /// picks, among `logs`, the one whose key signed the note (by key ID), and
 /// returns it with the checkpoint. Rekor v2 callers then check that the
 /// chosen log is the one the entry's `logId` names.
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "the verifier knows the log from the entry's logId; tested for callers that do not"
+    )
+)]
 pub fn verify_checkpoint_any<'l>(
     crypto: &dyn CryptoBackend,
     note: &str,

@@ -1,10 +1,32 @@
 //! Trust material: the trusted root (Fulcio CAs, Rekor logs, CT logs, TSAs),
 //! client trust configs, and the embedded public-good roots.
 //!
-//! Wire format: protobuf-specs `dev.sigstore.trustroot.v1.TrustedRoot` in its
-//! canonical JSON mapping (camelCase fields, bytes as base64, timestamps as
-//! RFC 3339). Parsed into checked types here, so the verifier never sees a
-//! key it cannot use or a window without a start.
+//! Wire format: protobuf-specs `dev.sigstore.trustroot.v1.TrustedRoot`
+//! (<https://github.com/sigstore/protobuf-specs>, `protos/sigstore_trustroot.proto`)
+//! in its canonical JSON mapping (camelCase fields, bytes as base64,
+//! timestamps as RFC 3339), media type [`TRUSTED_ROOT_MEDIA_TYPE`]. Parsed
+//! into checked types here, so the verifier never sees a key it cannot use or
+//! a window without a start.
+//!
+//! Every Sigstore client ships the public-good instances' `trusted_root.json`
+//! as its offline default; so does this crate ([`TrustedRoot::production`],
+//! [`TrustedRoot::staging`], [`ClientTrustConfig::production`], …). They are
+//! the targets of the TUF repositories `tuf-repo-cdn.sigstore.dev` and
+//! `tuf-repo-cdn.sigstage.dev` at the time of the build; this crate does not
+//! refresh them over TUF.
+//!
+//! ```
+//! use sigstore_rs::trust::TrustedRoot;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let production = TrustedRoot::production()?;
+//! assert!(!production.certificate_authorities.is_empty());
+//!
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/assets/trust/staging/trusted_root.json");
+//! let staging = TrustedRoot::from_json(&std::fs::read(path)?)?;
+//! assert!(!staging.tlogs.is_empty());
+//! # Ok(()) }
+//! ```
 
 mod signing_config;
 mod wire;
@@ -18,8 +40,11 @@ use crate::crypto::{self, HashAlgorithm, KeyKind, SignatureAlgorithm};
 use crate::error::{Error, Result};
 use base64::Engine as _;
 
+/// The media type of a trusted root document (`mediaType`).
 pub const TRUSTED_ROOT_MEDIA_TYPE: &str =
     "application/vnd.dev.sigstore.trustedroot+json;version=0.1";
+/// The media type of a client trust config (protobuf-specs
+/// `ClientTrustConfig`: a trusted root and a signing config).
 pub const TRUST_CONFIG_MEDIA_TYPE: &str =
     "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json";
 
@@ -33,11 +58,14 @@ const STAGING_TRUSTED_ROOT: &str = include_str!("embedded/staging_trusted_root.j
 /// `TimeRange`; conformance case `trust-root-tlog-validity-end-inclusive`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Validity {
+    /// The first second of the window.
     pub start: i64,
+    /// The last second of the window, if it is closed.
     pub end: Option<i64>,
 }
 
 impl Validity {
+    /// Whether `t` (Unix seconds) falls inside the window.
     pub fn contains(&self, t: i64) -> bool {
         t >= self.start && self.end.is_none_or(|e| t <= e)
     }
@@ -46,18 +74,24 @@ impl Validity {
 /// A public key from the trusted root, normalised to DER SubjectPublicKeyInfo.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustedKey {
+    /// The key, DER SubjectPublicKeyInfo (PKCS#1 RSA keys are wrapped).
     pub spki_der: Vec<u8>,
+    /// The kind of key `spki_der` holds.
     pub kind: KeyKind,
     /// The signature scheme the trusted root declares (`keyDetails`).
     pub algorithm: SignatureAlgorithm,
+    /// When the key may be used (`validFor`).
     pub validity: Validity,
 }
 
 /// A transparency log (Rekor) or a certificate transparency log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransparencyLog {
+    /// The log's API base URL (`baseUrl`; empty if the root gives none).
     pub base_url: String,
+    /// The Merkle tree hash (`hashAlgorithm`; SHA-256 for every Sigstore log).
     pub hash_algorithm: HashAlgorithm,
+    /// The log's signing key and its validity window.
     pub key: TrustedKey,
     /// `logId.keyId`: for Rekor v1 and CT logs, SHA-256 of the DER public key.
     pub log_id: Vec<u8>,
@@ -81,24 +115,38 @@ impl CertificateAuthority {
 /// certificates, leaf-most (issuing) first, root last.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateAuthority {
+    /// The authority's URI (`uri`; empty if the root gives none).
     pub uri: String,
+    /// The certificate chain, DER, issuing certificate first, root last.
     pub chain: Vec<Vec<u8>>,
+    /// When certificates it issued may be trusted (`validFor`).
     pub validity: Validity,
 }
 
+/// The trust anchors of one Sigstore instance (protobuf-specs
+/// `TrustedRoot`): everything the verifier may trust, each with a validity
+/// window. Load one with [`TrustedRoot::from_json`] or use an embedded one.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TrustedRoot {
+    /// Rekor transparency logs (v1 and v2).
     pub tlogs: Vec<TransparencyLog>,
+    /// Fulcio certificate authorities.
     pub certificate_authorities: Vec<CertificateAuthority>,
+    /// Certificate transparency logs, whose SCTs Fulcio leaves embed.
     pub ctlogs: Vec<TransparencyLog>,
+    /// RFC 3161 timestamp authorities.
     pub timestamp_authorities: Vec<CertificateAuthority>,
 }
 
 impl TrustedRoot {
+    /// The embedded trusted root of the public-good production instance
+    /// (`https://fulcio.sigstore.dev`, `https://rekor.sigstore.dev`).
     pub fn production() -> Result<Self> {
         Self::from_json(PRODUCTION_TRUSTED_ROOT.as_bytes())
     }
 
+    /// The embedded trusted root of the public-good staging instance
+    /// (`sigstage.dev`).
     pub fn staging() -> Result<Self> {
         Self::from_json(STAGING_TRUSTED_ROOT.as_bytes())
     }
@@ -265,7 +313,7 @@ fn hash_algorithm(s: &str) -> Result<HashAlgorithm, String> {
 }
 
 /// protobuf-specs `PublicKeyDetails` names to a signature scheme.
-pub fn key_details(s: &str) -> Result<SignatureAlgorithm, String> {
+pub(crate) fn key_details(s: &str) -> Result<SignatureAlgorithm, String> {
     use HashAlgorithm::*;
     use SignatureAlgorithm::*;
     Ok(match s {

@@ -20,6 +20,7 @@ use super::{parse_rfc3339, TrustedRoot, Validity};
 use crate::error::{Error, Result};
 use serde::Deserialize;
 
+/// The media type of the signing configs this client reads (v0.2).
 pub const SIGNING_CONFIG_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.signingconfig.v0.2+json";
 
 const PRODUCTION_SIGNING_CONFIG: &str = include_str!("embedded/production_signing_config.json");
@@ -27,17 +28,21 @@ const STAGING_SIGNING_CONFIG: &str = include_str!("embedded/staging_signing_conf
 
 /// The API versions this client speaks (sigstore-python 4.5.1's
 /// `REKOR_VERSIONS`, `TSA_VERSIONS`, `FULCIO_VERSIONS`, `OIDC_VERSIONS`).
-pub const REKOR_VERSIONS: &[u32] = &[1, 2];
-pub const TSA_VERSIONS: &[u32] = &[1];
-pub const FULCIO_VERSIONS: &[u32] = &[1];
-pub const OIDC_VERSIONS: &[u32] = &[1];
+const REKOR_VERSIONS: &[u32] = &[1, 2];
+const TSA_VERSIONS: &[u32] = &[1];
+const FULCIO_VERSIONS: &[u32] = &[1];
+const OIDC_VERSIONS: &[u32] = &[1];
 
 /// One service endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Service {
+    /// The service's base URL, without a trailing slash.
     pub url: String,
+    /// The API major version it speaks (`majorApiVersion`; Rekor 1 or 2).
     pub major_api_version: u32,
+    /// When the service may be used (`validFor`).
     pub validity: Validity,
+    /// Who runs it (`operator`); services are chosen per operator.
     pub operator: String,
 }
 
@@ -52,23 +57,35 @@ pub enum Selector {
     Exact(u32),
 }
 
+/// Which services to sign with (protobuf-specs `SigningConfig` v0.2),
+/// checked: every service has an http(s) URL, an API version and a validity
+/// window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SigningConfig {
+    /// Fulcio certificate authorities (`caUrls`).
     pub ca_urls: Vec<Service>,
+    /// OIDC issuers for the interactive flow (`oidcUrls`).
     pub oidc_urls: Vec<Service>,
+    /// Rekor logs (`rekorTlogUrls`).
     pub rekor_tlog_urls: Vec<Service>,
+    /// How many logs to use (`rekorTlogConfig`; `ANY` when absent).
     pub rekor_tlog_selector: Selector,
+    /// RFC 3161 timestamp authorities (`tsaUrls`).
     pub tsa_urls: Vec<Service>,
+    /// How many TSAs to use (`tsaConfig`; `ANY` when absent).
     pub tsa_selector: Selector,
 }
 
 /// The services chosen for one signing session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SelectedServices {
+    /// The Fulcio CA to request the certificate from.
     pub fulcio: Service,
     /// Logs to submit to (the signer uses the first; sigstore-python does too).
     pub tlogs: Vec<Service>,
+    /// Timestamp authorities to ask, each in turn.
     pub tsas: Vec<Service>,
+    /// The OIDC issuer for the interactive flow, if the config names one.
     pub oidc: Option<Service>,
 }
 
@@ -165,10 +182,12 @@ fn check_services(field: &str, v: Vec<wire::Service>) -> Result<Vec<Service>, St
 }
 
 impl SigningConfig {
+    /// The embedded signing config of the public-good production instance.
     pub fn production() -> Result<Self> {
         Self::from_json(PRODUCTION_SIGNING_CONFIG.as_bytes())
     }
 
+    /// The embedded signing config of the public-good staging instance.
     pub fn staging() -> Result<Self> {
         Self::from_json(STAGING_SIGNING_CONFIG.as_bytes())
     }
@@ -287,11 +306,14 @@ fn valid_services(
 /// `ClientTrustConfig`, `application/vnd.dev.sigstore.clienttrustconfig.v0.1+json`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientTrustConfig {
+    /// What to trust when verifying.
     pub trusted_root: TrustedRoot,
+    /// Where to sign.
     pub signing_config: SigningConfig,
 }
 
 impl ClientTrustConfig {
+    /// The embedded trust config of the public-good production instance.
     pub fn production() -> Result<Self> {
         Ok(ClientTrustConfig {
             trusted_root: TrustedRoot::production()?,
@@ -299,6 +321,7 @@ impl ClientTrustConfig {
         })
     }
 
+    /// The embedded trust config of the public-good staging instance.
     pub fn staging() -> Result<Self> {
         Ok(ClientTrustConfig {
             trusted_root: TrustedRoot::staging()?,
