@@ -217,13 +217,18 @@ def build(version: str, root: Path | None = None, jobs: int | None = None) -> Pa
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("versions", nargs="*", default=list(SOURCES), choices=list(SOURCES))
+    parser.add_argument(
+        "versions", nargs="*", metavar="VERSION", help=f"default: {' '.join(SOURCES)}"
+    )
     parser.add_argument("--cache", type=Path, default=None, help="default: ~/.cache/...")
     parser.add_argument(
         "--print-path", action="store_true", help="print the cached interpreters, build nothing"
     )
     args = parser.parse_args(argv)
-    for v in args.versions:
+    unknown = set(args.versions) - set(SOURCES)
+    if unknown:
+        parser.error(f"unknown version(s) {', '.join(sorted(unknown))}: pinned are {list(SOURCES)}")
+    for v in args.versions or list(SOURCES):
         exe = interpreter(v, args.cache) if args.print_path else build(v, args.cache)
         if exe is None:
             return 1
