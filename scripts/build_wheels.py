@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import itertools
 import json
 import os
 import platform
@@ -234,7 +235,7 @@ def tool_env() -> dict[str, str]:
 def run_tool(cmd: list[str], env: dict[str, str]) -> None:
     """Runs a printed command (``[env VAR=... ]maturin ...``) with this interpreter's maturin."""
     if cmd[0] == "env":
-        assigns = [a for a in cmd[1:] if "=" in a]
+        assigns = list(itertools.takewhile(lambda a: "=" in a, cmd[1:]))
         env = {**env, **dict(a.split("=", 1) for a in assigns)}
         cmd = cmd[1 + len(assigns) :]
     exe = [sys.executable, "-m", "maturin", *cmd[1:]] if cmd[0] == "maturin" else cmd
@@ -352,7 +353,16 @@ def build_target(
         print(f"\n==> {t['name']} ({t['backend']})" + (f"; zig: {why}" if zig else ""))
         print(shlex.join(cmd), flush=True)
         start = time.monotonic()
-        run_tool(cmd, env)
+        try:
+            run_tool(cmd, env)
+        except BuildError as e:
+            if t["backend"] == "aws-lc":
+                raise BuildError(
+                    f"{e}; if it is aws-lc-sys that failed (its C build under"
+                    f" {'zig' if zig else 'the host compiler'}), wheels.toml's"
+                    f' backend = "rust-crypto" builds {t["name"]} without C'
+                ) from None
+            raise
         seconds = time.monotonic() - start
         (wheel,) = Path(tmp).glob("*.whl")
         check_wheel_license(wheel)
