@@ -1,19 +1,39 @@
 #!/usr/bin/env bash
 # Every check CI runs, in one place: Rust format/lint/tests (both crypto
-# backends), the extension build, Python lint/types/stubs, and pytest.
+# backends), the release wheels and sdist this host can build
+# (scripts/build_wheels.py), Python lint/types/stubs, and pytest against the
+# installed manylinux wheel, so the tests exercise exactly what ships;
+# tests/python/test_wheels.py installs every built wheel into fresh CPython 3.9
+# and 3.13 venvs (glibc, and musl through scripts/musl_cpython.py).
 #
-#   scripts/test.sh              build with --release (what ships)
-#   PROFILE=dev scripts/test.sh  faster local iteration
+#   scripts/test.sh              build and test the release wheels (what CI runs)
+#   PROFILE=dev scripts/test.sh  faster local iteration: `maturin develop`, no
+#                                wheels, so tests/python/test_wheels.py is not run
 #   VENV=path                    virtualenv to create/reuse (default .venv)
+# Arguments go to pytest. Each step's duration is printed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
 PROFILE=${PROFILE:-release}
-step() { printf '\n==> %s\n' "$*"; }
+STEP="" STEP_START=$SECONDS TIMES=()
+finish_step() {
+    if [ -n "$STEP" ]; then TIMES+=("$(printf '%5ds  %s' $((SECONDS - STEP_START)) "$STEP")"); fi
+}
+step() {
+    finish_step
+    STEP="$*" STEP_START=$SECONDS
+    printf '\n==> %s\n' "$*"
+}
+report() {
+    finish_step
+    printf '\n==> times (total %ds)\n' "$SECONDS"
+    printf '%s\n' "${TIMES[@]}"
+}
+trap report EXIT
 
+step "venv $VENV"
 if [ ! -x "$VENV/bin/python" ]; then
-    step "create $VENV"
     python3 -m venv "$VENV"
 fi
 PY="$VENV/bin/python"
@@ -49,8 +69,30 @@ step "cargo +$MSRV check --locked (the declared minimum Rust)"
 rustup toolchain list | grep -q "^$MSRV" || rustup toolchain install "$MSRV" --profile minimal
 cargo +"$MSRV" check --locked --all-targets --features python
 
-step "maturin develop ($PROFILE)"
-maturin develop --profile "$PROFILE" --extras test,dev
+pytest_args=()
+if [ "$PROFILE" = release ]; then
+    step "wheels and sdist (scripts/build_wheels.py)"
+    "$PY" scripts/build_wheels.py
+    step "musl CPython 3.9 and 3.13 for the musllinux wheel (cached)"
+    "$PY" scripts/musl_cpython.py
+    step "install the manylinux wheel into $VENV"
+    wheels=(dist/sigstore_rs-*-manylinux*_x86_64.whl)
+    wheel=${wheels[0]}
+    # The extras' dependencies, then the wheel itself over whatever was there
+    # (an editable `maturin develop` install, or an older build of this version).
+    "$PY" -m pip install --quiet "$wheel[test,dev]"
+    "$PY" -m pip install --quiet --force-reinstall --no-deps "$wheel"
+    "$PY" - <<'EOF'
+import sigstore_rs._rust as r, sysconfig
+assert r.__file__.startswith(sysconfig.get_paths()["purelib"]), r.__file__
+print("testing", r.__file__)
+EOF
+else
+    step "maturin develop ($PROFILE)"
+    maturin develop --profile "$PROFILE" --extras test,dev
+    echo "PROFILE=$PROFILE: no wheels built, so tests/python/test_wheels.py is not run"
+    pytest_args+=(--ignore tests/python/test_wheels.py)
+fi
 
 step "ruff"
 ruff check python tests scripts
@@ -62,7 +104,7 @@ step "stubtest"
 
 step "pytest"
 status=0
-"$PY" -m pytest tests/python "$@" || status=$?
+"$PY" -m pytest tests/python "${pytest_args[@]}" "$@" || status=$?
 if [ "$status" -eq 5 ]; then
     echo "pytest collected no tests" >&2
 fi
