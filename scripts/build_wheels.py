@@ -194,17 +194,20 @@ def in_venv() -> bool:
 
 
 def ensure_python_tools(requirements: dict[str, str], needed: list[str]) -> None:
-    missing = [requirements[m] for m in needed if importlib.util.find_spec(m) is None]
-    if not missing:
+    if in_venv():
+        # Always through pip, so an installed but older tool is brought to the pinned
+        # version (auditwheel's `show --json` is recent); a satisfied pin is a no-op.
+        specs = [requirements[m] for m in needed]
+        print(f"==> pip install {shlex.join(specs)}", flush=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *specs], check=True)
         return
-    if not in_venv():
+    missing = [requirements[m] for m in needed if importlib.util.find_spec(m) is None]
+    if missing:
         raise BuildError(
             f"missing {', '.join(missing)} and not in a virtualenv: run"
             f" `{sys.executable} -m pip install {shlex.join(missing)}`, or run this script"
             " from a virtualenv so it can install them itself"
         )
-    print(f"==> pip install {shlex.join(missing)}", flush=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *missing], check=True)
 
 
 def ensure_rust_targets(triples: list[str]) -> None:

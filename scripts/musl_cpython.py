@@ -34,6 +34,7 @@ import sys
 import tarfile
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -139,8 +140,17 @@ def fetch(version: str, dest: Path) -> Path:
     tarball = dest / Path(pool_path).name
     if not tarball.is_file() or hashlib.sha256(tarball.read_bytes()).hexdigest() != sha256:
         log(f"download {DEBIAN_POOL}{pool_path}")
-        with urllib.request.urlopen(DEBIAN_POOL + pool_path, timeout=120) as resp:
-            data = resp.read()
+        try:
+            with urllib.request.urlopen(DEBIAN_POOL + pool_path, timeout=120) as resp:
+                data = resp.read()
+        except urllib.error.HTTPError as e:
+            # Debian's pool keeps a source tarball only while a suite on
+            # deb.debian.org uses it (3.9.2 is bullseye's, 3.13.5 trixie's).
+            raise SystemExit(
+                f"{DEBIAN_POOL}{pool_path}: HTTP {e.code}. Debian no longer serves this CPython"
+                f" source; pin SOURCES[{version!r}] in {Path(__file__).name} to a python{version}"
+                " (or the oldest/newest python3.X) source that a current Debian suite carries"
+            ) from None
         digest = hashlib.sha256(data).hexdigest()
         if digest != sha256:
             raise SystemExit(f"{pool_path}: SHA-256 {digest}, expected {sha256}")

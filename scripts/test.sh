@@ -37,7 +37,8 @@ if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
 fi
 PY="$VENV/bin/python"
-"$PY" -m pip install --quiet --upgrade pip "maturin>=1.5,<2"
+# tomli: scripts/build_wheels.py reads wheels.toml with it before Python 3.11.
+"$PY" -m pip install --quiet --upgrade pip "maturin>=1.5,<2" 'tomli; python_version < "3.11"'
 export VIRTUAL_ENV="$PWD/$VENV" PATH="$PWD/$VENV/bin:$PATH"
 
 step "cargo fmt --check"
@@ -66,7 +67,7 @@ RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features python
 MSRV=$(sed -n 's/^rust-version = "\(.*\)"$/\1/p' Cargo.toml)
 step "cargo +$MSRV check --locked (the declared minimum Rust)"
-rustup toolchain list | grep -q "^$MSRV" || rustup toolchain install "$MSRV" --profile minimal
+grep -q "^$MSRV-" <<<"$(rustup toolchain list)" || rustup toolchain install "$MSRV" --profile minimal
 cargo +"$MSRV" check --locked --all-targets --features python
 
 pytest_args=()

@@ -59,8 +59,9 @@
 //! The modules follow the Sigstore concepts: [`bundle`], [`trust`],
 //! [`policy`], [`verify`], [`dsse`], [`legacy`] (detached signatures),
 //! [`pep740`], [`sign`], [`oidc`]. [`crypto`] is the one seam to
-//! cryptography. [`net`] is the one module that opens sockets; every other
-//! module is sans-IO. Transparency-log, X.509 and RFC 3161 internals are
+//! cryptography. [`net`] is the one module that opens client sockets; every
+//! other module is sans-IO, except [`testing`], whose local Sigstore instance
+//! runs its own servers on 127.0.0.1. Transparency-log, X.509 and RFC 3161 internals are
 //! private to the crate: the verifier is their interface.
 //!
 //! # Cargo features
@@ -101,3 +102,9 @@ pub use error::{Error, Result, Step};
 pub use policy::Policy;
 pub use trust::TrustedRoot;
 pub use verify::{Artifact, VerifiedBundle, Verifier};
+
+/// The README's Rust example, compiled and run with the doc tests so that it
+/// cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

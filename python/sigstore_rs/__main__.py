@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sigstore_rs import __version__, _pypi_cli, _sign_cli
-from sigstore_rs.errors import Error
+from sigstore_rs.errors import Error, _cli_reason
 from sigstore_rs.verify import (
     Bundle,
     GitHubWorkflow,
@@ -307,7 +307,7 @@ def _verify(args: argparse.Namespace) -> int:
             check(input)
         except (Error, OSError) as e:
             failed = True
-            print(f"FAIL: {input}: {e}", file=sys.stderr)
+            print(f"FAIL: {input}: {_cli_reason(e, staging=args.staging)}", file=sys.stderr)
         else:
             print(f"OK: {input}")
     return 1 if failed else 0

@@ -19,7 +19,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sigstore_rs.errors import Error
+from sigstore_rs.errors import Error, _cli_reason
 from sigstore_rs.verify import (
     AllOf,
     Bundle,
@@ -177,7 +177,8 @@ def _verify(args: argparse.Namespace, verifier: Callable[[], Verifier]) -> int:
         reason = failures.get(dist)
         if reason is None:
             result = next(results)
-            reason = None if result.ok else str(result.error)
+            error = result.error
+            reason = None if error is None else _cli_reason(error, staging=args.staging)
         if reason is None:
             print(f"OK: {dist}")
         else:
@@ -197,6 +198,8 @@ def _inspect(path: Path) -> int:
         doc = json.loads(data)
     except ValueError:  # also UnicodeDecodeError: the bytes are not JSON text
         raise Error(f"{what} (not JSON)") from None
+    except RecursionError:
+        raise Error(f"{what} (JSON nested too deeply)") from None
     if not isinstance(doc, dict):
         raise Error(f"{what} (not a JSON object)")
     out: Any

@@ -171,3 +171,16 @@ class StatementError(VerificationError):
     (exactly one subject, its file name, a known predicate type)."""
 
     step = "attestation statement"
+
+
+def _cli_reason(error: BaseException, *, staging: bool) -> str:
+    """An error's text for a ``FAIL:`` line: where the core names the public
+    instance a log belongs to (``TrustedRoot::instance_hint_for_log``), the
+    command-line way to verify against it."""
+    message = str(error)
+    if isinstance(error, TlogEntryError):
+        if "it is a log of Sigstore's staging instance" in message and not staging:
+            return f"{message} (--staging)"
+        if "it is a log of Sigstore's public-good (production) instance" in message:
+            return f"{message} (the default: no --staging, --trusted-root or --trust-config)"
+    return message

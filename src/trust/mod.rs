@@ -39,6 +39,7 @@ pub use signing_config::{
 use crate::crypto::{self, HashAlgorithm, KeyKind, SignatureAlgorithm};
 use crate::error::{Error, Result};
 use base64::Engine as _;
+use std::sync::OnceLock;
 
 /// The media type of a trusted root document (`mediaType`).
 pub const TRUSTED_ROOT_MEDIA_TYPE: &str =
@@ -52,6 +53,9 @@ pub const TRUST_CONFIG_MEDIA_TYPE: &str =
 /// ships as its offline default (from the TUF repositories' trusted_root.json).
 const PRODUCTION_TRUSTED_ROOT: &str = include_str!("embedded/production_trusted_root.json");
 const STAGING_TRUSTED_ROOT: &str = include_str!("embedded/staging_trusted_root.json");
+/// How error messages name the two embedded instances.
+const PRODUCTION_INSTANCE: &str = "Sigstore's public-good (production) instance";
+const STAGING_INSTANCE: &str = "Sigstore's staging instance";
 
 /// A validity window in Unix seconds. `start` is required by the spec; `end`
 /// is open when absent and *inclusive* when present (protobuf-specs
@@ -226,22 +230,31 @@ impl TrustedRoot {
         self.tlogs.iter().find(|l| l.log_id == log_id)
     }
 
-    /// For an error message: which embedded public instance a transparency
-    /// log (by `logId.keyId`) belongs to, as a hint on how to verify against
-    /// it, or an empty string. Only called on the failure path, so the
-    /// embedded roots are parsed here rather than kept.
-    pub fn instance_hint_for_log(log_id: &[u8]) -> String {
-        let owns = |root: Result<TrustedRoot>| root.is_ok_and(|r| r.tlog_by_id(log_id).is_some());
-        if owns(Self::production()) {
-            "; it is a log of Sigstore's public-good (production) instance: verify against \
-             that instance (the default; Verifier.production())"
-                .into()
-        } else if owns(Self::staging()) {
-            "; it is a log of Sigstore's staging instance: verify against that instance \
-             (--staging; Verifier.staging())"
-                .into()
-        } else {
-            String::new()
+    /// For the message of a log entry from an untrusted log: if the log
+    /// (by `logId.keyId`) is one of the embedded public instances', a clause
+    /// naming that instance, else an empty string. The front ends (CLI,
+    /// Python) match the instance's name to add their own spelling of the fix.
+    pub(crate) fn instance_hint_for_log(log_id: &[u8]) -> String {
+        // The embedded roots' log IDs, read once per process on first failure.
+        static LOGS: OnceLock<Vec<(&'static str, Vec<u8>)>> = OnceLock::new();
+        let logs = LOGS.get_or_init(|| {
+            let instances = [
+                (PRODUCTION_INSTANCE, Self::production()),
+                (STAGING_INSTANCE, Self::staging()),
+            ];
+            let mut ids = Vec::new();
+            for (name, root) in instances {
+                for log in root.map(|r| r.tlogs).unwrap_or_default() {
+                    ids.push((name, log.log_id));
+                }
+            }
+            ids
+        });
+        match logs.iter().find(|(_, id)| id.as_slice() == log_id) {
+            Some((name, _)) => {
+                format!("; it is a log of {name}: verify against that instance's trusted root")
+            }
+            None => String::new(),
         }
     }
 

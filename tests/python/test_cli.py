@@ -141,8 +141,20 @@ def test_fail_wrong_instance(sp: Path) -> None:
         f"FAIL: {sp / 'bundle_v3.txt'}: verification failed at transparency log entry step"
     )
     assert "it is a log of Sigstore's staging instance" in proc.stderr
-    assert "--staging" in proc.stderr
+    assert proc.stderr.endswith("verify against that instance's trusted root (--staging)\n")
     assert len(proc.stderr.splitlines()) == 1
+
+
+def test_fail_production_bundle_with_staging(sp: Path) -> None:
+    cpython = sp / "integration" / "Python-3.12.5.tgz.sigstore"
+    proc = run(
+        "--staging", "verify", "identity", "--cert-identity", "thomas@python.org",
+        "--cert-oidc-issuer", "https://accounts.google.com", "--bundle", cpython,
+        "sha256:" + "00" * 32,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert "it is a log of Sigstore's public-good (production) instance" in proc.stderr
+    assert "(the default: no --staging" in proc.stderr
 
 
 def test_key_help_names_only_its_own_flags() -> None:

@@ -330,7 +330,8 @@ def test_cli_convert_and_inspect(pa: Path, run: Run, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "content", [b"", b"\x00\xff\xfe garbage", b"\xef\xbb\xbf{", b"[1, 2]", b"PK\x03\x04"]
+    "content",
+    [b"", b"\x00\xff\xfe garbage", b"\xef\xbb\xbf{", b"[1, 2]", b"PK\x03\x04", b"[" * 100_000],
 )
 def test_cli_inspect_not_json(content: bytes, run: Run, tmp_path: Path) -> None:
     path = tmp_path / "x.attestation"

@@ -87,6 +87,8 @@ def test_sigstore_python_signs_against_the_instance(instance: Instance, tmp_path
     entry = bundle["verificationMaterial"]["tlogEntries"][0]
     rekor = instance.trust_config["signingConfig"]["rekorTlogUrls"][0]["majorApiVersion"]
     assert entry["kindVersion"]["version"] == ("0.0.1" if rekor == 1 else "0.0.2")
+    timestamps = bundle["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"]
+    assert len(timestamps) == 1, "the instance's TSA timestamped it"
 
     policy = Identity(identity=identity, issuer=instance.issuer)
     Verifier.from_trust_config(config).verify_artifact(
