@@ -138,6 +138,35 @@ fn conformance_with_proto_field_names() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
+/// Issue 10 item 7: every conformance case keeps its verdict when each
+/// Fulcio CA chain of its trusted root stops at the intermediate (root
+/// omitted, the intermediate the trust anchor), including bundles whose
+/// `x509CertificateChain` carries that intermediate.
+#[test]
+fn conformance_with_intermediate_anchored_roots() {
+    let root = fixtures();
+    let mut wrong = Vec::new();
+    let mut truncated = 0;
+    for dir in case_dirs(&root) {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let Ok(mut trust) = case_trust(&dir) else {
+            continue;
+        };
+        for ca in &mut trust.certificate_authorities {
+            if ca.chain.len() > 1 {
+                ca.chain.pop();
+                truncated += 1;
+            }
+        }
+        let result = run_case(&dir, &Verifier::new(trust), false);
+        if result.is_ok() == name.ends_with("_fail") {
+            wrong.push(format!("{name}: {:?}", result.map(|_| ())));
+        }
+    }
+    assert!(truncated > 50, "only {truncated} chains truncated");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
 fn staging() -> Verifier {
     Verifier::new(TrustedRoot::staging().unwrap())
 }
