@@ -222,9 +222,7 @@ def _inspect(path: Path) -> int:
             out["statement"] = Attestation.from_bundle(bundle).statement
         else:
             signature = doc.get("messageSignature") or doc.get("message_signature") or {}
-            out["messageDigest"] = signature.get("messageDigest") or signature.get(
-                "message_digest"
-            )
+            out["messageDigest"] = signature.get("messageDigest") or signature.get("message_digest")
     else:
         out = {"statement": Attestation.model_validate_json(data).statement}
     print(json.dumps(out, indent=2))

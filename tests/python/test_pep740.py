@@ -356,7 +356,6 @@ def test_cli_inspect_bundles(sp: Path, pa: Path, run: Run) -> None:
     assert json.loads(out)["messageDigest"]["algorithm"] == "SHA2_256"
 
 
-
 def _proto_field_names(doc: Any) -> Any:
     """``doc`` with protobuf field names (``media_type``) for JSON names."""
     if isinstance(doc, dict):
