@@ -263,7 +263,7 @@ impl Verifier {
                     .map(|d| x509::Certificate::from_der(d.clone()))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| Error::bundle(format!("certificate chain: {e}")))?;
-                x509::check_bundle_chain(&rest, &self.root.certificate_authorities).map_err(|e| fail(Step::CertificateChain, e.to_string()))?;
+                x509::check_bundle_chain(&rest).map_err(|e| fail(Step::CertificateChain, e.to_string()))?;
                 let spki = cert.public_key_spki().to_vec();
                 (Some(cert), spki)
             }

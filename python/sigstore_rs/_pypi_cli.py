@@ -214,13 +214,15 @@ def _inspect(path: Path) -> int:
                 for b in prov.attestation_bundles
             ]
         }
-    elif "mediaType" in doc:
+    elif "mediaType" in doc or "media_type" in doc:
+        # A bundle may spell its fields either way (protobuf JSON mapping).
         bundle = Bundle.from_json(data)
         out = {"bundle": bundle.media_type}
-        if "dsseEnvelope" in doc:
+        if "dsseEnvelope" in doc or "dsse_envelope" in doc:
             out["statement"] = Attestation.from_bundle(bundle).statement
         else:
-            out["messageDigest"] = (doc.get("messageSignature") or {}).get("messageDigest")
+            signature = doc.get("messageSignature") or doc.get("message_signature") or {}
+            out["messageDigest"] = signature.get("messageDigest") or signature.get("message_digest")
     else:
         out = {"statement": Attestation.model_validate_json(data).statement}
     print(json.dumps(out, indent=2))

@@ -99,7 +99,9 @@ class Identity(VerificationPolicy):
 
 class IdentityRegex(VerificationPolicy):
     """A SAN fully matches ``pattern`` (anchored at both ends, as cosign's
-    ``--certificate-identity-regexp``); the OIDC issuer is ``issuer`` when given."""
+    ``--certificate-identity-regexp`` and ``re.fullmatch``); the OIDC issuer is
+    ``issuer`` when given. ``pattern`` must be a complete expression in the
+    syntax of Rust's ``regex`` crate: an unbalanced ``)`` is an error."""
 
     __slots__ = ()
 

@@ -277,6 +277,15 @@ impl Bundle {
         // Exactly one kind of signing material.
         let material = match (vm.public_key, vm.x509_certificate_chain, vm.certificate) {
             (Some(pk), None, None) => SigningMaterial::PublicKey { hint: pk.hint },
+            // protobuf-specs `VerificationMaterial`: "Form (2) [a chain] MUST
+            // be used for 0.1 and 0.2 version bundles, and form (3) [a single
+            // certificate] MUST be used for 0.3 version bundles"; sigstore-python
+            // refuses a v0.3 chain too ("expected certificate in bundle").
+            (None, Some(_), None) if version == BundleVersion::V0_3 => {
+                return Err(Error::bundle(
+                    "a v0.3 bundle must carry its signing certificate as verificationMaterial.certificate, not x509CertificateChain (bundle spec: v0.3 uses the single-certificate form)",
+                ))
+            }
             (None, Some(chain), None) => {
                 let mut certs = chain
                     .certificates

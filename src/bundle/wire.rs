@@ -1,6 +1,14 @@
 //! protobuf-specs `dev.sigstore.bundle.v1.Bundle`, canonical JSON mapping:
 //! camelCase names, `bytes` as base64, `int64` as decimal strings.
 //! Only shapes are checked here; meaning is checked in `mod.rs`.
+//!
+//! "Parsers accept both the lowerCamelCase name (or the one specified by the
+//! `json_name` option) and the original proto field name"
+//! (<https://protobuf.dev/programming-guides/json/>), so every field whose
+//! proto name differs from its JSON name has it as a serde `alias`. serde
+//! maps both names to one field, so an object giving both is rejected as a
+//! duplicate field, as is a key given twice. The DSSE envelope's proto field
+//! is `payloadType` itself (`envelope.proto`), so it has no other name.
 
 use serde::Deserialize;
 
@@ -9,9 +17,13 @@ use serde::Deserialize;
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Bundle {
+    #[serde(alias = "media_type")]
     pub media_type: Option<String>,
+    #[serde(alias = "verification_material")]
     pub verification_material: Option<VerificationMaterial>,
+    #[serde(alias = "message_signature")]
     pub message_signature: Option<MessageSignature>,
+    #[serde(alias = "dsse_envelope")]
     pub dsse_envelope: Option<Envelope>,
 }
 
@@ -21,11 +33,15 @@ pub struct Bundle {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VerificationMaterial {
+    #[serde(alias = "public_key")]
     pub public_key: Option<PublicKeyIdentifier>,
+    #[serde(alias = "x509_certificate_chain")]
     pub x509_certificate_chain: Option<CertificateChain>,
     pub certificate: Option<RawBytes>,
     #[serde(default)]
+    #[serde(alias = "tlog_entries")]
     pub tlog_entries: Vec<TransparencyLogEntry>,
+    #[serde(alias = "timestamp_verification_data")]
     pub timestamp_verification_data: Option<TimestampVerificationData>,
 }
 
@@ -44,6 +60,7 @@ pub struct CertificateChain {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RawBytes {
+    #[serde(alias = "raw_bytes")]
     pub raw_bytes: Option<String>,
 }
 
@@ -52,6 +69,7 @@ pub struct RawBytes {
 #[serde(rename_all = "camelCase")]
 pub struct TimestampVerificationData {
     #[serde(default)]
+    #[serde(alias = "rfc3161_timestamps")]
     pub rfc3161_timestamps: Vec<SignedTimestamp>,
 }
 
@@ -59,6 +77,7 @@ pub struct TimestampVerificationData {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SignedTimestamp {
+    #[serde(alias = "signed_timestamp")]
     pub signed_timestamp: Option<String>,
 }
 
@@ -68,12 +87,19 @@ pub struct SignedTimestamp {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TransparencyLogEntry {
+    #[serde(alias = "log_index")]
     pub log_index: Option<Int64>,
+    #[serde(alias = "log_id")]
     pub log_id: Option<LogId>,
+    #[serde(alias = "kind_version")]
     pub kind_version: Option<KindVersion>,
+    #[serde(alias = "integrated_time")]
     pub integrated_time: Option<Int64>,
+    #[serde(alias = "inclusion_promise")]
     pub inclusion_promise: Option<InclusionPromise>,
+    #[serde(alias = "inclusion_proof")]
     pub inclusion_proof: Option<InclusionProof>,
+    #[serde(alias = "canonicalized_body")]
     pub canonicalized_body: Option<String>,
 }
 
@@ -88,6 +114,7 @@ pub enum Int64 {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LogId {
+    #[serde(alias = "key_id")]
     pub key_id: Option<String>,
 }
 
@@ -101,6 +128,7 @@ pub struct KindVersion {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InclusionPromise {
+    #[serde(alias = "signed_entry_timestamp")]
     pub signed_entry_timestamp: Option<String>,
 }
 
@@ -109,8 +137,11 @@ pub struct InclusionPromise {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InclusionProof {
+    #[serde(alias = "log_index")]
     pub log_index: Option<Int64>,
+    #[serde(alias = "root_hash")]
     pub root_hash: Option<String>,
+    #[serde(alias = "tree_size")]
     pub tree_size: Option<Int64>,
     #[serde(default)]
     pub hashes: Vec<String>,
@@ -127,6 +158,7 @@ pub struct Checkpoint {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageSignature {
+    #[serde(alias = "message_digest")]
     pub message_digest: Option<HashOutput>,
     pub signature: Option<String>,
 }

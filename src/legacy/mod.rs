@@ -345,7 +345,8 @@ pub fn entry_from_json(data: &[u8]) -> Result<LoggedEntry> {
     let Some(obj) = v.as_object() else {
         return Err(bad(what, "expected a JSON object"));
     };
-    if obj.contains_key("mediaType") {
+    // Either name of a bundle's `media_type` (protobuf JSON mapping).
+    if obj.contains_key("mediaType") || obj.contains_key("media_type") {
         return Err(bad(
             what,
             "this is a Sigstore bundle, not a Rekor entry: verify it as a bundle",

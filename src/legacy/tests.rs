@@ -401,6 +401,12 @@ fn malformed_entry_files_are_rejected() {
             "this is a Sigstore bundle",
             read("sigstore-python/bundle.txt.sigstore"),
         ),
+        (
+            "this is a Sigstore bundle",
+            bytes(&crate::test_support::proto_field_names(
+                &serde_json::from_slice(&read("sigstore-python/bundle.txt.sigstore")).unwrap(),
+            )),
+        ),
         ("not a Rekor log entry", b"{\"a\": 1, \"b\": 2}".to_vec()),
         (
             "Payload is missing",

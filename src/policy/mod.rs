@@ -37,7 +37,8 @@
 //! # Ok(()) }
 //! ```
 
-use regex::Regex;
+use regex_automata::meta::Regex;
+use regex_syntax::hir::{Hir, Look};
 use thiserror::Error;
 
 /// Fulcio certificate extensions (OID arc 1.3.6.1.4.1.57264.1).
@@ -217,8 +218,8 @@ pub enum Policy {
     /// A SAN fully matches `pattern` (as cosign's `--certificate-identity-regexp`,
     /// anchored at both ends) and (if given) the OIDC issuer equals `issuer`.
     IdentityRegex {
-        /// The pattern, already anchored (see [`Policy::identity_regex`]).
-        pattern: Regex,
+        /// The pattern (see [`IdentityPattern`]).
+        pattern: IdentityPattern,
         /// The expected OIDC issuer; `None` accepts any.
         issuer: Option<String>,
     },
@@ -257,13 +258,13 @@ impl Policy {
         }
     }
 
-    /// [`Policy::IdentityRegex`]: compiles `pattern` anchored at both ends.
-    /// Fails if `pattern` is not a valid regular expression.
+    /// [`Policy::IdentityRegex`]: compiles `pattern` (see [`IdentityPattern::new`]).
+    /// Fails if `pattern` is not a complete, valid regular expression.
     pub fn identity_regex(pattern: &str, issuer: Option<String>) -> Result<Self, String> {
-        let anchored = format!("^(?:{pattern})$");
-        let pattern = Regex::new(&anchored)
-            .map_err(|e| format!("invalid identity pattern {pattern:?}: {e}"))?;
-        Ok(Policy::IdentityRegex { pattern, issuer })
+        Ok(Policy::IdentityRegex {
+            pattern: IdentityPattern::new(pattern)?,
+            issuer,
+        })
     }
 
     /// [`Policy::Claim`].
@@ -333,7 +334,7 @@ impl Policy {
             Policy::IdentityRegex { pattern, issuer } => {
                 check_issuer(cert, issuer.as_deref())?;
                 let sans = cert.sans();
-                if sans.iter().any(|s| pattern.is_match(s)) {
+                if sans.iter().any(|s| pattern.is_full_match(s)) {
                     Ok(())
                 } else {
                     Err(PolicyError::Mismatch {
@@ -382,6 +383,51 @@ impl Policy {
                 ps.iter().try_for_each(|p| p.check(cert))
             }
         }
+    }
+}
+
+/// A regular expression a whole value must match (Python's `re.fullmatch`,
+/// as sigstore-python and cosign's `--certificate-identity-regexp` apply it),
+/// in the syntax of the `regex` crate.
+///
+/// The pattern is parsed on its own, so it must be complete: an unbalanced
+/// `)` is an error rather than a way out of the anchors (splicing it into
+/// `^(?:{pattern})$` let `bob@example\.com)|(.*` match any value). The
+/// anchors are then added to the parsed tree as `\A…\z`, which no flag in
+/// the pattern (`(?m)`, `(?x)` comments) can change, and which give
+/// full-match rather than first-match semantics: `a|ab` matches `ab`.
+#[derive(Debug, Clone)]
+pub struct IdentityPattern {
+    source: String,
+    regex: Regex,
+}
+
+impl IdentityPattern {
+    /// Compiles `pattern`; the error names the pattern and what is wrong.
+    pub fn new(pattern: &str) -> Result<Self, String> {
+        let invalid =
+            |e: &dyn std::fmt::Display| format!("invalid identity pattern {pattern:?}: {e}");
+        let hir = regex_syntax::Parser::new()
+            .parse(pattern)
+            .map_err(|e| invalid(&e))?;
+        let anchored = Hir::concat(vec![Hir::look(Look::Start), hir, Hir::look(Look::End)]);
+        let regex = Regex::builder()
+            .build_from_hir(&anchored)
+            .map_err(|e| invalid(&e))?;
+        Ok(IdentityPattern {
+            source: pattern.to_string(),
+            regex,
+        })
+    }
+
+    /// The pattern as given.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// Whether the whole of `value` matches.
+    pub fn is_full_match(&self, value: &str) -> bool {
+        self.regex.is_match(value)
     }
 }
 

@@ -70,6 +70,43 @@ fn regex_is_anchored() {
     assert!(Policy::identity_regex("(", None).is_err());
 }
 
+/// Issue 10 item 2: wrapping the pattern as `^(?:{pattern})$` let an
+/// unbalanced `)` close the group early, so `…)|(.*` matched any SAN.
+#[test]
+fn regex_anchors_cannot_be_escaped() {
+    let err = Policy::identity_regex(r"bob@example\.com)|(.*", None).unwrap_err();
+    assert!(
+        err.contains("invalid identity pattern") && err.contains("unopened group"),
+        "{err}"
+    );
+    assert!(Policy::identity_regex(r"a)(b", None).is_err());
+    assert!(Policy::identity_regex(r"a\", None).is_err());
+
+    let sans = |s: &str| Fake {
+        sans: vec![s.to_string()],
+        claims: HashMap::new(),
+    };
+    let p = Policy::identity_regex("a|b", None).unwrap();
+    assert!(p.check(&sans("a")).is_ok());
+    assert!(p.check(&sans("b")).is_ok());
+    assert!(p.check(&sans("ab")).is_err());
+    // Full-match semantics (Python's re.fullmatch), not the leftmost-first
+    // match checked for its end: "a" is found first, yet "ab" matches.
+    let p = Policy::identity_regex("a|ab", None).unwrap();
+    assert!(p.check(&sans("ab")).is_ok());
+    assert!(p.check(&sans("abc")).is_err());
+    // A verbose-mode comment in the pattern must not swallow the anchors.
+    let p = Policy::identity_regex("(?x) a # the letter a", None).unwrap();
+    assert!(p.check(&sans("a")).is_ok());
+    assert!(p.check(&sans("ab")).is_err());
+    // Multi-line mode must not turn the anchors into line anchors.
+    let p = Policy::identity_regex("(?m)a", None).unwrap();
+    assert!(p.check(&sans("a\nevil")).is_err());
+    // The user's pattern is what messages show.
+    let e = p.check(&sans("b")).unwrap_err().to_string();
+    assert!(e.contains("/(?m)a/"), "{e}");
+}
+
 #[test]
 fn combinators_fail_closed() {
     let c = cert();

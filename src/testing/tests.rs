@@ -251,6 +251,60 @@ fn hashedrekord_via_rekor_v2_and_tsa_verifies() {
     assert!(e.to_string().contains("signed time"), "{e}");
 }
 
+/// Issue 10 item 7, end to end: a trusted root whose CA chain stops at the
+/// intermediate (the root omitted) loads, and a bundle from that
+/// intermediate verifies; a leaf from a CA it does not list still fails at
+/// the certificate-chain step.
+#[test]
+fn trusted_root_anchored_at_the_intermediate() {
+    let inst = Instance::start(Options::default()).unwrap();
+    let mut tc: Value = serde_json::from_str(&inst.trust_config_json()).unwrap();
+    let chain = &mut tc["trustedRoot"]["certificateAuthorities"][0]["certChain"]["certificates"];
+    let (inter, ca_root) = (chain[0].clone(), chain[1].clone());
+    chain.as_array_mut().unwrap().truncate(1);
+    let root = TrustedRoot::from_trust_config_json(tc.to_string().as_bytes())
+        .expect("a chain ending in an intermediate loads");
+    assert_eq!(root.certificate_authorities[0].chain.len(), 1);
+    let v = Verifier::new(root);
+    let id = "dana@example.com";
+    let policy = Policy::identity(id, inst.issuer_url());
+    let (artifact, bundle) = sign_hashedrekord(&inst, id, 1, false);
+    v.verify_artifact(&Artifact::Bytes(artifact), &bundle, &policy)
+        .expect("a leaf of the anchoring intermediate verifies");
+
+    // A v0.2 bundle whose x509CertificateChain carries the anchoring
+    // intermediate verifies too (signers SHOULD NOT include it; it is
+    // ignored), while one carrying the self-signed root is still refused.
+    let (artifact, mut json) = sign_hashedrekord_json(&inst, id, 1, false);
+    json["mediaType"] = "application/vnd.dev.sigstore.bundle+json;version=0.2".into();
+    let vm = json["verificationMaterial"].as_object_mut().unwrap();
+    let leaf = vm.remove("certificate").unwrap();
+    for (extra, ok) in [(vec![inter], true), (vec![ca_root], false)] {
+        let mut j = json.clone();
+        let certs: Vec<Value> = std::iter::once(leaf.clone()).chain(extra).collect();
+        j["verificationMaterial"]["x509CertificateChain"] = json!({ "certificates": certs });
+        let b = Bundle::from_json(j.to_string().as_bytes()).unwrap();
+        let r = v.verify_artifact(&Artifact::Bytes(artifact.clone()), &b, &policy);
+        assert_eq!(r.is_ok(), ok, "{:?}", r.map(|_| ()));
+    }
+
+    inst.set_fault(Fault::CaUntrusted, true);
+    let (artifact, bundle) = sign_hashedrekord(&inst, id, 1, false);
+    let e = v
+        .verify_artifact(&Artifact::Bytes(artifact), &bundle, &policy)
+        .expect_err("a leaf of an unrelated CA");
+    assert!(
+        matches!(
+            e,
+            crate::Error::Verification {
+                step: crate::Step::CertificateChain,
+                ..
+            }
+        ),
+        "{e}"
+    );
+}
+
 #[test]
 fn ca_refuses_bad_requests_and_faults() {
     let inst = Instance::start(Options::default()).unwrap();

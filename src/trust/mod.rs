@@ -116,12 +116,14 @@ impl CertificateAuthority {
 }
 
 /// A certificate authority (Fulcio) or timestamp authority: a chain of DER
-/// certificates, leaf-most (issuing) first, root last.
+/// certificates, leaf-most (issuing) first, the trust anchor last. The
+/// anchor is usually a self-signed root but may be an intermediate
+/// (protobuf-specs `CertificateAuthority.cert_chain`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateAuthority {
     /// The authority's URI (`uri`; empty if the root gives none).
     pub uri: String,
-    /// The certificate chain, DER, issuing certificate first, root last.
+    /// The certificate chain, DER, issuing certificate first, trust anchor last.
     pub chain: Vec<Vec<u8>>,
     /// When certificates it issued may be trusted (`validFor`).
     pub validity: Validity,
@@ -403,17 +405,14 @@ fn check_ca(c: wire::CertificateAuthority) -> Result<CertificateAuthority, Strin
         .into_iter()
         .map(|c| b64("certChain.certificates[].rawBytes", &c.raw_bytes))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut last_self_issued = false;
+    // The last certificate is the trust anchor, "regardless if it's a root
+    // or intermediate" (protobuf-specs PR 245, as sigstore-go and
+    // sigstore-python treat it), so it need not be self-issued; each entry
+    // must still be a certificate.
     for (i, der) in chain.iter().enumerate() {
         use x509_parser::prelude::FromDer;
-        let (_, cert) = x509_parser::certificate::X509Certificate::from_der(der)
+        x509_parser::certificate::X509Certificate::from_der(der)
             .map_err(|e| format!("certChain.certificates[{i}] is not a DER certificate: {e}"))?;
-        last_self_issued = cert.subject().as_raw() == cert.issuer().as_raw();
-    }
-    // The chain must end in its root: a CA entry without a trust anchor
-    // cannot anchor anything (sigstore-python fixture `*missingroot*`).
-    if !last_self_issued {
-        return Err("certChain does not end in a self-issued root certificate".into());
     }
     Ok(CertificateAuthority {
         uri: c.uri.unwrap_or_default(),

@@ -41,14 +41,25 @@ fn sigstore_python_trust_documents() {
     assert!(TrustedRoot::from_trust_config_json(&bad).is_err());
     let ca = read("sigstore-python/trusted_root/certificate_authority.json");
     CertificateAuthority::from_json(&ca).expect("ca");
-    for bad in [
-        "certificate_authority.empty.json",
-        "certificate_authority.missingroot.json",
-    ] {
-        let d = read(&format!("sigstore-python/trusted_root/{bad}"));
-        let e = CertificateAuthority::from_json(&d).expect_err(bad);
-        assert!(e.to_string().contains("certChain"), "{bad}: {e}");
-    }
+    let d = read("sigstore-python/trusted_root/certificate_authority.empty.json");
+    let e = CertificateAuthority::from_json(&d).expect_err("empty");
+    assert!(e.to_string().contains("certChain"), "{e}");
+}
+
+/// Issue 10 item 7: the last certificate of `certChain` is the trust anchor
+/// whether or not it is a self-signed root (protobuf-specs PR 245), so a
+/// chain that stops at an intermediate loads. sigstore-python's
+/// `missingroot` fixture is such a chain: a TSA leaf and its intermediate.
+#[test]
+fn ca_chain_may_end_in_an_intermediate() {
+    let d = read("sigstore-python/trusted_root/certificate_authority.missingroot.json");
+    let ca = CertificateAuthority::from_json(&d).expect("intermediate-anchored chain");
+    assert_eq!(ca.chain.len(), 2);
+    // Still every entry must be a certificate.
+    let mut doc: serde_json::Value = serde_json::from_slice(&d).unwrap();
+    doc["certChain"]["certificates"][1]["rawBytes"] = "AAAA".into();
+    let e = CertificateAuthority::from_json(doc.to_string().as_bytes()).expect_err("junk");
+    assert!(e.to_string().contains("not a DER certificate"), "{e}");
 }
 
 #[test]

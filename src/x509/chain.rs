@@ -50,9 +50,10 @@ struct ParsedCa {
     /// The chain parsed, or why it does not parse.
     path: Result<Vec<Certificate>, X509Error>,
     /// Outcome of the chain-internal signature checks, computed on first
-    /// use: for the whole chain, and for the chain without its first
-    /// certificate (the path of a TSA leaf pinned first in its chain).
-    signatures: [OnceLock<Result<(), X509Error>>; 2],
+    /// use: entry `j` is "certificate `j` is signed by certificate `j + 1`";
+    /// the last entry is the anchor's self-signature if it is self-issued
+    /// (an intermediate anchor is trusted as given).
+    links: OnceLock<Vec<Result<(), X509Error>>>,
 }
 
 impl CaSet {
@@ -67,7 +68,7 @@ impl CaSet {
                         .iter()
                         .map(|der| Certificate::from_der(der.clone()))
                         .collect(),
-                    signatures: [OnceLock::new(), OnceLock::new()],
+                    links: OnceLock::new(),
                 })
                 .collect(),
         }
@@ -79,10 +80,17 @@ impl CaSet {
 /// [`CaSet`] and calls [`verify_chain_in`].
 ///
 /// Every CA whose trusted-root validity contains `at` is tried in order; the
-/// first complete path wins. A path is: the CA chain's first certificate
-/// issued the leaf (names match and its key verifies the leaf's signature),
-/// each chain certificate is signed by the next, the last is self-signed, and
-/// every certificate, leaf included, is within its validity at `at`.
+/// first complete path wins. The last certificate of a CA chain is the trust
+/// anchor, "regardless if it's a root or intermediate", and the ones before
+/// it are intermediates to build the path with (protobuf-specs
+/// `CertificateAuthority.cert_chain`, PR 245; sigstore-go passes them to Go's
+/// `x509.Verify` as roots and intermediates). A path is: a chain
+/// certificate issued the leaf (names match and its key verifies the leaf's
+/// signature), each chain certificate from there on is signed by the next,
+/// a self-issued anchor is self-signed, and every certificate, leaf
+/// included, is within its validity at `at`. The leaf's issuer is looked for
+/// from the chain's first certificate on, so a leaf the root of an
+/// `[intermediate, root]` chain issued directly verifies.
 ///
 /// Timestamp authorities list their signing certificate first in the trusted
 /// root; when `leaf` is byte-identical to a chain's first certificate, the
@@ -135,6 +143,7 @@ pub fn verify_chain_in(
     }
 }
 
+/// The path from `leaf` through one CA chain; returns the issuer's DER.
 fn verify_path(
     crypto: &dyn CryptoBackend,
     leaf: &Certificate,
@@ -142,10 +151,47 @@ fn verify_path(
     at: i64,
 ) -> Result<Vec<u8>, X509Error> {
     let full = parsed.path.as_ref().map_err(Clone::clone)?;
-    let (path, variant): (&[Certificate], usize) = match full.split_first() {
-        Some((first, rest)) if first.der() == leaf.der() => (rest, 1),
-        _ => (full, 0),
+    let offset = match full.first() {
+        Some(first) if first.der() == leaf.der() => 1,
+        _ => 0,
     };
+    let Some(first) = full.get(offset) else {
+        return Err(X509Error::Untrusted(vec![format!(
+            "CA {} has no certificate that could issue the leaf",
+            parsed.ca.uri
+        )]));
+    };
+    // Candidate issuers: the chain certificates named as the leaf's issuer.
+    // The first that completes a path wins; if none does, the first one's
+    // error is the most specific (it is the leaf's nearest issuer).
+    let mut first_failure = None;
+    for start in offset..full.len() {
+        if full[start].subject_raw() != leaf.issuer_raw() {
+            continue;
+        }
+        match verify_path_from(crypto, leaf, parsed, full, start, at) {
+            Ok(issuer_der) => return Ok(issuer_der),
+            Err(e) => {
+                first_failure.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_failure.unwrap_or_else(|| X509Error::IssuerMismatch {
+        expected: first.subject().into(),
+        found: leaf.issuer().into(),
+    }))
+}
+
+/// The path `leaf`, `full[start]`, …, the anchor.
+fn verify_path_from(
+    crypto: &dyn CryptoBackend,
+    leaf: &Certificate,
+    parsed: &ParsedCa,
+    full: &[Certificate],
+    start: usize,
+    at: i64,
+) -> Result<Vec<u8>, X509Error> {
+    let path = &full[start..];
     let Some(issuer) = path.first() else {
         return Err(X509Error::Untrusted(vec![format!(
             "CA {} has no certificate that could issue the leaf",
@@ -161,33 +207,27 @@ fn verify_path(
         check_ca_profile(cert, below)?;
     }
     // Chain-internal signatures: time-independent, so checked once.
-    parsed.signatures[variant]
-        .get_or_init(|| chain_signatures(crypto, path))
-        .clone()?;
+    let links = parsed.links.get_or_init(|| chain_links(crypto, full));
+    for link in links.iter().skip(start) {
+        link.clone()?;
+    }
     Ok(issuer.der().to_vec())
 }
 
-/// Each certificate of a CA path is signed by the next; the last is a
-/// self-signed root.
-fn chain_signatures(crypto: &dyn CryptoBackend, path: &[Certificate]) -> Result<(), X509Error> {
-    for (j, cert) in path.iter().enumerate() {
-        match path.get(j + 1) {
-            Some(next) => check_issued_by(crypto, cert, next)?,
-            None => {
-                if !cert.is_self_issued() {
-                    return Err(X509Error::Ca {
-                        subject: cert.subject().into(),
-                        expected:
-                            "the last certificate of a trusted chain to be a self-signed root"
-                                .into(),
-                        found: format!("issuer {:?}", cert.issuer()),
-                    });
-                }
-                check_issued_by(crypto, cert, cert)?;
-            }
-        }
-    }
-    Ok(())
+/// For each certificate of a CA chain, whether the next one signed it; for
+/// the last (the trust anchor), whether it is self-signed when it is
+/// self-issued. An anchor that is not self-issued is an intermediate the
+/// trusted root vouches for; nothing in the chain can check it.
+fn chain_links(crypto: &dyn CryptoBackend, chain: &[Certificate]) -> Vec<Result<(), X509Error>> {
+    chain
+        .iter()
+        .enumerate()
+        .map(|(j, cert)| match chain.get(j + 1) {
+            Some(next) => check_issued_by(crypto, cert, next),
+            None if cert.is_self_issued() => check_issued_by(crypto, cert, cert),
+            None => Ok(()),
+        })
+        .collect()
 }
 
 fn check_validity(cert: &Certificate, at: i64) -> Result<(), X509Error> {
@@ -348,21 +388,16 @@ pub(crate) fn check_ca_profile(cert: &Certificate, below: usize) -> Result<(), X
 }
 
 /// Rejects a bundle's `x509CertificateChain` that carries a root: a
-/// self-issued certificate, or one identical to a trusted root's last
-/// certificate. The trusted root alone supplies trust anchors, and a bundle
-/// that ships its own root is malformed (conformance case
+/// self-issued certificate. The trusted root alone supplies trust anchors,
+/// and a bundle that ships its own root is malformed (conformance case
 /// `bundle-with-root-cert_fail`: "bundle certificate chain contains a root
-/// certificate: client should reject this").
-pub fn check_bundle_chain(
-    chain: &[Certificate],
-    cas: &[CertificateAuthority],
-) -> Result<(), X509Error> {
+/// certificate: client should reject this"). An intermediate the trusted
+/// root also lists, even as its trust anchor, is only a "SHOULD NOT" for
+/// signers (protobuf-specs `VerificationMaterial`); it is never used to build
+/// the path, so it is ignored like any other.
+pub fn check_bundle_chain(chain: &[Certificate]) -> Result<(), X509Error> {
     for (index, cert) in chain.iter().enumerate() {
-        let is_trusted_root = cas
-            .iter()
-            .filter_map(|ca| ca.chain.last())
-            .any(|root| root.as_slice() == cert.der());
-        if cert.is_self_issued() || is_trusted_root {
+        if cert.is_self_issued() {
             return Err(X509Error::RootInBundleChain {
                 index,
                 subject: cert.subject().into(),

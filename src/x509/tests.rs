@@ -190,18 +190,13 @@ fn bundle_chain_with_root_is_rejected() {
     let (certs, _) = bundle_material(
         "conformance/bundle-verify/bundle-with-root-cert_fail/bundle.sigstore.json",
     );
-    let prod = root("trust/production/trusted_root.json");
-    let e = check_bundle_chain(&certs, &prod.certificate_authorities).expect_err("root in chain");
+    let e = check_bundle_chain(&certs).expect_err("root in chain");
     assert!(
         matches!(e, X509Error::RootInBundleChain { index: 1, .. }),
         "{e}"
     );
     // Without the root, leaf + intermediate is an acceptable bundle chain.
-    check_bundle_chain(
-        &[certs[0].clone(), certs[2].clone()],
-        &prod.certificate_authorities,
-    )
-    .expect("leaf and intermediate");
+    check_bundle_chain(&[certs[0].clone(), certs[2].clone()]).expect("leaf and intermediate");
 }
 
 fn bogus(name: &str) -> Certificate {
@@ -317,21 +312,32 @@ fn bogus_certificates_through_verify_chain() {
                 "{leaf_name}: {e}"
             );
         }
-        // The intermediate's key did not sign the leaf.
+        // The intermediate's key did not sign the leaf: under a chain that
+        // the intermediate anchors, nothing else could have.
         let inter = bogus("intermediate");
-        let chain = CertificateAuthority {
+        let chain = |certs: &[&Certificate]| CertificateAuthority {
             uri: "bogus".into(),
-            chain: vec![inter.der().to_vec(), root_ok.der().to_vec()],
+            chain: certs.iter().map(|c| c.der().to_vec()).collect(),
             validity: Validity {
                 start: 0,
                 end: None,
             },
         };
-        let e =
-            verify_chain(crypto, &leaf, &[chain], at, Purpose::CodeSigning).expect_err("wrong key");
+        let e = verify_chain(crypto, &leaf, &[chain(&[&inter])], at, Purpose::CodeSigning)
+            .expect_err("wrong key");
         assert!(matches!(e, X509Error::BadSignature { .. }), "{e}");
+        // Under [intermediate, root] the root, which did sign it, is its issuer.
+        let info = verify_chain(
+            crypto,
+            &leaf,
+            &[chain(&[&inter, &root_ok])],
+            at,
+            Purpose::CodeSigning,
+        )
+        .expect("issued by the chain's root");
+        assert_eq!(info.issuer_der, root_ok.der());
         // A bundle chain of bogus certificates is all roots by name.
-        assert!(check_bundle_chain(std::slice::from_ref(&leaf), &[]).is_err());
+        assert!(check_bundle_chain(std::slice::from_ref(&leaf)).is_err());
     }
 }
 
@@ -470,6 +476,7 @@ mod generated {
 
     struct Pki {
         root: rcgen::Certificate,
+        root_key: KeyPair,
         inter: rcgen::Certificate,
         inter_key: KeyPair,
         leaf_key: KeyPair,
@@ -487,6 +494,7 @@ mod generated {
         let leaf_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("key");
         Pki {
             root,
+            root_key,
             inter,
             inter_key,
             leaf_key,
@@ -601,6 +609,79 @@ mod generated {
                 verify_chain(crypto, &ok, &both, NOW, Purpose::CodeSigning).expect("second CA");
             assert_eq!(info.ca_index, 1);
         }
+    }
+
+    /// Issue 10 item 7: protobuf-specs (PR 245) makes the last certificate
+    /// of a CA's `certChain` the trust anchor, "regardless if it's a root or
+    /// intermediate", and the ones before it chain-building intermediates.
+    #[test]
+    fn the_last_certificate_is_the_trust_anchor() {
+        let pki = pki();
+        let from_inter = pki.leaf(leaf_params());
+        let from_root = Certificate::from_der(
+            leaf_params()
+                .signed_by(&pki.leaf_key, &pki.root, &pki.root_key)
+                .expect("leaf")
+                .der()
+                .to_vec(),
+        )
+        .expect("parse");
+        let unrelated = pki_other_same_names();
+        let stray = pki_other().leaf(leaf_params());
+        let full = pki.cas();
+        let mut inter_only = pki.cas();
+        inter_only[0].chain.truncate(1);
+        for crypto in all_backends() {
+            // [intermediate]: the root omitted, the intermediate anchors.
+            let info = verify_chain(crypto, &from_inter, &inter_only, NOW, Purpose::CodeSigning)
+                .unwrap_or_else(|e| panic!("intermediate anchor on {}: {e}", crypto.name()));
+            assert_eq!(info.issuer_der, pki.inter.der().to_vec());
+            // [intermediate, root]: a leaf the root issued directly.
+            let info = verify_chain(crypto, &from_root, &full, NOW, Purpose::CodeSigning)
+                .unwrap_or_else(|e| panic!("root-issued leaf on {}: {e}", crypto.name()));
+            assert_eq!(info.issuer_der, pki.root.der().to_vec());
+            // ... but not under a root-less chain that does not hold its issuer.
+            let e = verify_chain(crypto, &from_root, &inter_only, NOW, Purpose::CodeSigning)
+                .expect_err("issuer not in the chain");
+            assert!(matches!(e, X509Error::IssuerMismatch { .. }), "{e}");
+            // A leaf of another CA with the same names fails on the signature,
+            // under either shape of chain.
+            for cas in [&inter_only, &full] {
+                let e = verify_chain(crypto, &stray, cas, NOW, Purpose::CodeSigning)
+                    .expect_err("unrelated CA");
+                assert!(matches!(e, X509Error::BadSignature { .. }), "{e}");
+            }
+            let e = verify_chain(crypto, &from_inter, &unrelated, NOW, Purpose::CodeSigning)
+                .expect_err("unrelated trusted root");
+            assert!(matches!(e, X509Error::BadSignature { .. }), "{e}");
+        }
+    }
+
+    /// A chain whose intermediate the root did not sign is not a path, even
+    /// though each certificate parses: the chain-internal signatures count.
+    #[test]
+    fn a_broken_trusted_chain_does_not_anchor_its_first_certificate() {
+        let pki = pki();
+        let other = pki_other();
+        let leaf = pki.leaf(leaf_params());
+        let broken = vec![CertificateAuthority {
+            uri: "https://fulcio.test".into(),
+            chain: vec![pki.inter.der().to_vec(), other.root.der().to_vec()],
+            validity: Validity {
+                start: NOW - 86_400,
+                end: None,
+            },
+        }];
+        for crypto in all_backends() {
+            let e = verify_chain(crypto, &leaf, &broken, NOW, Purpose::CodeSigning)
+                .expect_err("broken chain");
+            assert!(matches!(e, X509Error::BadSignature { .. }), "{e}");
+        }
+    }
+
+    /// Another PKI with the same names and other keys.
+    fn pki_other() -> Pki {
+        pki()
     }
 
     fn pki_other_same_names() -> Vec<CertificateAuthority> {

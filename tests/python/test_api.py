@@ -244,6 +244,9 @@ def _any_bundle(sp: Path) -> Bundle:
 def test_bad_policies() -> None:
     with pytest.raises(errors.InvalidInput, match="invalid identity pattern"):
         IdentityRegex(pattern="(")
+    # An unbalanced ")" cannot close the anchoring early (issue 10 item 2).
+    with pytest.raises(errors.InvalidInput, match="unopened group"):
+        IdentityRegex(pattern=r"bob@example\.com)|(.*")
     with pytest.raises(errors.InvalidInput, match="unknown certificate claim"):
         sigstore_rs._rust.Policy.claim("nonsense", "x")
     sigstore_rs._rust.Policy.claim("GitHub workflow repository", "a/b")

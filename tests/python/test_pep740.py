@@ -5,9 +5,10 @@ those pypi-attestations 0.0.30 gives)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
-from typing import Callable, Union
+from typing import Any, Callable, Union
 
 import pytest
 
@@ -353,3 +354,36 @@ def test_cli_inspect_bundles(sp: Path, pa: Path, run: Run) -> None:
     code, out, _ = run("pypi", "inspect", str(sp / "bundle_v3.txt.sigstore"))
     assert code == 0
     assert json.loads(out)["messageDigest"]["algorithm"] == "SHA2_256"
+
+
+def _proto_field_names(doc: Any) -> Any:
+    """``doc`` with protobuf field names (``media_type``) for JSON names."""
+    if isinstance(doc, dict):
+        return {
+            (k if k == "payloadType" else re.sub("([A-Z])", r"_\1", k).lower()): (
+                _proto_field_names(v)
+            )
+            for k, v in doc.items()
+        }
+    if isinstance(doc, list):
+        return [_proto_field_names(v) for v in doc]
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("rel", "key"),
+    [
+        ("sigstore-python/bundle_v3.txt.sigstore", "messageDigest"),
+        ("pypi-attestations/rfc8785-0.1.2-py3-none-any.whl.sigstore", "statement"),
+    ],
+)
+def test_cli_inspect_bundle_with_proto_field_names(
+    fixtures: Path, rel: str, key: str, run: Run, tmp_path: Path
+) -> None:
+    """The protobuf JSON mapping's other spelling is a bundle too (issue 10 item 6)."""
+    path = tmp_path / "snake.sigstore.json"
+    path.write_text(json.dumps(_proto_field_names(json.loads((fixtures / rel).read_text()))))
+    code, out, err = run("pypi", "inspect", str(path))
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc[key]
