@@ -13,7 +13,9 @@
 //!    exactly this signature, key and content ([`Step::TlogEntry`]);
 //! 4. the signed entry timestamp, Rekor v1's promise of inclusion
 //!    ([`Step::SignedEntryTimestamp`]);
-//! 5. the RFC 6962 inclusion proof and the signed checkpoint it ends in
+//! 5. the RFC 6962 inclusion proof (for Rekor v2, of the entry's own
+//!    logIndex) and the signed checkpoint it ends in, signed by the log
+//!    under its own name with the log's origin
 //!    ([`Step::InclusionProof`], [`Step::Checkpoint`]);
 //! 6. verified signing times: the SET's integrated time and the RFC 3161
 //!    timestamps that verify against the trusted root's TSAs; at least one
@@ -316,7 +318,7 @@ impl Verifier {
                 ),
             )
         })?;
-        self.check_entry_body(bundle, entry, verifier_der, input_digest.as_ref())?;
+        let version = self.check_entry_body(bundle, entry, verifier_der, input_digest.as_ref())?;
 
         // Step 4: the signed entry timestamp (Rekor v1's promise of inclusion).
         let mut verified_times: Vec<i64> = Vec::new();
@@ -343,10 +345,11 @@ impl Verifier {
             verified_times.push(t);
         }
 
-        // Step 5: the RFC 6962 inclusion proof, and the checkpoint that
-        // commits the log to its root hash.
+        // Step 5: the RFC 6962 inclusion proof for the entry's index, and
+        // the checkpoint that commits the log, under its own name, to the
+        // root hash.
         if let Some(proof) = &entry.inclusion_proof {
-            self.check_inclusion(entry, proof, log)?;
+            self.check_inclusion(entry, proof, log, version)?;
         }
 
         // Step 6: verified signing times: the SET-backed integrated time
@@ -544,7 +547,7 @@ impl Verifier {
         entry: &TlogEntry,
         verifier_der: &[u8],
         input_digest: Option<&Digest>,
-    ) -> Result<()> {
+    ) -> Result<tlog::RekorVersion> {
         let body = tlog::parse_body(&entry.body, &entry.kind, &entry.version)
             .map_err(|e| fail(Step::TlogEntry, e.to_string()))?;
         let r = match &bundle.content {
@@ -564,7 +567,8 @@ impl Verifier {
                 tlog::check_dsse(self.crypto, &body, &input, verifier_der)
             }
         };
-        r.map_err(|e| fail(Step::TlogEntry, e.to_string()))
+        r.map_err(|e| fail(Step::TlogEntry, e.to_string()))?;
+        Ok(body.rekor_version())
     }
 
     fn check_inclusion(
@@ -572,8 +576,10 @@ impl Verifier {
         entry: &TlogEntry,
         proof: &crate::bundle::InclusionProof,
         log: &TransparencyLog,
+        version: tlog::RekorVersion,
     ) -> Result<()> {
         let c = self.crypto;
+        tlog::check_log_index(version, entry.log_index, proof.log_index)?;
         let leaf = tlog::leaf_hash(c, &entry.body);
         tlog::verify_inclusion(
             c,
@@ -585,8 +591,7 @@ impl Verifier {
         )
         .map_err(|e| fail(Step::InclusionProof, e.to_string()))?;
         if let Some(note) = &proof.checkpoint {
-            let cp = tlog::verify_checkpoint(c, note, log)
-                .map_err(|e| fail(Step::Checkpoint, e.to_string()))?;
+            let cp = tlog::verify_checkpoint(c, note, log, version)?;
             if cp.root_hash != proof.root_hash {
                 return Err(fail(
                     Step::Checkpoint,

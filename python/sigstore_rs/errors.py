@@ -98,8 +98,8 @@ class CertificateChainError(VerificationError):
 
 
 class SctError(VerificationError):
-    """The certificate's embedded SCT is missing, from an unknown CT log, or
-    does not verify (RFC 6962)."""
+    """The certificate's embedded SCT is missing, from an unknown CT log, not
+    signed with SHA-256, or does not verify (RFC 6962)."""
 
     step = "signed certificate timestamp"
 
@@ -120,21 +120,24 @@ class SignedEntryTimestampError(VerificationError):
 
 class InclusionProofError(VerificationError):
     """The RFC 6962 inclusion proof does not lead from the entry to the
-    checkpoint's root hash."""
+    checkpoint's root hash, or (Rekor v2) proves another leaf than the
+    entry's log index."""
 
     step = "inclusion proof"
 
 
 class CheckpointError(VerificationError):
-    """The log's signed checkpoint (C2SP signed-note) is malformed or not
-    signed by the log."""
+    """The log's signed checkpoint (C2SP signed-note) is malformed, not
+    signed by the log under the log's own name, or its origin is not the
+    log's."""
 
     step = "checkpoint"
 
 
 class TimestampError(VerificationError):
     """An RFC 3161 timestamp is malformed, not over the signature, or not
-    signed by a trusted timestamp authority."""
+    signed by a trusted timestamp authority's end-entity timestamping
+    certificate."""
 
     step = "signed timestamp"
 

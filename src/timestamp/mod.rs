@@ -11,7 +11,9 @@
 //! The TSA chain is validated here rather than through `crate::x509`: the
 //! rules are small and specific (the chain comes from the trusted root, not
 //! from the token; the leaf must carry a critical timeStamping EKU, RFC 3161
-//! §2.3), and every signature still goes through [`CryptoBackend`].
+//! §2.3), and every signature still goes through [`CryptoBackend`]. The
+//! signing certificate itself is held to `crate::x509`'s end-entity profile,
+//! the one a Fulcio leaf meets, with timeStamping for codeSigning.
 
 mod asn1;
 mod der;
@@ -83,6 +85,8 @@ pub enum TimestampError {
     },
     #[error("TSA signing certificate {subject} {reason} (RFC 3161 §2.3 requires a critical extendedKeyUsage of exactly id-kp-timeStamping)")]
     BadExtendedKeyUsage { subject: String, reason: String },
+    #[error("TSA signing certificate {subject} is not an end-entity certificate fit to sign timestamps: {reason}")]
+    SignerProfile { subject: String, reason: String },
     #[error("timestamp genTime {time} is outside the trusted root's validity for the TSA ({start}..={})", end.map_or("open".to_string(), |e| e.to_string()))]
     OutsideTsaValidity {
         time: i64,
@@ -555,6 +559,7 @@ fn verify_with_tsa(
         }
     }
     check_timestamping_eku(leaf)?;
+    check_signer_profile(signer_der, leaf)?;
 
     if !tsa.validity.contains(gen_time) {
         return Err(TimestampError::OutsideTsaValidity {
@@ -657,6 +662,27 @@ fn check_timestamping_eku(leaf: &X509Certificate<'_>) -> Result<(), TimestampErr
         return Err(fail("has key purposes besides id-kp-timeStamping"));
     }
     Ok(())
+}
+
+/// The signing certificate is an end-entity certificate, checked as a
+/// Fulcio leaf is (`x509::check_leaf_profile`): X.509 v3, not a CA,
+/// keyUsage digitalSignature without keyCertSign, and (when parsed as an
+/// `x509::Certificate`) no critical extension this crate does not
+/// understand (RFC 5280 §4.2). It matters most when the token embeds the
+/// signer and the trusted root lists only the TSA's CA: then the
+/// certificate comes from the token, and only its issuer is trusted.
+fn check_signer_profile(
+    signer_der: &[u8],
+    signer: &X509Certificate<'_>,
+) -> Result<(), TimestampError> {
+    let fail = |reason: String| TimestampError::SignerProfile {
+        subject: subject(signer),
+        reason,
+    };
+    let cert =
+        crate::x509::Certificate::from_der(signer_der.to_vec()).map_err(|e| fail(e.to_string()))?;
+    crate::x509::check_leaf_profile(&cert, crate::x509::Purpose::TimeStamping)
+        .map_err(|e| fail(e.to_string()))
 }
 
 /// ```text

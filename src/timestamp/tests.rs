@@ -104,6 +104,18 @@ fn make_tsa_with_keys(
     leaf_validity: (i64, i64),
     window: Validity,
 ) -> TestTsa {
+    make_tsa_shaped(seeds, eku, leaf_validity, window, |_| {})
+}
+
+/// Like `make_tsa_with_keys`, with `shape` applied to the leaf's parameters
+/// last.
+fn make_tsa_shaped(
+    seeds: (u8, u8),
+    eku: Eku,
+    leaf_validity: (i64, i64),
+    window: Validity,
+    shape: impl FnOnce(&mut rcgen::CertificateParams),
+) -> TestTsa {
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyUsagePurpose};
     let root_sk = p256::ecdsa::SigningKey::from_slice(&[seeds.0; 32]).unwrap();
     let leaf_sk = p256::ecdsa::SigningKey::from_slice(&[seeds.1; 32]).unwrap();
@@ -131,6 +143,7 @@ fn make_tsa_with_keys(
         ext.set_criticality(eku == Eku::Critical);
         lp.custom_extensions.push(ext);
     }
+    shape(&mut lp);
     let leaf = lp.signed_by(&leaf_kp, &root, &root_kp).unwrap();
 
     TestTsa {
@@ -419,6 +432,77 @@ fn non_critical_or_missing_eku_is_rejected() {
                 matches!(r, Err(TimestampError::BadExtendedKeyUsage { .. })),
                 "{r:?}"
             );
+        }
+    }
+}
+
+/// The signer certificate a token embeds, when the trusted root lists only
+/// the TSA's CA, is held to the end-entity profile a Fulcio leaf is held to
+/// (`x509::check_leaf_profile`, with timeStamping for codeSigning): not a
+/// CA, keyUsage digitalSignature without keyCertSign, no critical extension
+/// we do not understand. A CA-issued certificate that fails it is not a TSA
+/// signing certificate, whatever its EKU says.
+#[test]
+fn embedded_signer_must_have_the_end_entity_profile() {
+    use rcgen::{BasicConstraints, IsCa, KeyUsagePurpose};
+    type Shape<'a> = &'a dyn Fn(&mut rcgen::CertificateParams);
+    let shaped = |shape: Shape<'_>| {
+        let mut tsa = make_tsa_shaped(
+            (7, 9),
+            Eku::Critical,
+            (T2025 - DAY, T2025 + DAY),
+            Validity {
+                start: 0,
+                end: None,
+            },
+            shape,
+        );
+        // The trusted root names the CA only: the signer comes from the token.
+        tsa.ca.chain.remove(0);
+        tsa
+    };
+    // The profile as it should be: verifies.
+    for r in verify_one(&shaped(&|_| {}), &Spec::default()) {
+        assert_eq!(r.unwrap().time, T2025);
+    }
+    let cases: [(&str, Shape<'_>, &str); 5] = [
+        (
+            "a CA",
+            &|p| p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained),
+            "cA TRUE",
+        ),
+        ("no keyUsage", &|p| p.key_usages.clear(), "no keyUsage"),
+        (
+            "keyUsage without digitalSignature",
+            &|p| p.key_usages = vec![KeyUsagePurpose::ContentCommitment],
+            "without digitalSignature",
+        ),
+        (
+            "keyUsage with keyCertSign",
+            &|p| p.key_usages.push(KeyUsagePurpose::KeyCertSign),
+            "keyCertSign",
+        ),
+        (
+            "an unknown critical extension",
+            &|p| {
+                let mut ext = rcgen::CustomExtension::from_oid_content(
+                    &[1, 3, 6, 1, 4, 1, 99999, 1],
+                    vec![0x05, 0x00],
+                );
+                ext.set_criticality(true);
+                p.custom_extensions.push(ext);
+            },
+            "1.3.6.1.4.1.99999.1",
+        ),
+    ];
+    for (what, shape, needle) in cases {
+        for r in verify_one(&shaped(shape), &Spec::default()) {
+            let e = r.expect_err(what);
+            assert!(
+                matches!(e, TimestampError::SignerProfile { .. }),
+                "{what}: {e}"
+            );
+            assert!(e.to_string().contains(needle), "{what}: {e}");
         }
     }
 }

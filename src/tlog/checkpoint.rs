@@ -17,6 +17,12 @@
 //! unknown keys"; "If a signature from a known key fails to verify, clients
 //! SHOULD reject the whole note. If no signature from a known key verifies
 //! successfully, clients MUST reject the note." We reject in both cases.
+//!
+//! signed-note identifies a key by its name *and* its hash, so the log's own
+//! signature line must carry the log's name; and the origin identifies the
+//! log (protobuf-specs `Checkpoint`: "The checkpoint MUST contain an origin
+//! string as a unique log identifier"), so it must be the log's. See
+//! [`LogName`] for what the trusted root lets us check.
 
 use super::{sha256, TlogError};
 use crate::crypto::{CryptoBackend, KeyKind};
@@ -200,6 +206,101 @@ pub fn parse_checkpoint(text: &str) -> Result<Checkpoint, TlogError> {
     })
 }
 
+/// Which Rekor API a log serves. It fixes how the log names itself in its
+/// checkpoints, and whether its entries' indices are global or per shard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RekorVersion {
+    /// Rekor v1: sharded Trillian trees; `logIndex` is global, the inclusion
+    /// proof's index is within the shard.
+    V1,
+    /// Rekor v2 (rekor-tiles): one tree per log, a C2SP checkpoint.
+    V2,
+}
+
+/// How a log names itself in its own checkpoints, derived from the trusted
+/// root's `baseUrl` (the only name for the log the trusted root gives).
+///
+/// * The key name on the log's signature line is the `baseUrl` without its
+///   scheme and without a trailing slash (`rekor.sigstore.dev`,
+///   `log2025-1.rekor.sigstore.dev`, `localhost:8000`), for both versions.
+/// * Rekor v2: the origin is that same name (rekor-tiles signs with its
+///   origin as the key name; C2SP tlog-checkpoint recommends a schema-less
+///   URL).
+/// * Rekor v1: the origin is `"<name> - <tree ID>"`, the tree ID being the
+///   decimal Trillian tree ID (an int64) of the shard that signed. The
+///   trusted root does not know the shard tree IDs, and a bundle does not
+///   carry them, so only the shape is checked: the log's name, `" - "`, and
+///   a canonical non-negative decimal int64.
+///
+/// Names are compared byte for byte, as signed-note compares key names.
+/// Every checkpoint in the recorded material (conformance cases,
+/// sigstore-python, pypi-attestations) follows these rules (see the test
+/// `every_recorded_checkpoint_names_its_log`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogName {
+    /// The key name of the log's signature line.
+    pub key_name: String,
+    pub version: RekorVersion,
+}
+
+impl LogName {
+    pub fn of(log: &TransparencyLog, version: RekorVersion) -> Result<LogName, TlogError> {
+        let url = log.base_url.as_str();
+        let name = url
+            .split_once("://")
+            .map_or(url, |(_, rest)| rest)
+            .trim_end_matches('/');
+        if name.is_empty() {
+            return Err(TlogError::UnnamedLog {
+                log_id: hex::encode(&log.log_id),
+                base_url: url.to_string(),
+            });
+        }
+        Ok(LogName {
+            key_name: name.to_string(),
+            version,
+        })
+    }
+
+    /// What the origin must look like, for messages.
+    fn expected_origin(&self) -> String {
+        match self.version {
+            RekorVersion::V2 => format!("{:?} (Rekor v2: the log's name)", self.key_name),
+            RekorVersion::V1 => format!(
+                "\"{} - <tree ID>\" (Rekor v1: the log's name and a decimal tree ID)",
+                self.key_name
+            ),
+        }
+    }
+
+    pub fn check_origin(&self, origin: &str) -> Result<(), TlogError> {
+        let ok = match self.version {
+            RekorVersion::V2 => origin == self.key_name,
+            RekorVersion::V1 => origin
+                .strip_prefix(self.key_name.as_str())
+                .and_then(|rest| rest.strip_prefix(" - "))
+                .is_some_and(is_tree_id),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(TlogError::CheckpointOrigin {
+                found: origin.to_string(),
+                expected: self.expected_origin(),
+            })
+        }
+    }
+}
+
+/// A Trillian tree ID as Rekor v1 prints it: a non-negative int64 in
+/// canonical decimal (no sign, no leading zeros).
+fn is_tree_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && (s == "0" || !s.starts_with('0'))
+        && s.parse::<i64>().is_ok()
+}
+
 /// The key IDs under which a signature line named `name` counts as the
 /// log's own signature.
 ///
@@ -213,7 +314,8 @@ pub fn parse_checkpoint(text: &str) -> Result<Checkpoint, TlogError> {
 ///   32-byte key)[:4], which binds the key name as well.
 ///
 /// Any line that matches must then verify with the log key, so matching
-/// generously cannot make a forged note acceptable.
+/// generously cannot make a forged note acceptable. Only lines named with
+/// the log's name are looked at (see [`LogName`]).
 fn log_key_ids(crypto: &dyn CryptoBackend, log: &TransparencyLog, name: &str) -> Vec<[u8; 4]> {
     let mut ids = Vec::with_capacity(4);
     let mut push = |bytes: &[u8]| {
@@ -243,18 +345,23 @@ fn log_key_ids(crypto: &dyn CryptoBackend, log: &TransparencyLog, name: &str) ->
     ids
 }
 
-/// Verifies `note` against one log: at least one signature line must be by
-/// the log's key and every such line must verify; lines by other keys
-/// (witness cosignatures, rotated keys) are ignored. Returns the parsed
-/// checkpoint, which the caller still has to compare with its proof.
+/// Verifies `note` against one log of API `version`: at least one signature
+/// line must be by the log's key under the log's name, every such line must
+/// verify, and the origin must be the log's ([`LogName`]); lines by other
+/// keys (witness cosignatures, rotated keys, other names) are ignored.
+/// Returns the parsed checkpoint, which the caller still has to compare
+/// with its proof.
 pub fn verify_checkpoint(
     crypto: &dyn CryptoBackend,
     note: &str,
     log: &TransparencyLog,
+    version: RekorVersion,
 ) -> Result<Checkpoint, TlogError> {
     let signed = SignedNote::parse(note)?;
     let checkpoint = parse_checkpoint(&signed.text)?;
-    verify_signed_note(crypto, &signed, log)?;
+    let name = LogName::of(log, version)?;
+    verify_signed_note(crypto, &signed, log, &name)?;
+    name.check_origin(&checkpoint.origin)?;
     Ok(checkpoint)
 }
 
@@ -273,14 +380,19 @@ pub fn verify_checkpoint_any<'l>(
     crypto: &dyn CryptoBackend,
     note: &str,
     logs: &'l [TransparencyLog],
+    version: RekorVersion,
 ) -> Result<(Checkpoint, &'l TransparencyLog), TlogError> {
     let signed = SignedNote::parse(note)?;
     let checkpoint = parse_checkpoint(&signed.text)?;
     let mut first_err = None;
     for log in logs {
-        match verify_signed_note(crypto, &signed, log) {
+        let verified = LogName::of(log, version).and_then(|name| {
+            verify_signed_note(crypto, &signed, log, &name)?;
+            name.check_origin(&checkpoint.origin)
+        });
+        match verified {
             Ok(()) => return Ok((checkpoint, log)),
-            Err(TlogError::NoLogSignature { .. }) => {}
+            Err(TlogError::NoLogSignature { .. } | TlogError::CheckpointKeyName { .. }) => {}
             Err(e) => {
                 first_err.get_or_insert(e);
             }
@@ -296,18 +408,19 @@ fn verify_signed_note(
     crypto: &dyn CryptoBackend,
     signed: &SignedNote,
     log: &TransparencyLog,
+    name: &LogName,
 ) -> Result<(), TlogError> {
+    let ids = log_key_ids(crypto, log, &name.key_name);
     let mut verified = false;
-    let mut expected = Vec::new();
+    // A line with one of the log's key IDs under another name: another key
+    // in signed-note terms, so ignored; reported if nothing else verifies.
+    let mut renamed = None;
     for sig in &signed.signatures {
-        let ids = log_key_ids(crypto, log, &sig.name);
         if !ids.contains(&sig.key_id) {
-            for id in ids {
-                let id = hex::encode(id);
-                if !expected.contains(&id) {
-                    expected.push(id);
-                }
-            }
+            continue;
+        }
+        if sig.name != name.key_name {
+            renamed.get_or_insert(sig);
             continue;
         }
         crypto
@@ -324,13 +437,21 @@ fn verify_signed_note(
             })?;
         verified = true;
     }
-    if verified {
-        Ok(())
-    } else {
-        Err(TlogError::NoLogSignature {
-            expected: expected.join(" or "),
+    match (verified, renamed) {
+        (true, _) => Ok(()),
+        (false, Some(sig)) => Err(TlogError::CheckpointKeyName {
+            key_id: hex::encode(sig.key_id),
+            found: sig.name.clone(),
+            expected: name.key_name.clone(),
+        }),
+        (false, None) => Err(TlogError::NoLogSignature {
+            expected: format!(
+                "{} named {:?}",
+                ids.iter().map(hex::encode).collect::<Vec<_>>().join(" or "),
+                name.key_name
+            ),
             found: describe(&signed.signatures),
-        })
+        }),
     }
 }
 

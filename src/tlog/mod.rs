@@ -20,14 +20,14 @@ mod rekor_v1;
 mod rekor_v2;
 mod set;
 
-pub use checkpoint::{verify_checkpoint, Checkpoint};
+pub use checkpoint::{verify_checkpoint, Checkpoint, RekorVersion};
 pub use merkle::{leaf_hash, verify_inclusion};
 pub use rekor_v1::{check_dsse, check_hashedrekord, parse_body, DsseInput};
 pub use set::{set_payload, verify_set};
 
 // What the tests inspect beyond the checks the verifier needs.
 #[cfg(test)]
-pub use checkpoint::{parse_checkpoint, verify_checkpoint_any, SignedNote};
+pub use checkpoint::{parse_checkpoint, verify_checkpoint_any, LogName, SignedNote};
 #[cfg(test)]
 pub use merkle::node_hash;
 #[cfg(test)]
@@ -55,6 +55,8 @@ pub enum TlogError {
     },
     #[error("inclusion proof {field} must be 32 bytes (SHA-256), found {actual}")]
     ProofHashLength { field: String, actual: usize },
+    #[error("the entry's logIndex is {entry}, but its inclusion proof is for leaf {proof} (a Rekor v2 log is one tree, so the two must be equal)")]
+    LogIndexMismatch { entry: u64, proof: u64 },
     #[error("inclusion proof does not lead to the expected root: expected {expected}, computed {computed}")]
     RootMismatch { expected: String, computed: String },
     #[error("log uses {0:?} for its Merkle tree; only SHA-256 (RFC 6962) is supported")]
@@ -69,6 +71,18 @@ pub enum TlogError {
         key_id: String,
         error: CryptoError,
     },
+    #[error("checkpoint signature line with the log's key ID {key_id} is by key name {found:?}, expected {expected:?} (the log's name: its trusted-root baseUrl without the scheme)")]
+    CheckpointKeyName {
+        key_id: String,
+        found: String,
+        expected: String,
+    },
+    #[error(
+        "checkpoint origin is {found:?}, expected {expected} (from the log's trusted-root baseUrl)"
+    )]
+    CheckpointOrigin { found: String, expected: String },
+    #[error("log {log_id} has baseUrl {base_url:?} in the trusted root, which names no log: its checkpoints cannot be matched to it")]
+    UnnamedLog { log_id: String, base_url: String },
     #[error("checkpoint does not match the inclusion proof: {field} is {checkpoint} in the checkpoint but {proof} in the proof")]
     CheckpointMismatch {
         field: &'static str,
@@ -102,10 +116,14 @@ impl TlogError {
             | TlogError::ProofLength { .. }
             | TlogError::ProofHashLength { .. }
             | TlogError::RootMismatch { .. }
+            | TlogError::LogIndexMismatch { .. }
             | TlogError::UnsupportedTreeHash(_) => Step::InclusionProof,
             TlogError::MalformedCheckpoint(_)
             | TlogError::NoLogSignature { .. }
             | TlogError::CheckpointSignature { .. }
+            | TlogError::CheckpointKeyName { .. }
+            | TlogError::CheckpointOrigin { .. }
+            | TlogError::UnnamedLog { .. }
             | TlogError::CheckpointMismatch { .. } => Step::Checkpoint,
             TlogError::SetSignature { .. } => Step::SignedEntryTimestamp,
             TlogError::MalformedBody(_)
@@ -189,6 +207,27 @@ pub struct InclusionProof<'a> {
     pub checkpoint: Option<&'a str>,
 }
 
+/// For a Rekor v2 entry, its `logIndex` must be the leaf its inclusion proof
+/// proves. Rekor v2 logs are a single tree, so the two are the same number;
+/// without a SET nothing else vouches for the entry's `logIndex`, which
+/// callers display and use to look the entry up.
+///
+/// Rekor v1 logs are sharded: the entry's index is global and the proof's
+/// is within the shard, so they differ, and the SET signs the global one.
+pub fn check_log_index(
+    version: RekorVersion,
+    entry_index: u64,
+    proof_index: u64,
+) -> Result<(), TlogError> {
+    if version == RekorVersion::V2 && entry_index != proof_index {
+        return Err(TlogError::LogIndexMismatch {
+            entry: entry_index,
+            proof: proof_index,
+        });
+    }
+    Ok(())
+}
+
 /// Verifies that `canonicalized_body` is in `log`: the Merkle inclusion proof
 /// leads from the body's leaf hash to the proof's root, the checkpoint is
 /// signed by the log key, and the checkpoint commits to that same root and
@@ -205,6 +244,7 @@ pub struct InclusionProof<'a> {
 pub fn verify_inclusion_proof(
     crypto: &dyn CryptoBackend,
     log: &TransparencyLog,
+    version: RekorVersion,
     canonicalized_body: &[u8],
     proof: &InclusionProof<'_>,
 ) -> Result<Option<Checkpoint>, TlogError> {
@@ -231,7 +271,7 @@ pub fn verify_inclusion_proof(
     let Some(note) = proof.checkpoint else {
         return Ok(None);
     };
-    let checkpoint = verify_checkpoint(crypto, note, log)?;
+    let checkpoint = verify_checkpoint(crypto, note, log, version)?;
     if checkpoint.tree_size != proof.tree_size {
         return Err(TlogError::CheckpointMismatch {
             field: "tree size",

@@ -32,7 +32,7 @@
 //! and [`check_dsse`] dispatch to it.
 
 use super::rekor_v2::{self, DsseV002, HashedRekordV002};
-use super::TlogError;
+use super::{RekorVersion, TlogError};
 use crate::crypto::{CryptoBackend, Digest, HashAlgorithm};
 use base64::Engine as _;
 
@@ -60,21 +60,17 @@ impl EntryBody {
         }
     }
 
-    /// Whether this body comes from a Rekor v2 log (no integrated time, no
-    /// SET; time comes from RFC 3161 timestamps). Not the same as
+    /// The Rekor API of the log this body comes from: Rekor v2 kinds have no
+    /// integrated time and no SET, and their checkpoints name the log
+    /// differently ([`super::checkpoint::LogName`]). Not the same as
     /// `apiVersion == "0.0.2"`: `intoto` 0.0.2 is a Rekor v1 kind.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "the verifier decides by the presence of a signed entry timestamp; the tests pin the kind table"
-        )
-    )]
-    pub fn is_rekor_v2(&self) -> bool {
-        matches!(
-            self,
-            EntryBody::HashedRekordV002(_) | EntryBody::DsseV002(_)
-        )
+    pub fn rekor_version(&self) -> RekorVersion {
+        match self {
+            EntryBody::HashedRekordV002(_) | EntryBody::DsseV002(_) => RekorVersion::V2,
+            EntryBody::HashedRekord(_) | EntryBody::Dsse(_) | EntryBody::Intoto(_) => {
+                RekorVersion::V1
+            }
+        }
     }
 }
 

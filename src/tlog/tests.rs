@@ -231,7 +231,7 @@ fn ed25519_checkpoint_with_cosignatures() {
             format!("{body}\n{cosig}{own}"),
             format!("{body}\n{own}{cosig}{cosig}"),
         ] {
-            let cp = verify_checkpoint(c, &note, &log).expect("verifies");
+            let cp = verify_v2(c, &note, &log).expect("verifies");
             assert_eq!(cp.origin, name);
             assert_eq!(cp.tree_size, 42);
             assert_eq!(cp.root_hash, ROOT);
@@ -239,30 +239,45 @@ fn ed25519_checkpoint_with_cosignatures() {
         }
         // Only a witness signed: no line by the log key.
         assert!(matches!(
-            verify_checkpoint(c, &format!("{body}\n{cosig}"), &log),
+            verify_v2(c, &format!("{body}\n{cosig}"), &log),
             Err(TlogError::NoLogSignature { .. })
         ));
-        // The trusted root does not pin the key name, so the log key's
-        // signature under another name (its key ID computed for that name)
-        // still counts: the log key did sign this text.
+        // The log key's signature under another name (its key ID computed
+        // for that name) is another key in C2SP terms: the log's name is
+        // its baseUrl without the scheme, and that is not it.
         let renamed = ed_line(&sk, "log.example/other", &body);
-        verify_checkpoint(c, &format!("{body}\n{renamed}"), &log).expect("verifies");
+        let e = verify_v2(c, &format!("{body}\n{renamed}"), &log).expect_err("renamed signer");
+        assert!(matches!(e, TlogError::NoLogSignature { .. }), "{e}");
+        // The log's own line with only its name changed: the key ID bytes
+        // are the log's, the name is not.
+        let relabelled = own.replace(name, "log.example/other");
+        let e =
+            verify_v2(c, &format!("{body}\n{relabelled}"), &log).expect_err("relabelled signer");
+        assert!(matches!(e, TlogError::CheckpointKeyName { .. }), "{e}");
+        assert!(
+            e.to_string().contains("\"log.example/other\"")
+                && e.to_string().contains("\"log.example/one\""),
+            "{e}"
+        );
+        assert_eq!(e.step(), crate::Step::Checkpoint);
+        // Beside the log's own line, a relabelled copy is just an unknown key.
+        verify_v2(c, &format!("{body}\n{relabelled}{own}"), &log).expect("verifies");
         // A key ID computed for another name, on a line with our name: unknown.
         let mismatched = renamed.replace("log.example/other", name);
         assert!(matches!(
-            verify_checkpoint(c, &format!("{body}\n{mismatched}"), &log),
+            verify_v2(c, &format!("{body}\n{mismatched}"), &log),
             Err(TlogError::NoLogSignature { .. })
         ));
         // Tampered text: the log's line no longer verifies.
         let tampered = format!("{}\n{own}", body.replace("42", "43"));
         assert!(matches!(
-            verify_checkpoint(c, &tampered, &log),
+            verify_v2(c, &tampered, &log),
             Err(TlogError::CheckpointSignature { .. })
         ));
         // Extension lines are signed and returned.
         let ext = format!("{body}Timestamp: 1\n");
         let note = format!("{ext}\n{}", ed_line(&sk, name, &ext));
-        let cp = verify_checkpoint(c, &note, &log).expect("verifies");
+        let cp = verify_v2(c, &note, &log).expect("verifies");
         assert_eq!(cp.extensions, vec!["Timestamp: 1".to_string()]);
     }
 }
@@ -277,31 +292,129 @@ fn p256_checkpoint_uses_log_id_hint() {
     let foreign = p256_line(&other, &other_log.log_id, "rekor.example", &body);
     let cosig = ed_line(&witness, "witness.example", &body);
     for c in all_backends() {
-        verify_checkpoint(c, &format!("{body}\n{own}"), &log).expect("verifies");
-        verify_checkpoint(c, &format!("{body}\n{foreign}{cosig}{own}"), &log).expect("verifies");
+        verify_v1(c, &format!("{body}\n{own}"), &log).expect("verifies");
+        verify_v1(c, &format!("{body}\n{foreign}{cosig}{own}"), &log).expect("verifies");
         assert!(matches!(
-            verify_checkpoint(c, &format!("{body}\n{foreign}{cosig}"), &log),
+            verify_v1(c, &format!("{body}\n{foreign}{cosig}"), &log),
             Err(TlogError::NoLogSignature { .. })
         ));
         // The log's hint on a signature by another key: rejected outright.
         let forged = p256_line(&other, &log.log_id, "rekor.example", &body);
         assert!(matches!(
-            verify_checkpoint(c, &format!("{body}\n{forged}"), &log),
+            verify_v1(c, &format!("{body}\n{forged}"), &log),
             Err(TlogError::CheckpointSignature { .. })
         ));
         // checkpointKeyId, when the trusted root gives one, is honoured.
         let mut declared = log.clone();
         declared.checkpoint_key_id = Some(vec![9, 9, 9, 9, 1, 2]);
         let hinted = p256_line(&sk, &[9, 9, 9, 9], "rekor.example", &body);
-        verify_checkpoint(c, &format!("{body}\n{hinted}"), &declared).expect("verifies");
+        verify_v1(c, &format!("{body}\n{hinted}"), &declared).expect("verifies");
 
         // Picking the log among several.
         let logs = vec![other_log.clone(), log.clone()];
         let (_, chosen) =
-            verify_checkpoint_any(c, &format!("{body}\n{own}"), &logs).expect("verifies");
+            verify_checkpoint_any(c, &format!("{body}\n{own}"), &logs, RekorVersion::V1)
+                .expect("verifies");
         assert_eq!(chosen.log_id, log.log_id);
-        assert!(verify_checkpoint_any(c, &format!("{body}\n{cosig}"), &logs).is_err());
+        assert!(
+            verify_checkpoint_any(c, &format!("{body}\n{cosig}"), &logs, RekorVersion::V1).is_err()
+        );
     }
+}
+
+/// Checkpoint verification for a Rekor v1 log and a Rekor v2 log.
+fn verify_v1(
+    c: &dyn CryptoBackend,
+    note: &str,
+    log: &TransparencyLog,
+) -> Result<Checkpoint, TlogError> {
+    verify_checkpoint(c, note, log, RekorVersion::V1)
+}
+fn verify_v2(
+    c: &dyn CryptoBackend,
+    note: &str,
+    log: &TransparencyLog,
+) -> Result<Checkpoint, TlogError> {
+    verify_checkpoint(c, note, log, RekorVersion::V2)
+}
+
+/// The origin names the log: Rekor v2 (C2SP tlog-checkpoint) uses its name,
+/// the trusted root's baseUrl without the scheme; Rekor v1 appends
+/// `" - <tree ID>"` to its host. A note the log key signed for another
+/// origin is not a statement about this log.
+#[test]
+fn checkpoint_origin_must_name_the_log() {
+    let name = "log.example/one";
+    let (sk, log) = ed_log(name, 1);
+    let (p_sk, p_log) = p256_log(7);
+    let c = crate::crypto::default_backend();
+    let ed_note = |origin: &str| {
+        let body = text(origin);
+        format!("{body}\n{}", ed_line(&sk, name, &body))
+    };
+    let p_note = |origin: &str| {
+        let body = text(origin);
+        format!(
+            "{body}\n{}",
+            p256_line(&p_sk, &p_log.log_id, "rekor.example", &body)
+        )
+    };
+    verify_v2(c, &ed_note(name), &log).expect("own origin");
+    for bad in [
+        "other.example",
+        "log.example/one - 1234",
+        "log.example",
+        "LOG.EXAMPLE/ONE",
+        "log.example/one/",
+    ] {
+        let e = verify_v2(c, &ed_note(bad), &log).expect_err(bad);
+        assert!(
+            matches!(e, TlogError::CheckpointOrigin { .. }),
+            "{bad}: {e}"
+        );
+        assert!(e.to_string().contains(&format!("{bad:?}")), "{e}");
+        assert!(e.to_string().contains(name), "{e}");
+        assert_eq!(e.step(), crate::Step::Checkpoint);
+    }
+    for good in [
+        "rekor.example - 1234",
+        "rekor.example - 0",
+        "rekor.example - 9223372036854775807",
+    ] {
+        verify_v1(c, &p_note(good), &p_log).unwrap_or_else(|e| panic!("{good}: {e}"));
+    }
+    for bad in [
+        "rekor.example",
+        "rekor.example - ",
+        "rekor.example - 01234",
+        "rekor.example - -1",
+        "rekor.example - 12a",
+        "rekor.example - 9223372036854775808",
+        "rekor.example -1234",
+        "other.example - 1234",
+        "rekor.example.evil - 1234",
+    ] {
+        let e = verify_v1(c, &p_note(bad), &p_log).expect_err(bad);
+        assert!(
+            matches!(e, TlogError::CheckpointOrigin { .. }),
+            "{bad}: {e}"
+        );
+        assert!(e.to_string().contains("rekor.example - <tree ID>"), "{e}");
+    }
+    // A trusted root without a baseUrl for the log gives it no name.
+    for url in ["", "https://", "https:///"] {
+        let mut unnamed = log.clone();
+        unnamed.base_url = url.into();
+        let e = verify_v2(c, &ed_note(name), &unnamed).expect_err(url);
+        assert!(matches!(e, TlogError::UnnamedLog { .. }), "{url:?}: {e}");
+    }
+    // A Rekor v1 checkpoint is not one of a Rekor v2 log, nor the reverse.
+    let mut v2_log = p_log.clone();
+    v2_log.base_url = "https://rekor.example".into();
+    assert!(matches!(
+        verify_v2(c, &p_note("rekor.example - 1234"), &v2_log),
+        Err(TlogError::CheckpointOrigin { .. })
+    ));
 }
 
 #[test]
@@ -343,7 +456,7 @@ fn malformed_checkpoints() {
         (signed(&format!("{name}\n42\n{root}\n\u{7}\n")), "control"),
     ];
     for (note, why) in cases {
-        let err = verify_checkpoint(c, &note, &log).expect_err(why);
+        let err = verify_v2(c, &note, &log).expect_err(why);
         assert!(
             matches!(err, TlogError::MalformedCheckpoint(_)),
             "{why}: {err}"
@@ -452,7 +565,8 @@ impl Case {
             hashes: &hashes,
             checkpoint: p["checkpoint"]["envelope"].as_str(),
         };
-        verify_inclusion_proof(c, self.log(), &self.body(), &proof)
+        let version = self.parse()?.rekor_version();
+        verify_inclusion_proof(c, self.log(), version, &self.body(), &proof)
     }
 
     fn parse(&self) -> Result<EntryBody, TlogError> {
@@ -572,8 +686,8 @@ fn recorded_rekor_v2_checkpoints() {
                 let note = case.entry()["inclusionProof"]["checkpoint"]["envelope"]
                     .as_str()
                     .expect("note");
-                let (_, log) =
-                    verify_checkpoint_any(c, note, &case.root.tlogs).expect("some log signed it");
+                let (_, log) = verify_checkpoint_any(c, note, &case.root.tlogs, RekorVersion::V2)
+                    .expect("some log signed it");
                 assert_eq!(log.log_id, case.log().log_id);
             }
         }
@@ -798,4 +912,149 @@ fn dsse_made_here() {
     )
     .is_err());
     assert!(check_dsse(c, &parsed, &ok, &[0x30, 0]).is_err());
+}
+
+// ---------------------------------------------------------------- every recorded checkpoint
+
+/// Every `TransparencyLogEntry`-shaped object (with a checkpoint) in a JSON
+/// document: bundles, PEP 740 attestations and provenance files alike.
+fn entries_with_checkpoints<'v>(v: &'v Value, out: &mut Vec<&'v Value>) {
+    match v {
+        Value::Object(m) => {
+            if m.contains_key("logId")
+                && m.contains_key("canonicalizedBody")
+                && v["inclusionProof"]["checkpoint"]["envelope"].is_string()
+            {
+                out.push(v);
+            }
+            m.values().for_each(|x| entries_with_checkpoints(x, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| entries_with_checkpoints(x, out)),
+        _ => {}
+    }
+}
+
+fn files_under(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("read_dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// The naming rule ([`LogName`]) checked against every checkpoint in the
+/// recorded material, next to the trusted-root log it verifies against:
+/// the rule must accept every real checkpoint, and reject only the
+/// conformance cases whose checkpoint is broken on purpose.
+/// `cargo test every_recorded_checkpoint -- --nocapture` prints the table.
+#[test]
+fn every_recorded_checkpoint_names_its_log() {
+    let base = crate::test_support::fixtures();
+    let public = [
+        TrustedRoot::from_json(&read("trust/production/trusted_root.json")).expect("production"),
+        TrustedRoot::from_json(&read("trust/staging/trusted_root.json")).expect("staging"),
+    ];
+    let mut files = Vec::new();
+    files_under(&base, &mut files);
+    let (mut checked, mut v1_shape, mut v2_shape) = (0, 0, 0);
+    let mut rejected = Vec::new();
+    for path in files {
+        let Ok(json) = serde_json::from_slice::<Value>(&std::fs::read(&path).expect("read")) else {
+            continue;
+        };
+        let mut found = Vec::new();
+        entries_with_checkpoints(&json, &mut found);
+        if found.is_empty() {
+            continue;
+        }
+        let rel = path
+            .strip_prefix(&base)
+            .expect("under assets")
+            .display()
+            .to_string();
+        let own_root = path.with_file_name("trusted_root.json");
+        // A case's own root, unless it is broken on purpose (then the log
+        // is a public one).
+        let own = own_root
+            .is_file()
+            .then(|| TrustedRoot::from_json(&std::fs::read(&own_root).expect("root")).ok())
+            .flatten();
+        for entry in found {
+            checked += 1;
+            let id = b64d(entry["logId"]["keyId"].as_str().expect("logId"));
+            let log = own
+                .iter()
+                .chain(public.iter())
+                .find_map(|r| r.tlog_by_id(&id))
+                .unwrap_or_else(|| panic!("{rel}: log {} in no trusted root", hex::encode(&id)));
+            let kv = &entry["kindVersion"];
+            let body = b64d(entry["canonicalizedBody"].as_str().expect("body"));
+            let (kind, kind_version) = (
+                kv["kind"].as_str().expect("kind"),
+                kv["version"].as_str().expect("version"),
+            );
+            // Some failure cases break the body on purpose; their
+            // kindVersion still says which API logged them.
+            let version = parse_body(&body, kind, kind_version).map_or_else(
+                |_| match (kind, kind_version) {
+                    ("hashedrekord" | "dsse", "0.0.2") => RekorVersion::V2,
+                    _ => RekorVersion::V1,
+                },
+                |b| b.rekor_version(),
+            );
+            let note = entry["inclusionProof"]["checkpoint"]["envelope"]
+                .as_str()
+                .expect("note");
+            let name = LogName::of(log, version).expect("a name for every trusted log");
+            let verdict = SignedNote::parse(note).and_then(|signed| {
+                let cp = parse_checkpoint(&signed.text)?;
+                name.check_origin(&cp.origin)?;
+                if !signed.signatures.iter().any(|s| s.name == name.key_name) {
+                    return Err(TlogError::NoLogSignature {
+                        expected: format!("a line named {:?}", name.key_name),
+                        found: format!("{:?}", signed.signatures),
+                    });
+                }
+                Ok(cp.origin)
+            });
+            println!(
+                "{rel:100} {version:?} {:40} {}",
+                log.base_url,
+                verdict
+                    .as_ref()
+                    .map_or_else(|e| format!("REJECTED: {e}"), |o| format!("{o:?}"))
+            );
+            match (&verdict, version) {
+                (Ok(_), RekorVersion::V1) => v1_shape += 1,
+                (Ok(_), RekorVersion::V2) => v2_shape += 1,
+                (Err(_), _) => rejected.push(rel.clone()),
+            }
+        }
+    }
+    println!("{checked} checkpoints: {v1_shape} \"<host> - <tree ID>\" (Rekor v1), {v2_shape} \"<host>\" (Rekor v2), {} rejected", rejected.len());
+    // The conformance cases whose checkpoint is broken on purpose; every
+    // other recorded checkpoint, positive case or not, names its log.
+    let on_purpose = [
+        "rekor2-checkpoint-missing-log-signature_fail",
+        "rekor2-checkpoint-missing-origin_fail",
+        "rekor2-checkpoint-missing-root-hash_fail",
+        "rekor2-checkpoint-missing-size_fail",
+        "rekor2-checkpoint-no-matching-signature_fail",
+    ];
+    let rejected_cases: Vec<_> = rejected
+        .iter()
+        .map(|r| r.split('/').nth(2).unwrap_or(r).to_string())
+        .collect();
+    assert_eq!(rejected_cases, on_purpose, "rejected: {rejected:?}");
+    assert!(
+        v1_shape >= 40 && v2_shape >= 15,
+        "{v1_shape} v1, {v2_shape} v2"
+    );
 }

@@ -178,7 +178,7 @@ fn recorded_v2_bodies_match_their_bundles() {
     for case in &cases {
         let name = &case.name;
         let body = case.parse().unwrap_or_else(|e| panic!("{name}: body: {e}"));
-        assert!(body.is_rekor_v2(), "{name}");
+        assert_eq!(body.rekor_version(), RekorVersion::V2, "{name}");
         let EntryBody::HashedRekordV002(h) = &body else {
             panic!("{name}: every recorded v2 entry is a hashedrekord 0.0.2, found {body:?}");
         };
@@ -713,7 +713,7 @@ fn dsse_v002_made_here() {
         let ph = c.digest(HashAlgorithm::Sha256, &payload);
         let v = dsse_body(&ph, &[(&s1, verifier.clone()), (&s2, verifier.clone())]);
         let parsed = parse_value(&v).expect("dsse 0.0.2 parses");
-        assert!(parsed.is_rekor_v2());
+        assert_eq!(parsed.rekor_version(), RekorVersion::V2);
         assert_eq!(parsed.kind(), "dsse 0.0.2");
         let both = vec![s2.clone(), s1.clone()];
         let ok = DsseInput {

@@ -407,9 +407,9 @@ fn rekor_v2_log_must_be_valid_at_the_signing_time() {
 /// log bodies, the checkpoints and the signatures) are all rejected with an
 /// error, or verify if the flip was harmless. A deterministic sweep.
 /// `SHOW_ACCEPTED=1` lists the mutations that still verify: as of writing,
-/// only unsigned parts (a renamed optional `messageDigest`, the key name on a
-/// checkpoint signature line, certificates a TSA token embeds beside the
-/// trusted chain), none that changes what is signed.
+/// only unsigned parts (a renamed optional `messageDigest`, certificates a
+/// TSA token embeds beside the trusted chain), none that changes what is
+/// signed.
 #[test]
 fn mutated_bundles_are_errors_not_panics() {
     let root = fixtures();
@@ -482,4 +482,117 @@ fn mutated_bundles_are_errors_not_panics() {
         parsed > 900 && rejected > 500,
         "parsed {parsed}, rejected {rejected}"
     );
+}
+
+type Edit<'a> = &'a dyn Fn(&mut serde_json::Value);
+
+/// A recorded bundle changed by `edit` on its JSON, with what it verifies
+/// against.
+struct Edited {
+    bundle: Bundle,
+    artifact: Artifact,
+    verifier: Verifier,
+    policy: Policy,
+}
+
+impl Edited {
+    fn new(bundle: &str, artifact: &str, root: TrustedRoot, edit: Edit<'_>) -> Edited {
+        let mut json: serde_json::Value = serde_json::from_slice(&read(bundle)).unwrap();
+        edit(&mut json);
+        Edited {
+            bundle: Bundle::from_json(&serde_json::to_vec(&json).unwrap()).unwrap(),
+            artifact: Artifact::Bytes(read(artifact)),
+            verifier: Verifier::new(root),
+            policy: Policy::identity(DEFAULT_IDENTITY, DEFAULT_ISSUER),
+        }
+    }
+
+    /// The conformance case `rekor2-happy-path` (Rekor v2, staging).
+    fn rekor2(edit: Edit<'_>) -> Edited {
+        let dir = "conformance/bundle-verify/rekor2-happy-path";
+        let root = TrustedRoot::from_json(&read(&format!("{dir}/trusted_root.json"))).unwrap();
+        Edited::new(
+            &format!("{dir}/bundle.sigstore.json"),
+            "conformance/bundle-verify/a.txt",
+            root,
+            edit,
+        )
+    }
+
+    /// The conformance case `happy-path-v0.3` (Rekor v1, production).
+    fn rekor1(edit: Edit<'_>) -> Edited {
+        Edited::new(
+            "conformance/bundle-verify/happy-path-v0.3/bundle.sigstore.json",
+            "conformance/bundle-verify/a.txt",
+            TrustedRoot::production().unwrap(),
+            edit,
+        )
+    }
+
+    fn verify(&self) -> Result<VerifiedBundle> {
+        self.verifier
+            .verify_artifact(&self.artifact, &self.bundle, &self.policy)
+    }
+}
+
+fn tlog_entry(json: &mut serde_json::Value) -> &mut serde_json::Value {
+    &mut json["verificationMaterial"]["tlogEntries"][0]
+}
+
+fn expect_step(r: Result<VerifiedBundle>, step: Step, needles: &[&str]) {
+    let e = r.expect_err("must be rejected");
+    assert!(
+        matches!(&e, Error::Verification { step: s, .. } if *s == step),
+        "expected a {step:?} failure, found {e}"
+    );
+    for n in needles {
+        assert!(e.to_string().contains(n), "{n:?} not in: {e}");
+    }
+}
+
+/// C2SP signed-note names a key by name and hash: the log's signature line
+/// carries the log's own name (its origin for Rekor v2, its host for Rekor
+/// v1). Renaming the signer on a real checkpoint leaves the signed text and
+/// the key ID bytes intact, so only the name check catches it.
+#[test]
+fn renamed_checkpoint_signer_is_rejected() {
+    type Case = fn(Edit<'_>) -> Edited;
+    let cases: [(Case, &str); 2] = [
+        (Edited::rekor2, "log2025-alpha1.rekor.sigstage.dev"),
+        (Edited::rekor1, "rekor.sigstore.dev"),
+    ];
+    for (make, name) in cases {
+        make(&|_| {}).verify().unwrap();
+        let rename = |j: &mut serde_json::Value| {
+            let env = &mut tlog_entry(j)["inclusionProof"]["checkpoint"]["envelope"];
+            let note = env
+                .as_str()
+                .unwrap()
+                .replace(&format!("\u{2014} {name} "), "\u{2014} evil.example ");
+            *env = note.into();
+        };
+        expect_step(
+            make(&rename).verify(),
+            Step::Checkpoint,
+            &["evil.example", name],
+        );
+    }
+}
+
+/// Rekor v2 is not sharded: the entry's logIndex is the leaf its inclusion
+/// proof proves, and nothing else (no SET) vouches for it.
+#[test]
+fn rekor_v2_log_index_must_be_the_proofs() {
+    let case = Edited::rekor2(&|j| tlog_entry(j)["logIndex"] = "736".into());
+    expect_step(case.verify(), Step::InclusionProof, &["736", "735"]);
+    // The other way round: the proof claims another leaf.
+    let case = Edited::rekor2(&|j| tlog_entry(j)["inclusionProof"]["logIndex"] = "734".into());
+    expect_step(case.verify(), Step::InclusionProof, &[]);
+    // Rekor v1 shards: there the two differ legitimately (the entry's index
+    // is global, the proof's is within the shard) and the SET signs the
+    // global one.
+    let case = Edited::rekor1(&|_| {});
+    let proof = case.bundle.tlog_entry.inclusion_proof.as_ref().unwrap();
+    assert_ne!(case.bundle.tlog_entry.log_index, proof.log_index);
+    case.verify().unwrap();
 }

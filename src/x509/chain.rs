@@ -15,14 +15,8 @@ pub enum Purpose {
     /// A Fulcio signing certificate: EKU id-kp-codeSigning.
     CodeSigning,
     /// An RFC 3161 timestamp authority: EKU id-kp-timeStamping, critical and
-    /// alone (RFC 3161 §2.3).
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "TSA chains are checked in crate::timestamp, which needs rules of its own; the tests cover this purpose for a future caller"
-        )
-    )]
+    /// alone (RFC 3161 §2.3). `crate::timestamp` checks TSA chains itself and
+    /// uses this purpose for the signing certificate's profile.
     TimeStamping,
 }
 

@@ -11,6 +11,7 @@ mod chain;
 mod der;
 mod sct;
 
+pub(crate) use chain::check_leaf_profile;
 #[cfg(test)]
 pub use chain::ChainInfo;
 pub use chain::{check_bundle_chain, verify_chain, verify_chain_in, CaSet, Purpose};

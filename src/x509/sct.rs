@@ -97,20 +97,34 @@ fn verify_one(
         .map_err(|e| format!("signature by log {} does not verify: {e}", log.base_url))
 }
 
-/// RFC 5246 §7.4.1.4.1 `HashAlgorithm` and `SignatureAlgorithm` codes
-/// (RFC 6962 §2.1.4 allows only these for logs), plus Ed25519 (RFC 8422 §5.1.3).
+/// The SCT's `SignatureAndHashAlgorithm` (RFC 5246 §7.4.1.4.1 codes).
+/// RFC 6962 §2.1.4: "Logs MUST use either elliptic curves using the NIST
+/// P-256 curve (Section D.1.2.3 of the Digital Signature Standard [DSS]) or
+/// RSA signatures (RSASSA-PKCS1-V1_5 with SHA-256, Section 8.2 of [RFC3447])
+/// using a key of at least 2048 bits", and §3.2 signs the SCT with that
+/// scheme: SHA-256 with ECDSA or RSA, nothing else. Whether the curve or
+/// modulus fits is the log key's business (the trusted root pins it).
 fn sct_algorithm(hash: u8, sig: u8) -> Result<SignatureAlgorithm, String> {
     let h = match hash {
         4 => HashAlgorithm::Sha256,
-        5 => HashAlgorithm::Sha384,
-        6 => HashAlgorithm::Sha512,
-        8 if sig == 7 => return Ok(SignatureAlgorithm::Ed25519),
-        other => return Err(format!("unsupported SCT hash algorithm {other}")),
+        other => {
+            let name = match other {
+                5 => "SHA-384".to_string(),
+                6 => "SHA-512".to_string(),
+                8 => "an intrinsic hash (Ed25519)".to_string(),
+                n => format!("hash algorithm {n}"),
+            };
+            return Err(format!(
+                "SCT signed with {name}; RFC 6962 §2.1.4 requires SHA-256 (hash algorithm 4)"
+            ));
+        }
     };
     match sig {
         1 => Ok(SignatureAlgorithm::RsaPkcs1(h)),
         3 => Ok(SignatureAlgorithm::Ecdsa(h)),
-        other => Err(format!("unsupported SCT signature algorithm {other}")),
+        other => Err(format!(
+            "SCT signature algorithm {other}; RFC 6962 §2.1.4 requires ECDSA (3) or RSA (1)"
+        )),
     }
 }
 

@@ -435,7 +435,6 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 mod generated {
     use super::*;
-    use p256::ecdsa::signature::Signer as _;
     use p256::pkcs8::EncodePublicKey as _;
     use rcgen::{
         BasicConstraints as RcBc, CertificateParams, CustomExtension, DnType,
@@ -872,6 +871,19 @@ mod generated {
     /// RFC 6962 §3.2/§3.3: the SCT list extension value for one SCT over
     /// `precert_tbs`, with `tamper` applied to the signature.
     fn sct_extension(ct: &CtLog, issuer_spki: &[u8], precert_tbs: &[u8], tamper: bool) -> Vec<u8> {
+        sct_extension_hashed(ct, issuer_spki, precert_tbs, tamper, 4)
+    }
+
+    /// As [`sct_extension`], an ECDSA signature over the TLS hash `hash`
+    /// (RFC 5246 §7.4.1.4.1: 4 SHA-256, 5 SHA-384, 6 SHA-512) of the
+    /// signed data.
+    fn sct_extension_hashed(
+        ct: &CtLog,
+        issuer_spki: &[u8],
+        precert_tbs: &[u8],
+        tamper: bool,
+        hash: u8,
+    ) -> Vec<u8> {
         let ts: u64 = (NOW as u64) * 1000;
         let issuer_key_hash = sha2_256(issuer_spki);
         let mut signed = vec![0u8, 0];
@@ -881,7 +893,18 @@ mod generated {
         signed.extend_from_slice(&(precert_tbs.len() as u32).to_be_bytes()[1..]);
         signed.extend_from_slice(precert_tbs);
         signed.extend_from_slice(&[0, 0]);
-        let sig: p256::ecdsa::Signature = ct.key.sign(&signed);
+        let digest = {
+            use sha2::Digest as _;
+            match hash {
+                4 => sha2::Sha256::digest(&signed).to_vec(),
+                5 => sha2::Sha384::digest(&signed).to_vec(),
+                6 => sha2::Sha512::digest(&signed).to_vec(),
+                other => panic!("no hash {other} here"),
+            }
+        };
+        let sig: p256::ecdsa::Signature =
+            p256::ecdsa::signature::hazmat::PrehashSigner::sign_prehash(&ct.key, &digest)
+                .expect("sign");
         let mut sig = sig.to_der().as_bytes().to_vec();
         if tamper {
             let last = sig.len() - 1;
@@ -890,7 +913,7 @@ mod generated {
         let mut sct = vec![0u8];
         sct.extend_from_slice(&ct.log.log_id);
         sct.extend_from_slice(&ts.to_be_bytes());
-        sct.extend_from_slice(&[0, 0, 4, 3]);
+        sct.extend_from_slice(&[0, 0, hash, 3]);
         sct.extend_from_slice(&(sig.len() as u16).to_be_bytes());
         sct.extend_from_slice(&sig);
         let mut list = ((sct.len() + 2) as u16).to_be_bytes().to_vec();
@@ -964,6 +987,47 @@ mod generated {
                 verify_embedded_scts(crypto, &precert, &info.issuer_der, &logs),
                 Err(X509Error::NoScts)
             );
+        }
+    }
+
+    /// RFC 6962 §2.1.4: logs sign with SHA-256 ("ECDSA ... using the NIST
+    /// P-256 curve ... or RSASSA-PKCS1-V1_5 with SHA-256"). The same log key
+    /// signing the same data over SHA-384 or SHA-512 is not an SCT.
+    #[test]
+    fn sct_signed_with_another_hash_than_sha256_is_rejected() {
+        let pki = pki();
+        let precert = pki.leaf(leaf_params());
+        let inter_spki = Certificate::from_der(pki.inter.der().to_vec())
+            .expect("inter")
+            .public_key_spki()
+            .to_vec();
+        for crypto in all_backends() {
+            let ct = ct_log(crypto);
+            let with_sct = |hash: u8| {
+                let mut p = leaf_params();
+                p.custom_extensions = vec![CustomExtension::from_oid_content(
+                    &SCT_OID,
+                    sct_extension_hashed(&ct, &inter_spki, precert.tbs_der(), false, hash),
+                )];
+                pki.leaf(p)
+            };
+            let logs = [ct.log.clone()];
+            let sha256 = with_sct(4);
+            let info = verify_chain(crypto, &sha256, &pki.cas(), NOW, Purpose::CodeSigning)
+                .expect("chain");
+            assert_eq!(
+                verify_embedded_scts(crypto, &sha256, &info.issuer_der, &logs),
+                Ok(1)
+            );
+            for (hash, name) in [(5, "SHA-384"), (6, "SHA-512")] {
+                let e = verify_embedded_scts(crypto, &with_sct(hash), &info.issuer_der, &logs)
+                    .expect_err(name);
+                assert!(matches!(e, X509Error::NotEnoughScts { .. }), "{e}");
+                assert!(
+                    e.to_string().contains(name) && e.to_string().contains("SHA-256"),
+                    "{name}: {e}"
+                );
+            }
         }
     }
 }

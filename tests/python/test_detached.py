@@ -3,6 +3,9 @@ the CLI, against a Rekor v1 served on 127.0.0.1 by the test itself: no
 internet. The recorded pair ``bundle.txt.crt`` + ``bundle.txt.sig`` was logged
 as the entry inside ``bundle.txt.sigstore`` (fixtures MANIFEST); the fake
 Rekor serves that entry in the v1 API's shape, built here from the bundle.
+Where the lookup goes through the trusted root's Rekor URL, the fake is an
+HTTP proxy in front of ``http://rekor.sigstage.dev``: the log keeps its name,
+which its checkpoints carry and the verifier compares with the URL.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import os
 import subprocess
 import sys
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,6 +31,9 @@ IDENTITY = "a@tny.town"
 ISSUER = "https://github.com/login/oauth"
 POLICY = Identity(identity=IDENTITY, issuer=ISSUER)
 STAGING_REKOR = "https://rekor.sigstage.dev"
+#: Staging's Rekor v1 under its own name, reached through the fake as a proxy
+#: (plain HTTP, so the proxy sees the requests rather than a CONNECT tunnel).
+PROXIED_REKOR = "http://rekor.sigstage.dev"
 #: Rekor's EntryIDs put the shard's tree ID before the leaf hash.
 TREE_ID = "24296fb24b8ad77a"
 
@@ -67,12 +74,15 @@ def cosign_bundle(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 class FakeRekor:
-    """A Rekor v1 API on 127.0.0.1: the index and the entries it is given."""
+    """A Rekor v1 API on 127.0.0.1: the index and the entries it is given.
+    Also answers as an HTTP proxy (absolute-form request targets), recording
+    each request's host in ``hosts``."""
 
     def __init__(self) -> None:
         self.index: dict[str, list[str]] = {}
         self.entries: dict[str, dict[str, Any]] = {}
         self.requests: list[str] = []
+        self.hosts: list[str] = []
         rekor = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -87,17 +97,22 @@ class FakeRekor:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def target(self, method: str) -> str:
+                url = urllib.parse.urlsplit(self.path)
+                rekor.hosts.append(url.netloc)
+                rekor.requests.append(f"{method} {url.path}")
+                return url.path
+
             def do_POST(self) -> None:
-                rekor.requests.append(f"POST {self.path}")
+                path = self.target("POST")
                 query = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                if self.path != "/api/v1/index/retrieve":
+                if path != "/api/v1/index/retrieve":
                     self.reply(404, {"code": 404, "message": "no such path"})
                 else:
                     self.reply(200, rekor.index.get(query.get("hash"), []))
 
             def do_GET(self) -> None:
-                rekor.requests.append(f"GET {self.path}")
-                uuid = self.path.removeprefix("/api/v1/log/entries/")
+                uuid = self.target("GET").removeprefix("/api/v1/log/entries/")
                 if uuid in rekor.entries:
                     self.reply(200, rekor.entries[uuid])
                 else:
@@ -126,11 +141,17 @@ def rekor(sp: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeRekor]:
 
 
 @pytest.fixture
-def trusted_root(fixtures: Path, rekor: FakeRekor, tmp_path: Path) -> Path:
-    """The staging trusted root with its Rekor v1 log served by ``rekor``."""
+def trusted_root(
+    fixtures: Path, rekor: FakeRekor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """The staging trusted root with its Rekor v1 log served by ``rekor``, as
+    a proxy for ``http://rekor.sigstage.dev``. The baseUrl keeps the log's
+    name: pointing it at 127.0.0.1 would rename the log, and its recorded
+    checkpoint (signed as ``rekor.sigstage.dev``) would rightly not verify."""
     root = json.loads((fixtures / "trust/staging/trusted_root.json").read_text())
     (log,) = (t for t in root["tlogs"] if t["baseUrl"] == STAGING_REKOR)
-    log["baseUrl"] = rekor.url
+    log["baseUrl"] = PROXIED_REKOR
+    monkeypatch.setenv("http_proxy", rekor.url)
     path = tmp_path / "trusted_root.json"
     path.write_text(json.dumps(root))
     return path
@@ -155,6 +176,22 @@ def test_online_lookup_through_the_trusted_roots_rekor(
     verifier.verify_detached(digest, cert, sig, POLICY)
     (uuid,) = rekor.entries
     assert rekor.requests[:2] == ["POST /api/v1/index/retrieve", f"GET /api/v1/log/entries/{uuid}"]
+    assert set(rekor.hosts) == {"rekor.sigstage.dev"}
+
+
+def test_trusted_root_naming_another_host_rejects_the_checkpoint(
+    sp: Path, rekor: FakeRekor, fixtures: Path, tmp_path: Path
+) -> None:
+    # The log moved to 127.0.0.1 in the trusted root: its checkpoints, signed
+    # as rekor.sigstage.dev, are not this log's.
+    root = json.loads((fixtures / "trust/staging/trusted_root.json").read_text())
+    (log,) = (t for t in root["tlogs"] if t["baseUrl"] == STAGING_REKOR)
+    log["baseUrl"] = rekor.url
+    path = tmp_path / "trusted_root.json"
+    path.write_text(json.dumps(root))
+    cert, sig = pair(sp, "bundle.txt")
+    with pytest.raises(errors.CheckpointError, match=r"key name \"rekor\.sigstage\.dev\""):
+        Verifier.from_trusted_root(path).verify_detached(sp / "bundle.txt", cert, sig, POLICY)
 
 
 def test_online_lookup_with_an_explicit_rekor_url(sp: Path, rekor: FakeRekor) -> None:
