@@ -195,3 +195,14 @@ def test_key(fixtures: Path) -> None:
     bad = run("verify", "key", "--key", wrong, *args)
     assert bad.returncode == 1
     assert bad.stderr.startswith("FAIL: ")
+    # A well-formed key that did not sign (a log's key): the signature step
+    # fails, naming the key as the one given.
+    other = fixtures / "sigstore-python" / "staging-tuf" / "targets"
+    (other_key,) = other.glob("*.rekor.pub")
+    bad = run("verify", "key", "--key", other_key, *args)
+    assert bad.returncode == 1
+    digest = "sha256:" + hashlib.sha256((case.parent / "a.txt").read_bytes()).hexdigest()
+    assert bad.stderr.startswith(
+        f"FAIL: {case.parent / 'a.txt'}: verification failed at signature step: the signature"
+        f" is not valid for this input ({digest}) with the given key: "
+    ), bad.stderr
