@@ -29,13 +29,13 @@ enum Rejected {
     /// A verification failure at this step, whose message contains the phrase.
     At(Step, &'static str),
     /// A malformed bundle ([`Error::InvalidBundle`]), rejected before any step.
-    Bundle(&'static str),
+    Malformed(&'static str),
     /// A malformed trusted root ([`Error::InvalidTrustRoot`]).
-    TrustRoot(&'static str),
+    BadRoot(&'static str),
     /// A malformed caller input, here the key file ([`Error::InvalidInput`]).
-    Input(&'static str),
+    BadInput(&'static str),
 }
-use Rejected::{At, Bundle as Malformed, Input as BadInput, TrustRoot as BadRoot};
+use Rejected::{At, BadInput, BadRoot, Malformed};
 
 impl Rejected {
     fn check(self, result: &Result<VerifiedBundle>) -> Result<(), String> {
