@@ -9,26 +9,36 @@
 //! 1. the signing key: the bundle's certificate (its chain must not smuggle
 //!    in a root) or the caller's managed key;
 //! 2. the input digest, from the artifact's bytes or its given digest;
-//! 3. the log entry: from a log in the trusted root, and its body records
+//! 3. the input against what the bundle signs (its `messageDigest`, else
+//!    the digest its hashedrekord entry records) and the signature over it,
+//!    or the DSSE signature and the in-toto subject digest
+//!    ([`Step::ArtifactDigest`], [`Step::Signature`]);
+//! 4. the log entry: from a log in the trusted root, and its body records
 //!    exactly this signature, key and content ([`Step::TlogEntry`]);
-//! 4. the signed entry timestamp, Rekor v1's promise of inclusion
+//! 5. the signed entry timestamp, Rekor v1's promise of inclusion
 //!    ([`Step::SignedEntryTimestamp`]);
-//! 5. the RFC 6962 inclusion proof (for Rekor v2, of the entry's own
+//! 6. the RFC 6962 inclusion proof (for Rekor v2, of the entry's own
 //!    logIndex) and the signed checkpoint it ends in, signed by the log
 //!    under its own name with the log's origin
 //!    ([`Step::InclusionProof`], [`Step::Checkpoint`]);
-//! 6. verified signing times: the SET's integrated time and the RFC 3161
+//! 7. verified signing times: the SET's integrated time and the RFC 3161
 //!    timestamps that verify against the trusted root's TSAs; at least one
 //!    is required ([`Step::Timestamp`], [`Step::SigningTime`]);
-//! 7. every verified time inside the certificate's validity, and its chain
+//! 8. every verified time inside the certificate's validity, and its chain
 //!    to a trusted Fulcio CA at each of them ([`Step::SigningTime`],
 //!    [`Step::CertificateChain`]);
-//! 8. the certificate's embedded SCTs against the trusted CT logs
+//! 9. the certificate's embedded SCTs against the trusted CT logs
 //!    ([`Step::Sct`]);
-//! 9. the identity [`Policy`] ([`Step::Policy`]);
-//! 10. the signature over the artifact digest or the DSSE envelope, and for
-//!     DSSE with an artifact, the in-toto subject digest
-//!     ([`Step::Signature`], [`Step::ArtifactDigest`]).
+//! 10. the identity [`Policy`] ([`Step::Policy`]).
+//!
+//! Every step must pass; the order decides only which failure is reported
+//! when several would be. Step 3 comes before step 4 so that each defect is
+//! reported at the step that describes it: a wrong input is an artifact
+//! digest failure naming both digests, and a signature that is not valid is
+//! a signature failure, not a log entry that disagrees with the bundle (which
+//! it also would, since a log records only signatures it has checked). A
+//! log entry that disagrees with a bundle whose signature is valid for the
+//! input is a log entry failure.
 
 use crate::bundle::{Bundle, Content, SigningMaterial, TlogEntry};
 use crate::crypto::{self, CryptoBackend, Digest, HashAlgorithm, KeyKind, SignatureAlgorithm};
@@ -139,6 +149,54 @@ fn fail(step: Step, msg: impl Into<String>) -> Error {
     Error::verification(step, msg)
 }
 
+/// Where a verified signing time comes from, for messages that name it.
+#[derive(Debug, Clone, Copy)]
+enum TimeSource {
+    /// The Rekor v1 integrated time its signed entry timestamp covers.
+    IntegratedTime,
+    /// The `index`th RFC 3161 timestamp of the bundle.
+    Timestamp(usize),
+}
+
+impl TimeSource {
+    fn describe(self, t: i64) -> String {
+        match self {
+            TimeSource::IntegratedTime => format!(
+                "the signed entry timestamp's integrated time {} ({t})",
+                rfc3339(t)
+            ),
+            TimeSource::Timestamp(i) => {
+                format!("RFC 3161 timestamp {i}'s time {} ({t})", rfc3339(t))
+            }
+        }
+    }
+}
+
+/// Unix seconds as RFC 3339 UTC (the bare seconds if out of range).
+fn rfc3339(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| t.to_string())
+}
+
+/// A message signature and the key it must verify with.
+struct MessageSignature<'a> {
+    spki: &'a [u8],
+    kind: KeyKind,
+    signature: &'a [u8],
+}
+
+/// Why a message signature did not verify: the signature is not valid, or
+/// it cannot be checked against what the caller gave.
+enum SignatureFailure {
+    Invalid(crypto::CryptoError),
+    Unusable(Error),
+}
+
 /// Verifies bundles against one trusted root. Cheap to clone and share
 /// across threads.
 #[derive(Debug, Clone)]
@@ -216,8 +274,7 @@ impl Verifier {
         entry: legacy::LoggedEntry,
         policy: &Policy,
     ) -> Result<VerifiedBundle> {
-        let digest = legacy::artifact_digest(artifact);
-        let bundle = legacy::bundle_from_detached(signature, digest, entry)?;
+        let bundle = legacy::bundle_from_detached(signature, entry)?;
         self.verify_artifact(artifact, &bundle, policy)
     }
 
@@ -255,7 +312,7 @@ impl Verifier {
         let entry = &bundle.tlog_entry;
 
         // Step 1: the signing key. A certificate is parsed (trust decisions
-        // come in step 6); a managed key must be what the bundle was made for.
+        // come in step 8); a managed key must be what the bundle was made for.
         let (leaf, signer_spki): (Option<x509::Certificate>, Vec<u8>) = match (&bundle.material, &key) {
             (SigningMaterial::Certificate { leaf, rest }, KeySource::Certificate(_)) => {
                 let cert = x509::Certificate::from_der(leaf.clone())
@@ -305,190 +362,40 @@ impl Verifier {
                 "a message-signature bundle can only be verified against an artifact (use verify_artifact)".into(),
             ));
         }
+        // Parsed once: step 3 reads a hashedrekord's digest from it to say
+        // what a wrong input should have been, step 4 compares it with the
+        // bundle (and reports it if it does not parse).
+        let body = tlog::parse_body(&entry.body, &entry.kind, &entry.version);
 
-        // Step 3: the log entry is from a log in the trusted root, and its
-        // body describes exactly this bundle's signature, key and content.
-        let log = self.root.tlog_by_id(&entry.log_id).ok_or_else(|| {
-            fail(
-                Step::TlogEntry,
-                format!(
-                    "log entry is from log {}, which is not in the trusted root{}",
-                    hex::encode(&entry.log_id),
-                    TrustedRoot::instance_hint_for_log(&entry.log_id)
-                ),
-            )
-        })?;
-        let version = self.check_entry_body(bundle, entry, verifier_der, input_digest.as_ref())?;
-
-        // Step 4: the signed entry timestamp (Rekor v1's promise of inclusion).
-        let mut verified_times: Vec<i64> = Vec::new();
-        if let Some(set) = &entry.signed_entry_timestamp {
-            let log_index = i64::try_from(entry.log_index)
-                .map_err(|_| fail(Step::SignedEntryTimestamp, "log index out of range"))?;
-            let t = entry.integrated_time.ok_or_else(|| {
-                fail(
-                    Step::SignedEntryTimestamp,
-                    "an inclusion promise without an integrated time",
-                )
-            })?;
-            tlog::verify_set(c, log, &entry.body, t, log_index, set)
-                .map_err(|e| fail(Step::SignedEntryTimestamp, e.to_string()))?;
-            if !log.key.validity.contains(t) {
-                return Err(fail(
-                    Step::SignedEntryTimestamp,
-                    format!(
-                        "integrated time {t} is outside the log key's validity window {:?}",
-                        log.key.validity
-                    ),
-                ));
-            }
-            verified_times.push(t);
-        }
-
-        // Step 5: the RFC 6962 inclusion proof for the entry's index, and
-        // the checkpoint that commits the log, under its own name, to the
-        // root hash.
-        if let Some(proof) = &entry.inclusion_proof {
-            self.check_inclusion(entry, proof, log, version)?;
-        }
-
-        // Step 6: verified signing times: the SET-backed integrated time
-        // (step 4) and every RFC 3161 timestamp that verifies against the
-        // trusted root's TSAs. At least VERIFIED_TIME_THRESHOLD are required
-        // (client spec; sigstore-python `_establish_time`). A well-formed
-        // token that does not verify is not counted; malformed, duplicate or
-        // too many tokens are errors.
-        let mut tsa_failures = Vec::new();
-        if !bundle.timestamps.is_empty() {
-            if self.root.timestamp_authorities.is_empty() {
-                return Err(fail(
-                    Step::Timestamp,
-                    "the bundle carries RFC 3161 timestamps but the trusted root has no timestamp authorities",
-                ));
-            }
-            let (times, failures) = timestamp::collect_timestamps(
-                c,
-                &bundle.timestamps,
-                bundle.signature_bytes(),
-                &self.root.timestamp_authorities,
-            )
-            .map_err(|e| fail(Step::Timestamp, e.to_string()))?;
-            verified_times.extend(times);
-            tsa_failures = failures;
-        }
-        if verified_times.len() < VERIFIED_TIME_THRESHOLD {
-            let mut msg = format!(
-                "{} verified signing times, at least {VERIFIED_TIME_THRESHOLD} required (a signed entry timestamp or a valid RFC 3161 timestamp)",
-                verified_times.len()
-            );
-            if !tsa_failures.is_empty() {
-                msg.push_str(": ");
-                msg.push_str(&tsa_failures.join("; "));
-            }
-            let step = if tsa_failures.is_empty() {
-                Step::SigningTime
-            } else {
-                Step::Timestamp
-            };
-            return Err(fail(step, msg));
-        }
-        // A log without a signed entry timestamp (Rekor v2) vouches for no
-        // time itself; its key must still have been in service then: every
-        // verified time must fall inside the log key's validity window.
-        if entry.signed_entry_timestamp.is_none() {
-            if let Some(t) = verified_times
-                .iter()
-                .find(|t| !log.key.validity.contains(**t))
-            {
-                return Err(fail(
-                    Step::TlogEntry,
-                    format!(
-                        "signing time {t} is outside the validity window {:?} of log {}",
-                        log.key.validity, log.base_url
-                    ),
-                ));
-            }
-        }
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(i64::MAX);
-        for &t in &verified_times {
-            if t > now {
-                return Err(fail(
-                    Step::SigningTime,
-                    format!("signing time {t} is in the future"),
-                ));
-            }
-        }
-
-        // Steps 7-9: certificate chain at every verified time, SCT, policy.
-        let (mut identity, mut issuer) = (None, None);
-        if let (Some(cert), KeySource::Certificate(policy)) = (&leaf, &key) {
-            for &t in &verified_times {
-                if t < cert.not_before() || t > cert.not_after() {
-                    return Err(fail(
-                        Step::SigningTime,
-                        format!(
-                            "signing time {t} is outside the certificate's validity [{}, {}]",
-                            cert.not_before(),
-                            cert.not_after()
-                        ),
-                    ));
-                }
-            }
-            let mut chain = None;
-            for &t in &verified_times {
-                chain = Some(
-                    x509::verify_chain_in(c, cert, &self.fulcio, t, x509::Purpose::CodeSigning)
-                        .map_err(|e| fail(Step::CertificateChain, e.to_string()))?,
-                );
-            }
-            let chain = chain
-                .ok_or_else(|| fail(Step::CertificateChain, "no time to validate the chain at"))?;
-            x509::verify_embedded_scts(c, cert, &chain.issuer_der, &self.root.ctlogs)
-                .map_err(|e| fail(Step::Sct, e.to_string()))?;
-            policy
-                .check(cert)
-                .map_err(|e| fail(Step::Policy, e.to_string()))?;
-            identity = cert.sans().into_iter().next();
-            issuer = cert.claim(Claim::OidcIssuer);
-        }
-
-        // Step 10: the signature itself, and what it covers.
+        // Step 3: the input against what the bundle signs, and the signature.
+        // Before the log entry (step 4), so that a wrong input or a bad
+        // signature is reported as such, not as a log entry that disagrees.
         let kind = crypto::key_kind(&signer_spki)
             .map_err(|e| fail(Step::Signature, format!("signing key: {e}")))?;
+        let key_name = match key {
+            KeySource::Certificate(_) => "the signing certificate's key",
+            KeySource::Managed(_) => "the given key",
+        };
         let (payload_type, payload) = match &bundle.content {
             Content::MessageSignature { digest, signature } => {
                 let input = input_digest
                     .as_ref()
                     .ok_or_else(|| Error::InvalidInput("no artifact given".into()))?;
-                if let Some(d) = digest {
-                    if d != input {
-                        return Err(fail(
-                            Step::ArtifactDigest,
-                            format!("the bundle signs {d:?} but the input is {input:?}"),
-                        ));
-                    }
-                }
-                let alg = message_algorithm(kind, input.algorithm());
-                let r = match (alg, artifact) {
-                    (SignatureAlgorithm::Ed25519, Some(Artifact::Bytes(b))) => {
-                        c.verify(&signer_spki, alg, b, signature)
-                    }
-                    (SignatureAlgorithm::Ed25519, _) => {
-                        return Err(Error::InvalidInput(
-                            "an Ed25519 signature can only be verified against the artifact's bytes, not its digest".into(),
-                        ))
-                    }
-                    _ => c.verify_prehashed(&signer_spki, alg, input, signature),
+                let logged = body.as_ref().ok().and_then(|b| b.hashedrekord_digest());
+                let sig = MessageSignature {
+                    spki: &signer_spki,
+                    kind,
+                    signature,
                 };
-                r.map_err(|e| {
-                    fail(
-                        Step::Signature,
-                        format!("the artifact signature does not verify with the signing key: {e}"),
-                    )
-                })?;
+                self.check_signed_digest(input, digest.as_ref(), logged, artifact, &sig)?;
+                self.verify_message_signature(input, artifact, &sig)
+                    .map_err(|e| match e {
+                        SignatureFailure::Invalid(e) => fail(
+                            Step::Signature,
+                            format!("the signature is not valid for this input ({input:?}) with {key_name}: {e}"),
+                        ),
+                        SignatureFailure::Unusable(e) => e,
+                    })?;
                 (None, None)
             }
             Content::Dsse(env) => {
@@ -506,7 +413,7 @@ impl Verifier {
                 .map_err(|e| {
                     fail(
                         Step::Signature,
-                        format!("the DSSE signature does not verify with the signing key: {e}"),
+                        format!("the DSSE signature is not valid with {key_name}: {e}"),
                     )
                 })?;
                 if let Some(input) = &input_digest {
@@ -532,30 +439,277 @@ impl Verifier {
             }
         };
 
+        // Step 4: the log entry is from a log in the trusted root, and its
+        // body describes exactly this bundle's signature, key and content.
+        let log = self.root.tlog_by_id(&entry.log_id).ok_or_else(|| {
+            fail(
+                Step::TlogEntry,
+                format!(
+                    "log entry is from log {}, which is not in the trusted root{}",
+                    hex::encode(&entry.log_id),
+                    TrustedRoot::instance_hint_for_log(&entry.log_id)
+                ),
+            )
+        })?;
+        let body = body.map_err(|e| fail(Step::TlogEntry, e.to_string()))?;
+        self.check_entry_body(bundle, &body, verifier_der, input_digest.as_ref(), &key)?;
+        let version = body.rekor_version();
+
+        // Step 5: the signed entry timestamp (Rekor v1's promise of inclusion).
+        let mut verified_times: Vec<(TimeSource, i64)> = Vec::new();
+        if let Some(set) = &entry.signed_entry_timestamp {
+            let log_index = i64::try_from(entry.log_index)
+                .map_err(|_| fail(Step::SignedEntryTimestamp, "log index out of range"))?;
+            let t = entry.integrated_time.ok_or_else(|| {
+                fail(
+                    Step::SignedEntryTimestamp,
+                    "an inclusion promise without an integrated time",
+                )
+            })?;
+            tlog::verify_set(c, log, &entry.body, t, log_index, set)
+                .map_err(|e| fail(Step::SignedEntryTimestamp, e.to_string()))?;
+            if !log.key.validity.contains(t) {
+                return Err(fail(
+                    Step::SignedEntryTimestamp,
+                    format!(
+                        "integrated time {t} is outside the log key's validity window {:?}",
+                        log.key.validity
+                    ),
+                ));
+            }
+            verified_times.push((TimeSource::IntegratedTime, t));
+        }
+
+        // Step 6: the RFC 6962 inclusion proof for the entry's index, and
+        // the checkpoint that commits the log, under its own name, to the
+        // root hash.
+        if let Some(proof) = &entry.inclusion_proof {
+            self.check_inclusion(entry, proof, log, version)?;
+        }
+
+        // Step 7: verified signing times: the SET-backed integrated time
+        // (step 5) and every RFC 3161 timestamp that verifies against the
+        // trusted root's TSAs. At least VERIFIED_TIME_THRESHOLD are required
+        // (client spec; sigstore-python `_establish_time`). A well-formed
+        // token that does not verify is not counted; malformed, duplicate or
+        // too many tokens are errors.
+        let mut tsa_failures = Vec::new();
+        if !bundle.timestamps.is_empty() {
+            if self.root.timestamp_authorities.is_empty() {
+                return Err(fail(
+                    Step::Timestamp,
+                    "the bundle carries RFC 3161 timestamps but the trusted root has no timestamp authorities",
+                ));
+            }
+            let timestamp::Collected { times, failures } = timestamp::collect_timestamps(
+                c,
+                &bundle.timestamps,
+                bundle.signature_bytes(),
+                &self.root.timestamp_authorities,
+            )
+            .map_err(|e| fail(Step::Timestamp, e.to_string()))?;
+            verified_times.extend(
+                times
+                    .into_iter()
+                    .map(|(index, t)| (TimeSource::Timestamp(index), t)),
+            );
+            tsa_failures = failures;
+        }
+        if verified_times.len() < VERIFIED_TIME_THRESHOLD {
+            let mut msg = format!(
+                "{} verified signing times, at least {VERIFIED_TIME_THRESHOLD} required (a signed entry timestamp or a valid RFC 3161 timestamp)",
+                verified_times.len()
+            );
+            if !tsa_failures.is_empty() {
+                msg.push_str(": ");
+                msg.push_str(&tsa_failures.join("; "));
+            }
+            let step = if tsa_failures.is_empty() {
+                Step::SigningTime
+            } else {
+                Step::Timestamp
+            };
+            return Err(fail(step, msg));
+        }
+        // A log without a signed entry timestamp (Rekor v2) vouches for no
+        // time itself; its key must still have been in service then: every
+        // verified time must fall inside the log key's validity window.
+        if entry.signed_entry_timestamp.is_none() {
+            if let Some((source, t)) = verified_times
+                .iter()
+                .find(|(_, t)| !log.key.validity.contains(*t))
+            {
+                return Err(fail(
+                    Step::TlogEntry,
+                    format!(
+                        "{} is outside the validity window {:?} of log {}",
+                        source.describe(*t),
+                        log.key.validity,
+                        log.base_url
+                    ),
+                ));
+            }
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(i64::MAX);
+        for &(source, t) in &verified_times {
+            if t > now {
+                return Err(fail(
+                    Step::SigningTime,
+                    format!("{} is in the future", source.describe(t)),
+                ));
+            }
+        }
+
+        // Steps 8-10: certificate chain at every verified time, SCT, policy.
+        let (mut identity, mut issuer) = (None, None);
+        if let (Some(cert), KeySource::Certificate(policy)) = (&leaf, &key) {
+            for &(source, t) in &verified_times {
+                if t < cert.not_before() || t > cert.not_after() {
+                    return Err(fail(
+                        Step::SigningTime,
+                        format!(
+                            "{} is outside the certificate's validity ({} to {})",
+                            source.describe(t),
+                            rfc3339(cert.not_before()),
+                            rfc3339(cert.not_after())
+                        ),
+                    ));
+                }
+            }
+            let mut chain = None;
+            for &(_, t) in &verified_times {
+                chain = Some(
+                    x509::verify_chain_in(c, cert, &self.fulcio, t, x509::Purpose::CodeSigning)
+                        .map_err(|e| fail(Step::CertificateChain, e.to_string()))?,
+                );
+            }
+            let chain = chain
+                .ok_or_else(|| fail(Step::CertificateChain, "no time to validate the chain at"))?;
+            x509::verify_embedded_scts(c, cert, &chain.issuer_der, &self.root.ctlogs)
+                .map_err(|e| fail(Step::Sct, e.to_string()))?;
+            policy
+                .check(cert)
+                .map_err(|e| fail(Step::Policy, e.to_string()))?;
+            identity = cert.sans().into_iter().next();
+            issuer = cert.claim(Claim::OidcIssuer);
+        }
+
         Ok(VerifiedBundle {
             payload_type,
             payload,
-            signing_time: verified_times.iter().copied().min().unwrap_or_default(),
+            signing_time: verified_times
+                .iter()
+                .map(|&(_, t)| t)
+                .min()
+                .unwrap_or_default(),
             identity,
             issuer,
         })
     }
 
+    /// Step 3, message signatures: the input's digest against what the
+    /// bundle says it signs, its `messageDigest` or else (a detached
+    /// signature) the digest its hashedrekord records. Where the signature
+    /// covers that digest, a different input is simply the wrong input.
+    /// A `messageDigest` the signature does not cover is reported as such;
+    /// an entry's digest the signature does not cover is left to the
+    /// signature (step 3) and log entry (step 4) checks, since either the
+    /// input or the entry may be wrong.
+    fn check_signed_digest(
+        &self,
+        input: &Digest,
+        bundle_digest: Option<&Digest>,
+        logged_digest: Option<&Digest>,
+        artifact: Option<&Artifact>,
+        sig: &MessageSignature<'_>,
+    ) -> Result<()> {
+        let (claimed, from_log) = match (bundle_digest, logged_digest) {
+            (Some(d), _) => (d, false),
+            (None, Some(d)) => (d, true),
+            (None, None) => return Ok(()),
+        };
+        if claimed == input {
+            return Ok(());
+        }
+        let signs = |d: &Digest| {
+            sig.kind != KeyKind::Ed25519
+                && self
+                    .crypto
+                    .verify_prehashed(
+                        sig.spki,
+                        message_algorithm(sig.kind, d.algorithm()),
+                        d,
+                        sig.signature,
+                    )
+                    .is_ok()
+        };
+        if signs(claimed) {
+            return Err(fail(
+                Step::ArtifactDigest,
+                format!(
+                    "the input does not match what this bundle signs: the input's digest is {input:?}, the signed digest is {claimed:?}{}",
+                    if from_log { " (as its log entry records)" } else { "" }
+                ),
+            ));
+        }
+        if from_log {
+            return Ok(());
+        }
+        let covers_input = match self.verify_message_signature(input, artifact, sig) {
+            Ok(()) => ", which the signature does cover: the bundle's messageDigest is wrong",
+            Err(SignatureFailure::Invalid(_)) => ", and the signature covers neither",
+            Err(SignatureFailure::Unusable(_)) => "",
+        };
+        Err(fail(
+            Step::ArtifactDigest,
+            format!(
+                "the bundle's messageDigest {claimed:?} does not match the input's digest {input:?}{covers_input}"
+            ),
+        ))
+    }
+
+    /// The message signature over the input: ECDSA and RSA over its digest,
+    /// Ed25519 over its bytes.
+    fn verify_message_signature(
+        &self,
+        input: &Digest,
+        artifact: Option<&Artifact>,
+        sig: &MessageSignature<'_>,
+    ) -> Result<(), SignatureFailure> {
+        let c = self.crypto;
+        let alg = message_algorithm(sig.kind, input.algorithm());
+        match (alg, artifact) {
+            (SignatureAlgorithm::Ed25519, Some(Artifact::Bytes(b))) => {
+                c.verify(sig.spki, alg, b, sig.signature)
+            }
+            (SignatureAlgorithm::Ed25519, _) => {
+                return Err(SignatureFailure::Unusable(Error::InvalidInput(
+                    "an Ed25519 signature can only be verified against the artifact's bytes, not its digest".into(),
+                )))
+            }
+            _ => c.verify_prehashed(sig.spki, alg, input, sig.signature),
+        }
+        .map_err(SignatureFailure::Invalid)
+    }
+
     fn check_entry_body(
         &self,
         bundle: &Bundle,
-        entry: &TlogEntry,
+        body: &tlog::EntryBody,
         verifier_der: &[u8],
         input_digest: Option<&Digest>,
-    ) -> Result<tlog::RekorVersion> {
-        let body = tlog::parse_body(&entry.body, &entry.kind, &entry.version)
-            .map_err(|e| fail(Step::TlogEntry, e.to_string()))?;
+        key: &KeySource<'_>,
+    ) -> Result<()> {
         let r = match &bundle.content {
             Content::MessageSignature { digest, signature } => {
-                let d = input_digest.or(digest.as_ref()).ok_or_else(|| {
+                // Step 3 made the two equal where both are known.
+                let d = digest.as_ref().or(input_digest).ok_or_else(|| {
                     fail(Step::TlogEntry, "no digest to compare the log entry with")
                 })?;
-                tlog::check_hashedrekord(self.crypto, &body, d, signature, verifier_der)
+                tlog::check_hashedrekord(self.crypto, body, d, signature, verifier_der)
             }
             Content::Dsse(env) => {
                 let sigs: Vec<Vec<u8>> = env.signatures.iter().map(|s| s.sig.clone()).collect();
@@ -564,11 +718,21 @@ impl Verifier {
                     payload: &env.payload,
                     signatures: &sigs,
                 };
-                tlog::check_dsse(self.crypto, &body, &input, verifier_der)
+                tlog::check_dsse(self.crypto, body, &input, verifier_der)
             }
         };
-        r.map_err(|e| fail(Step::TlogEntry, e.to_string()))?;
-        Ok(body.rekor_version())
+        r.map_err(|e| match (e, key) {
+            // The key compared with is the caller's, not the bundle's.
+            (tlog::TlogError::VerifierMismatch { entry, bundle, .. }, KeySource::Managed(_)) => {
+                fail(
+                    Step::TlogEntry,
+                    format!(
+                        "the log entry records another signing key ({entry}) than the key given for verification ({bundle})"
+                    ),
+                )
+            }
+            (e, _) => fail(Step::TlogEntry, e.to_string()),
+        })
     }
 
     fn check_inclusion(
@@ -628,3 +792,5 @@ fn message_algorithm(kind: KeyKind, h: HashAlgorithm) -> SignatureAlgorithm {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_conformance;

@@ -408,13 +408,15 @@ class Verifier:
         """Verifies that ``bundle`` signs ``input`` and that its signing
         certificate satisfies ``policy``; returns ``None`` on success.
 
-        Runs every step of the Sigstore client specification: certificate
-        chain at the signing time, embedded SCT, transparency log entry (SET,
-        inclusion proof, checkpoint), RFC 3161 timestamps, the identity
-        policy, the signature over the artifact (or, for a DSSE bundle, the
-        in-toto subject digest). A failure raises the ``VerificationError``
-        subclass for the step that failed; ``InvalidInput`` for a malformed
-        ``input``.
+        Runs every step of the Sigstore client specification, in this
+        order: ``input`` against what the bundle signs and the signature over
+        it (for a DSSE bundle, the envelope signature and the in-toto subject
+        digest), the transparency log entry (SET, inclusion proof,
+        checkpoint), RFC 3161 timestamps, the certificate chain at the
+        signing time, embedded SCT, the identity policy. A failure raises the
+        ``VerificationError`` subclass for the step that failed (a wrong
+        ``input`` is an ``ArtifactDigestError`` naming both digests);
+        ``InvalidInput`` for a malformed ``input``.
         """
         self._inner.verify_artifact(_artifact(input), bundle._inner, policy._policy)
 

@@ -454,7 +454,6 @@ impl Bundle {
     pub(crate) fn from_detached_parts(
         certificate_der: Vec<u8>,
         signature: Vec<u8>,
-        digest: Digest,
         tlog_entry: TlogEntry,
     ) -> Result<Bundle> {
         if certificate_der.is_empty() {
@@ -479,7 +478,7 @@ impl Bundle {
             tlog_entry,
             timestamps: Vec::new(),
             content: Content::MessageSignature {
-                digest: Some(digest),
+                digest: None,
                 signature,
             },
         })

@@ -412,14 +412,12 @@ pub(crate) fn records(entry: &TlogEntry, sig: &DetachedSignature, digest: &Diges
     })
 }
 
-/// Assembles the checked bundle for a detached signature over `digest`.
-/// Where the entry's file named a signature or certificate too, they must
-/// be the ones given.
-pub(crate) fn bundle_from_detached(
-    sig: &DetachedSignature,
-    digest: Digest,
-    logged: LoggedEntry,
-) -> Result<Bundle> {
+/// Assembles the checked bundle for a detached signature. It states no
+/// message digest: a detached signature does not say what it signs, its
+/// log entry does (and the verifier checks the input against that). Where
+/// the entry's file named a signature or certificate too, they must be the
+/// ones given.
+pub(crate) fn bundle_from_detached(sig: &DetachedSignature, logged: LoggedEntry) -> Result<Bundle> {
     if logged
         .signature
         .as_ref()
@@ -441,7 +439,6 @@ pub(crate) fn bundle_from_detached(
     Bundle::from_detached_parts(
         sig.certificate_der.clone(),
         sig.signature.clone(),
-        digest,
         logged.entry,
     )
 }

@@ -144,8 +144,7 @@ fn detached_pair_verifies_with_either_entry_shape() {
         v.verify_detached(&digest, &r.sig, logged, &policy())
             .unwrap();
     }
-    let bundle =
-        bundle_from_detached(&r.sig, artifact_digest(&artifact), r.entry.clone().into()).unwrap();
+    let bundle = bundle_from_detached(&r.sig, r.entry.clone().into()).unwrap();
     assert_eq!(
         bundle.media_type(),
         "application/vnd.dev.sigstore.bundle+json;version=0.1"
@@ -162,11 +161,19 @@ fn detached_pair_failures() {
         other => panic!("expected a verification failure, got {other:?}"),
     };
 
-    // Another artifact: the entry records another digest.
+    // Another artifact: the signature and its entry agree on another
+    // digest, so the input is wrong, and the message names both digests.
     let other = Artifact::Bytes(b"not the artifact".to_vec());
     let (s, m) = step(v.verify_detached(&other, &r.sig, logged.clone(), &policy()));
-    assert_eq!(s, Step::TlogEntry, "{m}");
-    assert!(m.contains("artifact digest"), "{m}");
+    assert_eq!(s, Step::ArtifactDigest, "{m}");
+    let signed = artifact_digest(&Artifact::Bytes(r.artifact.clone()));
+    assert_eq!(
+        m,
+        format!(
+            "the input does not match what this bundle signs: the input's digest is {:?}, the signed digest is {signed:?} (as its log entry records)",
+            artifact_digest(&other)
+        )
+    );
 
     // Another identity.
     let artifact = Artifact::Bytes(r.artifact.clone());
@@ -174,11 +181,15 @@ fn detached_pair_failures() {
     let (s, _) = step(v.verify_detached(&artifact, &r.sig, logged.clone(), &wrong));
     assert_eq!(s, Step::Policy);
 
-    // Another signature with the same certificate.
+    // A damaged signature: invalid, before it is also not the logged one.
     let mut sig = r.sig.clone();
     sig.signature[10] ^= 1;
     let (s, m) = step(v.verify_detached(&artifact, &sig, logged.clone(), &policy()));
-    assert_eq!(s, Step::TlogEntry, "{m}");
+    assert_eq!(s, Step::Signature, "{m}");
+    assert!(
+        m.contains("the signature is not valid for this input"),
+        "{m}"
+    );
 
     // A tampered SET.
     let mut bad = r.entry.clone();
@@ -213,12 +224,7 @@ fn detached_pair_failures() {
     doc["base64Signature"] = json!(b64e(&r.sig.signature));
     let pem = read("sigstore-python/a.txt.crt");
     doc["cert"] = json!(b64e(&pem));
-    let e = bundle_from_detached(
-        &r.sig,
-        artifact_digest(&artifact),
-        entry_from_json(&bytes(&doc)).unwrap(),
-    )
-    .unwrap_err();
+    let e = bundle_from_detached(&r.sig, entry_from_json(&bytes(&doc)).unwrap()).unwrap_err();
     assert!(
         matches!(e, Error::InvalidBundle(ref m) if m.contains("cert")),
         "{e}"
@@ -383,8 +389,7 @@ fn malformed_entries_are_rejected() {
         e["verification"]["inclusionProof"]["logIndex"] = json!(u32::MAX)
     }));
     let (_, entry) = entry_from_rekor_api(&doc).unwrap();
-    let d = artifact_digest(&Artifact::Bytes(r.artifact.clone()));
-    let e = bundle_from_detached(&r.sig, d, entry.into()).unwrap_err();
+    let e = bundle_from_detached(&r.sig, entry.into()).unwrap_err();
     assert!(e.to_string().contains("is not inside treeSize"), "{e}");
 }
 

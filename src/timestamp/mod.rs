@@ -158,7 +158,7 @@ pub fn verify_timestamps(
     signature: &[u8],
     tsas: &[CertificateAuthority],
 ) -> Result<Vec<i64>, TimestampError> {
-    let (times, failures) = collect_timestamps(crypto, tokens, signature, tsas)?;
+    let Collected { times, failures } = collect_timestamps(crypto, tokens, signature, tsas)?;
     if !tokens.is_empty() && times.len() < VERIFY_TIMESTAMP_THRESHOLD {
         return Err(TimestampError::BelowThreshold {
             verified: times.len(),
@@ -166,7 +166,17 @@ pub fn verify_timestamps(
             failures,
         });
     }
-    Ok(times)
+    Ok(times.into_iter().map(|(_, t)| t).collect())
+}
+
+/// What [`collect_timestamps`] found in a bundle's tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collected {
+    /// The verified times, each with its token's index in the bundle (so a
+    /// message can say which token's time it is).
+    pub times: Vec<(usize, i64)>,
+    /// Why each other token did not verify.
+    pub failures: Vec<String>,
 }
 
 /// The verified times of a bundle's tokens, and why each other token did not
@@ -179,13 +189,13 @@ pub fn collect_timestamps(
     tokens: &[Vec<u8>],
     signature: &[u8],
     tsas: &[CertificateAuthority],
-) -> Result<(Vec<i64>, Vec<String>), TimestampError> {
+) -> Result<Collected, TimestampError> {
     check_token_set(tokens)?;
     let mut times = Vec::new();
     let mut failures = Vec::new();
     for (index, token) in tokens.iter().enumerate() {
         match verify_timestamp(crypto, token, signature, tsas) {
-            Ok(v) => times.push(v.time),
+            Ok(v) => times.push((index, v.time)),
             Err(e @ (TimestampError::Malformed(_) | TimestampError::NotGranted { .. })) => {
                 return Err(TimestampError::Token {
                     index,
@@ -195,7 +205,7 @@ pub fn collect_timestamps(
             Err(e) => failures.push(format!("timestamp {index}: {e}")),
         }
     }
-    Ok((times, failures))
+    Ok(Collected { times, failures })
 }
 
 /// Like [`verify_timestamps`], but fails closed: every token must verify.

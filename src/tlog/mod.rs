@@ -22,7 +22,7 @@ mod set;
 
 pub use checkpoint::{verify_checkpoint, Checkpoint, RekorVersion};
 pub use merkle::{leaf_hash, verify_inclusion};
-pub use rekor_v1::{check_dsse, check_hashedrekord, parse_body, DsseInput};
+pub use rekor_v1::{check_dsse, check_hashedrekord, parse_body, DsseInput, EntryBody};
 pub use set::{set_payload, verify_set};
 
 // What the tests inspect beyond the checks the verifier needs.
@@ -30,8 +30,6 @@ pub use set::{set_payload, verify_set};
 pub use checkpoint::{parse_checkpoint, verify_checkpoint_any, LogName, SignedNote};
 #[cfg(test)]
 pub use merkle::node_hash;
-#[cfg(test)]
-pub use rekor_v1::EntryBody;
 #[cfg(test)]
 pub use rekor_v2::VerifierMaterial;
 
@@ -105,6 +103,16 @@ pub enum TlogError {
         entry: String,
         bundle: String,
     },
+    /// As [`TlogError::BodyMismatch`], for the key or certificate the entry
+    /// records: `bundle` is the verifier the caller compared with, which
+    /// for a managed key is the caller's key, not the bundle's (the
+    /// verifier words that case itself).
+    #[error("log entry does not match the bundle: {field} is {entry} in the log entry but {bundle} in the bundle")]
+    VerifierMismatch {
+        field: &'static str,
+        entry: String,
+        bundle: String,
+    },
 }
 
 impl TlogError {
@@ -130,7 +138,8 @@ impl TlogError {
             | TlogError::KindMismatch { .. }
             | TlogError::UnsupportedKind(_)
             | TlogError::UnknownLog(_)
-            | TlogError::BodyMismatch { .. } => Step::TlogEntry,
+            | TlogError::BodyMismatch { .. }
+            | TlogError::VerifierMismatch { .. } => Step::TlogEntry,
         }
     }
 }

@@ -72,6 +72,18 @@ impl EntryBody {
             }
         }
     }
+
+    /// The artifact digest a hashedrekord (0.0.1 or 0.0.2) records, which
+    /// for a message signature is what was signed. The verifier consults it
+    /// only to say what a wrong input should have been; whether the entry
+    /// matches the bundle is [`check_hashedrekord`]'s to decide.
+    pub fn hashedrekord_digest(&self) -> Option<&Digest> {
+        match self {
+            EntryBody::HashedRekord(h) => Some(&h.digest),
+            EntryBody::HashedRekordV002(h) => Some(&h.digest),
+            EntryBody::Dsse(_) | EntryBody::Intoto(_) | EntryBody::DsseV002(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -447,7 +459,7 @@ pub fn check_hashedrekord(
         });
     }
     if h.verifier_der != verifier_der {
-        return Err(TlogError::BodyMismatch {
+        return Err(TlogError::VerifierMismatch {
             field: "verification material",
             entry: fingerprint(crypto, &h.verifier_der),
             bundle: fingerprint(crypto, verifier_der),
@@ -547,7 +559,7 @@ fn check_signatures(
 ) -> Result<(), TlogError> {
     for r in match_signatures(recorded, |r| &r.signature, envelope)? {
         if r.verifier_der != verifier_der {
-            return Err(TlogError::BodyMismatch {
+            return Err(TlogError::VerifierMismatch {
                 field: "DSSE signature verifier",
                 entry: fingerprint(crypto, &r.verifier_der),
                 bundle: fingerprint(crypto, verifier_der),

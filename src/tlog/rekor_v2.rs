@@ -380,7 +380,7 @@ fn check_verifier(
             VerifierMaterial::Certificate(_) => "certificate DER",
             VerifierMaterial::PublicKey(_) => "public key DER",
         };
-        return Err(TlogError::BodyMismatch {
+        return Err(TlogError::VerifierMismatch {
             field,
             entry: fingerprint(crypto, what, recorded.material.der()),
             bundle: fingerprint(crypto, "DER", verifier_der),

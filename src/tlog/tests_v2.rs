@@ -264,8 +264,9 @@ fn recorded_v2_dsse_mismatches() {
         // second ECDSA signature that is not the logged one.
         ("rekor2-dsse-mismatch-sig_fail", "DSSE signature"),
         // The README calls this an invalid signature (made by another key);
-        // it is also not the logged signature, so the body check already
-        // refuses it, before the envelope signature is ever verified.
+        // it is also not the logged signature, so the body check refuses it
+        // too (the verifier reports the invalid signature, which it checks
+        // first).
         ("rekor2-dsse-invalid-sig_fail", "DSSE signature"),
     ] {
         let case = Case::conformance(name);
@@ -552,7 +553,10 @@ fn hashedrekord_v002_comparisons() {
     for c in all_backends() {
         check_hashedrekord(c, &body, &digest, &sig, &leaf).expect("matches");
         let field = |r: Result<(), TlogError>| match r {
-            Err(TlogError::BodyMismatch { field, .. }) => field,
+            Err(TlogError::BodyMismatch { field, .. }) => field.to_string(),
+            // The verifier is its own variant (the verifier words a managed
+            // key's mismatch itself); "verifier:" keeps the two apart here.
+            Err(TlogError::VerifierMismatch { field, .. }) => format!("verifier: {field}"),
             other => panic!("expected a body mismatch, got {other:?}"),
         };
         let other = c.digest(HashAlgorithm::Sha256, b"other");
@@ -581,7 +585,7 @@ fn hashedrekord_v002_comparisons() {
             .to_vec();
         assert_eq!(
             field(check_hashedrekord(c, &body, &digest, &sig, &spki)),
-            "verification material"
+            "verifier: verification material"
         );
         // A DSSE envelope cannot be matched against a message-signature entry.
         let sigs = vec![sig.clone()];
@@ -723,7 +727,10 @@ fn dsse_v002_made_here() {
         };
         check_dsse(c, &parsed, &ok, &leaf).expect("matches in any order");
         let field = |r: Result<(), TlogError>| match r {
-            Err(TlogError::BodyMismatch { field, .. }) => field,
+            Err(TlogError::BodyMismatch { field, .. }) => field.to_string(),
+            // The verifier is its own variant (the verifier words a managed
+            // key's mismatch itself); "verifier:" keeps the two apart here.
+            Err(TlogError::VerifierMismatch { field, .. }) => format!("verifier: {field}"),
             other => panic!("expected a body mismatch, got {other:?}"),
         };
         let one = vec![s1.clone()];
@@ -766,7 +773,7 @@ fn dsse_v002_made_here() {
         );
         assert_eq!(
             field(check_dsse(c, &parsed, &ok, &[0x30, 0])),
-            "DSSE signature verifier"
+            "verifier: DSSE signature verifier"
         );
         // A dsse entry is not a message signature.
         assert!(check_hashedrekord(c, &parsed, &ph, &s1, &leaf).is_err());

@@ -69,9 +69,16 @@ def test_wrong_artifact_fails_in_every_form(sp: Path, staging: Verifier) -> None
     bundle = Bundle.from_file(sp / "bundle_v3.txt.sigstore")
     other = sp / "a.txt"
     digest = "sha256:" + hashlib.sha256(other.read_bytes()).hexdigest()
+    signed = "sha256:" + hashlib.sha256((sp / "bundle_v3.txt").read_bytes()).hexdigest()
+    # The input is wrong, not the log entry: the message names both digests.
+    expected = (
+        "verification failed at artifact digest step: the input does not match what this"
+        f" bundle signs: the input's digest is {digest}, the signed digest is {signed}"
+    )
     for input in (other, other.read_bytes(), digest):
-        with pytest.raises(errors.VerificationError):
+        with pytest.raises(errors.ArtifactDigestError) as exc:
             staging.verify_artifact(input, bundle, WILLIAM)
+        assert str(exc.value) == expected
 
 
 def test_cve_2022_36056_fails(sp: Path, staging: Verifier) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -147,10 +149,13 @@ def test_fail_wrong_instance(sp: Path) -> None:
 
 def test_fail_production_bundle_with_staging(sp: Path) -> None:
     cpython = sp / "integration" / "Python-3.12.5.tgz.sigstore"
+    # The digest the bundle signs (the tarball is not in the repository), so
+    # that the log is what fails, not the input.
+    signed = json.loads(cpython.read_bytes())["messageSignature"]["messageDigest"]["digest"]
     proc = run(
         "--staging", "verify", "identity", "--cert-identity", "thomas@python.org",
         "--cert-oidc-issuer", "https://accounts.google.com", "--bundle", cpython,
-        "sha256:" + "00" * 32,
+        "sha256:" + base64.b64decode(signed).hex(),
     )  # fmt: skip
     assert proc.returncode == 1
     assert "it is a log of Sigstore's public-good (production) instance" in proc.stderr
@@ -195,3 +200,14 @@ def test_key(fixtures: Path) -> None:
     bad = run("verify", "key", "--key", wrong, *args)
     assert bad.returncode == 1
     assert bad.stderr.startswith("FAIL: ")
+    # A well-formed key that did not sign (a log's key): the signature step
+    # fails, naming the key as the one given.
+    other = fixtures / "sigstore-python" / "staging-tuf" / "targets"
+    (other_key,) = other.glob("*.rekor.pub")
+    bad = run("verify", "key", "--key", other_key, *args)
+    assert bad.returncode == 1
+    digest = "sha256:" + hashlib.sha256((case.parent / "a.txt").read_bytes()).hexdigest()
+    assert bad.stderr.startswith(
+        f"FAIL: {case.parent / 'a.txt'}: verification failed at signature step: the signature"
+        f" is not valid for this input ({digest}) with the given key: "
+    ), bad.stderr

@@ -206,12 +206,19 @@ def test_wrong_artifact_fails(sp: Path, rekor: FakeRekor, trusted_root: Path) ->
     verifier = Verifier.from_trusted_root(trusted_root)
     with pytest.raises(errors.TlogEntryError, match="has no entry for this artifact"):
         verifier.verify_detached(b"another artifact", cert, sig, POLICY)
-    # With the entry given, the entry's body names another digest.
+    # With the entry given: the signature and its entry agree on another
+    # digest, so the input is what is wrong, and both digests are named.
     _, entry = api_entry(sp / "bundle.txt.sigstore")
-    with pytest.raises(errors.TlogEntryError, match="artifact digest"):
+    given = hashlib.sha256(b"another artifact").hexdigest()
+    signed = hashlib.sha256((sp / "bundle.txt").read_bytes()).hexdigest()
+    with pytest.raises(errors.ArtifactDigestError) as exc:
         verifier.verify_detached(
             b"another artifact", cert, sig, POLICY, rekor_bundle=json.dumps(entry).encode()
         )
+    assert str(exc.value).endswith(
+        f"the input does not match what this bundle signs: the input's digest is sha256:{given},"
+        f" the signed digest is sha256:{signed} (as its log entry records)"
+    )
 
 
 def test_pair_without_entry_fails_clearly(sp: Path, rekor: FakeRekor, trusted_root: Path) -> None:
