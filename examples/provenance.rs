@@ -24,7 +24,7 @@
 //!     tests/assets/pypi-attestations/pypi_attestations-0.0.19.tar.gz
 //! ```
 
-use sigstore_rs::pep740::{Attestation, Distribution, Provenance, Publisher};
+use sigstore_rs::pep740::{Attestation, Distribution, Expected, Provenance, Publisher};
 use sigstore_rs::Verifier;
 use std::path::Path;
 use std::process::ExitCode;
@@ -130,7 +130,9 @@ pub fn run(args: &[String]) -> Result<String, Failure> {
     let verified = match &a.evidence {
         Evidence::Provenance(path) => {
             let provenance = Provenance::from_json(&read(path)?).map_err(|e| fail(&e))?;
-            provenance.verify(&verifier, &dist, Some(&policy))
+            // Each attestation must satisfy both the expected publisher and
+            // the one the index filed it under.
+            provenance.verify(&verifier, &dist, &Expected::Policy(policy))
         }
         Evidence::Attestation(path) => {
             let attestation = Attestation::from_json(&read(path)?).map_err(|e| fail(&e))?;
@@ -141,20 +143,22 @@ pub fn run(args: &[String]) -> Result<String, Failure> {
     }
     .map_err(|e| fail(&e))?;
 
-    let publisher = match &a.publisher {
-        Publisher::GitHub {
-            repository,
-            workflow,
-            ..
-        } => format!("GitHub {repository}, workflow {workflow}"),
-        Publisher::GitLab {
-            repository,
-            workflow_filepath,
-            ..
-        } => format!("GitLab {repository}, workflow {workflow_filepath}"),
-        Publisher::Google { email } => format!("Google {email}"),
-    };
-    let mut out = format!("OK: {}\npublisher: {publisher}", a.dist);
+    // The publishers the certificates vouched for: a provenance object's own
+    // (each satisfied the expected one), or, for a lone attestation, the
+    // expected one.
+    let mut publishers: Vec<&Publisher> = Vec::new();
+    for p in verified.iter().filter_map(|v| v.publisher.as_ref()) {
+        if !publishers.contains(&p) {
+            publishers.push(p);
+        }
+    }
+    if publishers.is_empty() {
+        publishers.push(&a.publisher);
+    }
+    let mut out = format!("OK: {}", a.dist);
+    for p in publishers {
+        out.push_str(&format!("\npublisher: {p}"));
+    }
     for v in &verified {
         out.push_str(&format!("\nattestation: {}", v.predicate_type));
     }

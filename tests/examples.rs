@@ -134,7 +134,7 @@ fn provenance_accepts_the_distribution_from_its_publisher() {
     assert_eq!(
         out,
         format!(
-            "OK: {}\npublisher: GitHub trailofbits/pypi-attestations, workflow release.yml\n\
+            "OK: {}\npublisher: GitHub repository trailofbits/pypi-attestations, workflow release.yml\n\
              attestation: https://docs.pypi.org/attestations/publish/v1",
             asset(DIST)
         )
@@ -156,7 +156,7 @@ fn provenance_accepts_a_gitlab_attestation() {
     .unwrap();
     assert!(
         out.starts_with(&format!(
-            "OK: {dist}\npublisher: GitLab facutuesca/gitlab-oidc-project"
+            "OK: {dist}\npublisher: GitLab project facutuesca/gitlab-oidc-project"
         )),
         "{out}"
     );

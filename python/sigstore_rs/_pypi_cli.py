@@ -1,16 +1,22 @@
 """``sigstore-rs pypi``: PEP 740 attestations on the command line.
 
     sigstore-rs [--staging | ...] pypi verify (--repository OWNER/REPO [--workflow W] [--gitlab]
-        | --email EMAIL) [--attestation F | --provenance F] DIST...
+        | --email EMAIL | --cert-identity ID --cert-oidc-issuer URL | --trust-on-first-use)
+        [--attestation F | --provenance F] DIST...
     sigstore-rs pypi inspect FILE
     sigstore-rs pypi convert [--to-bundle] FILE
 
-``verify`` prints ``OK: DIST`` for each verified distribution and
-``FAIL: DIST: reason`` on stderr for each other one; exits 1 if any failed.
-Without ``--attestation``/``--provenance`` each DIST's attestation is looked
-for beside it (``DIST.publish.attestation``, ``DIST.attestation``, then
-``DIST.provenance``). A provenance object is checked against its own
-publishers unless a publisher is given.
+``verify`` prints ``OK: DIST`` and the verified publisher (or identity) for
+each verified distribution, and ``FAIL: DIST: reason`` on stderr for each
+other one; exits 1 if any failed. Without ``--attestation``/``--provenance``
+each DIST's attestation is looked for beside it (``DIST.publish.attestation``,
+``DIST.attestation``, then ``DIST.provenance``).
+
+The publisher expected to have signed is required: a provenance object names
+its own, and anyone can sign as themselves. Each attestation of a provenance
+object must satisfy both the expected publisher and the one it is filed
+under. ``--trust-on-first-use`` instead accepts whichever publisher a
+provenance object names, and prints it for the user to check.
 """
 
 from __future__ import annotations
@@ -57,13 +63,18 @@ def add_parser(commands: Any) -> None:
         metavar="ID",
         help="any signing identity (with --cert-oidc-issuer), not a Trusted Publisher",
     )
-    verify.add_argument("--cert-oidc-issuer", metavar="URL", help="the issuer of --cert-identity")
+    who.add_argument(
+        "--trust-on-first-use",
+        action="store_true",
+        help="accept the publisher a provenance object names (printed) instead of an expected one",
+    )
     verify.add_argument(
         "--workflow",
         metavar="W",
         help="the workflow file (GitHub: under .github/workflows/; GitLab: its path); "
         "default: any workflow of the repository",
     )
+    verify.add_argument("--cert-oidc-issuer", metavar="URL", help="the issuer of --cert-identity")
     verify.add_argument("--gitlab", action="store_true", help="the repository is on gitlab.com")
     evidence = verify.add_mutually_exclusive_group()
     evidence.add_argument("--attestation", type=Path, metavar="FILE")
@@ -88,6 +99,25 @@ def add_parser(commands: Any) -> None:
         "--to-bundle", action="store_true", help="convert an attestation to a bundle instead"
     )
     convert.add_argument("file", type=Path, metavar="FILE")
+
+
+_NO_PUBLISHER = (
+    "name the publisher you expect: --repository OWNER/REPO [--workflow W] [--gitlab], "
+    "--email EMAIL, or --cert-identity ID --cert-oidc-issuer URL; or pass "
+    "--trust-on-first-use to accept the publisher a provenance object names"
+)
+
+
+def _expected(args: argparse.Namespace) -> str:
+    """What an attestation verified against the command line's identity was
+    shown to come from (a provenance object names its own publishers)."""
+    if args.email is not None:
+        return f"publisher: Google service account {args.email}"
+    if args.cert_identity is not None:
+        return f"identity: {args.cert_identity}, issuer {args.cert_oidc_issuer}"
+    kind = "GitLab project" if args.gitlab else "GitHub repository"
+    workflow = "any workflow" if args.workflow is None else f"workflow {args.workflow}"
+    return f"publisher: {kind} {args.repository}, {workflow}"
 
 
 def _identity(args: argparse.Namespace) -> VerificationPolicy | Publisher | None:
@@ -148,6 +178,10 @@ def _verify(args: argparse.Namespace, verifier: Callable[[], Verifier]) -> int:
             file=sys.stderr,
         )
         return 2
+    tofu = args.trust_on_first_use
+    if not tofu and args.repository is None and args.email is None and args.cert_identity is None:
+        print(f"sigstore-rs pypi verify: error: {_NO_PUBLISHER}", file=sys.stderr)
+        return 2
     failures: dict[str, str] = {}
     items = []
     try:
@@ -166,12 +200,15 @@ def _verify(args: argparse.Namespace, verifier: Callable[[], Verifier]) -> int:
             else:
                 evidence = _evidence(*_find(dist))
             if isinstance(evidence, Attestation) and identity is None:
-                raise Error("an attestation needs a publisher: pass --repository or --email")
+                raise Error(
+                    "an attestation names no publisher to trust on first use: pass "
+                    "--repository, --email or --cert-identity"
+                )
         except (Error, OSError) as e:
             failures[dist] = str(e)
             continue
         items.append((dist, evidence, identity))
-    results = iter(verify_distributions(items, verifier=v))
+    results = iter(verify_distributions(items, verifier=v, trust_on_first_use=tofu))
     failed = False
     for dist in args.dists:
         reason = failures.get(dist)
@@ -181,6 +218,14 @@ def _verify(args: argparse.Namespace, verifier: Callable[[], Verifier]) -> int:
             reason = None if error is None else _cli_reason(error, staging=args.staging)
         if reason is None:
             print(f"OK: {dist}")
+            # The verified publishers: a provenance object's own (which
+            # satisfied the expected one, if any), else what was expected.
+            if result.publishers:
+                suffix = " (trusted on first use)" if identity is None else ""
+                for p in result.publishers:
+                    print(f"  publisher: {p}{suffix}")
+            else:
+                print(f"  {_expected(args)}")
         else:
             failed = True
             print(f"FAIL: {dist}: {reason}", file=sys.stderr)

@@ -28,6 +28,8 @@ __version__: str
 class Bundle:
     @staticmethod
     def from_json(data: bytes) -> Bundle: ...
+    @staticmethod
+    def from_file(path: str | os.PathLike[str]) -> Bundle: ...
     @property
     def media_type(self) -> str: ...
     def to_json(self) -> str: ...
@@ -132,12 +134,21 @@ class Provenance:
     def to_json(self) -> str: ...
     def attestation_bundles(self) -> list[tuple[Publisher, list[Attestation]]]: ...
     def verify(
-        self, verifier: Verifier, dist: Distribution, policy: Policy | None = None
-    ) -> list[tuple[str, str | None]]: ...
+        self,
+        verifier: Verifier,
+        dist: Distribution,
+        policy: Policy | None = None,
+        *,
+        trust_on_first_use: bool = False,
+    ) -> list[tuple[str, str | None, Publisher | None]]: ...
 
 def verify_distributions(
-    verifier: Verifier, items: list[Any], threads: int | None = None
-) -> list[tuple[list[tuple[str, str | None]] | None, Exception | None]]: ...
+    verifier: Verifier,
+    items: list[Any],
+    threads: int | None = None,
+    *,
+    trust_on_first_use: bool = False,
+) -> list[tuple[list[tuple[str, str | None, Publisher | None]] | None, Exception | None]]: ...
 
 @final
 class IdentityToken:

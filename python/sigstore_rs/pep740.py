@@ -11,6 +11,17 @@ A plugin written against ``pypi_attestations`` can swap its import::
         GitHubPublisher(repository="owner/repo", workflow="release.yml"), dist
     )
 
+A provenance object (what an index serves per file) names the publisher
+it was filed under, and anyone can sign as themselves: verify it against
+the publisher you expect, from the user or a lock file, never from the index::
+
+    provenance = Provenance.model_validate_json(raw_provenance)
+    for v in provenance.verify(dist, GitHubPublisher(repository="o/r", workflow="release.yml")):
+        print(v.publisher, v.predicate_type)
+
+or, as an explicit choice, trust the publisher it names on first use
+(``trust_on_first_use=True``) and show ``v.publisher`` to the user.
+
 Everything is checked by the compiled core (``src/pep740/``); these classes
 only carry its objects and parse predicate JSON. ``verify_distributions``
 verifies many distributions at once on all cores.
@@ -47,6 +58,7 @@ __all__ = [
     "TransparencyLogEntry",
     "VerificationError",
     "VerificationMaterial",
+    "VerifiedAttestation",
     "verify_distributions",
 ]
 
@@ -138,6 +150,10 @@ class _Publisher:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.model_dump_json()})"
 
+    def __str__(self) -> str:
+        """The kind and claims, e.g. ``GitHub repository o/r, workflow release.yml``."""
+        return str(self._inner)
+
 
 class GitHubPublisher(_Publisher):
     """A GitHub Actions Trusted Publisher: the certificate must come from
@@ -200,6 +216,10 @@ class GooglePublisher(_Publisher):
 
 
 Publisher = Union[GitHubPublisher, GitLabPublisher, GooglePublisher]
+
+
+def _policy(identity: VerificationPolicy | Publisher) -> _rust.Policy:
+    return (identity._as_policy() if isinstance(identity, _Publisher) else identity)._policy
 
 
 def _publisher(inner: _rust.Publisher) -> Publisher:
@@ -324,9 +344,8 @@ class Attestation:
         for compatibility (nothing is fetched either way).
         """
         del offline
-        policy = identity._as_policy() if isinstance(identity, _Publisher) else identity
         return _result(
-            self._inner.verify(_verifier(staging, verifier), policy._policy, dist._inner)
+            self._inner.verify(_verifier(staging, verifier), _policy(identity), dist._inner)
         )
 
     def __eq__(self, other: object) -> bool:
@@ -397,22 +416,55 @@ class Provenance:
         dist: Distribution,
         publisher: VerificationPolicy | Publisher | None = None,
         *,
+        trust_on_first_use: bool = False,
         staging: bool = False,
         verifier: Verifier | None = None,
-    ) -> list[tuple[str, dict[str, Any] | None]]:
-        """Verifies every attestation against ``dist``, each with its own
-        bundle's publisher unless ``publisher`` is given; returns each
-        ``(predicate_type, predicate)``."""
-        policy = None
-        if publisher is not None:
-            policy = (
-                publisher._as_policy() if isinstance(publisher, _Publisher) else publisher
-            )._policy
-        results = self._inner.verify(_verifier(staging, verifier), dist._inner, policy)
-        return [_result(r) for r in results]
+    ) -> list[VerifiedAttestation]:
+        """Verifies every attestation against ``dist``; returns each one's
+        publisher and predicate.
+
+        ``publisher`` is who you expect to have published ``dist`` (a Trusted
+        Publisher, or any identity policy), from the user or a lock file and
+        never from the index: every attestation must satisfy it, as well as
+        the publisher it is filed under. Without one, pass
+        ``trust_on_first_use=True`` to accept the publisher the provenance
+        object names, and show or record the ``publisher`` of the result;
+        with neither (or both), ``InvalidInput`` is raised.
+        """
+        policy = None if publisher is None else _policy(publisher)
+        results = self._inner.verify(
+            _verifier(staging, verifier),
+            dist._inner,
+            policy,
+            trust_on_first_use=trust_on_first_use,
+        )
+        return [VerifiedAttestation._from(r) for r in results]
 
     def __repr__(self) -> str:
         return f"Provenance({self.model_dump_json()})"
+
+
+@dataclass(frozen=True)
+class VerifiedAttestation:
+    """One verified attestation of a provenance object."""
+
+    publisher: Publisher
+    """The Trusted Publisher it is filed under, whose certificate claims its
+    signing certificate carries (the ``environment``, which certificates do
+    not carry, is as the index recorded it)."""
+    predicate_type: str
+    predicate: dict[str, Any] | None
+
+    @classmethod
+    def _from(cls, r: tuple[str, str | None, _rust.Publisher | None]) -> VerifiedAttestation:
+        predicate_type, predicate, publisher = r
+        if publisher is None:
+            raise Error("internal error: a provenance attestation without its publisher")
+        return cls(
+            _publisher(publisher),
+            predicate_type,
+            None if predicate is None else json.loads(predicate),
+        )
 
 
 @dataclass(frozen=True)
@@ -422,6 +474,9 @@ class DistributionResult:
     #: ``(predicate_type, predicate)`` per verified attestation (empty on failure).
     predicates: list[tuple[str, dict[str, Any] | None]]
     error: Exception | None = None
+    #: For a provenance object, the publishers its attestations verified as
+    #: coming from, each once (empty for an attestation, or on failure).
+    publishers: list[Publisher] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -438,6 +493,7 @@ def verify_distributions(
         ]
     ],
     *,
+    trust_on_first_use: bool = False,
     staging: bool = False,
     verifier: Verifier | None = None,
     threads: int | None = None,
@@ -447,25 +503,34 @@ def verify_distributions(
     per item, in order.
 
     ``dist`` is a ``Distribution`` or a file path (hashed in parallel). The
-    publisher is required for an attestation; for a provenance object it
-    overrides each bundle's own publisher.
+    publisher is the one expected, as for ``Provenance.verify``. An item
+    without one fails with ``InvalidInput``, unless ``trust_on_first_use=True``
+    and its evidence is a provenance object: then the publishers it names
+    are accepted, and reported in the result's ``publishers``.
     """
     native: list[tuple[object, object, _rust.Policy | None]] = []
     for dist, evidence, identity in items:
-        policy = None
-        if identity is not None:
-            policy = (
-                identity._as_policy() if isinstance(identity, _Publisher) else identity
-            )._policy
         native.append(
             (
                 dist._inner if isinstance(dist, Distribution) else dist,
                 evidence._inner,
-                policy,
+                None if identity is None else _policy(identity),
             )
         )
-    results = _rust.verify_distributions(_verifier(staging, verifier), native, threads)
-    return [
-        DistributionResult(predicates=[_result(p) for p in ok or []], error=err)
-        for ok, err in results
-    ]
+    results = _rust.verify_distributions(
+        _verifier(staging, verifier), native, threads, trust_on_first_use=trust_on_first_use
+    )
+    out = []
+    for ok, err in results:
+        publishers: list[Publisher] = []
+        for _, _, p in ok or []:
+            if p is not None and (publisher := _publisher(p)) not in publishers:
+                publishers.append(publisher)
+        out.append(
+            DistributionResult(
+                predicates=[_result((t, predicate)) for t, predicate, _ in ok or []],
+                error=err,
+                publishers=publishers,
+            )
+        )
+    return out

@@ -340,9 +340,9 @@ class Bundle:
     @classmethod
     def from_file(cls, path: StrPath) -> Bundle:
         """Reads and parses a bundle file (``*.sigstore.json``, ``*.sigstore``);
-        see ``from_json``. An unreadable file raises ``OSError``."""
-        with open(path, "rb") as f:
-            return cls(_rust.Bundle.from_json(f.read()))
+        see ``from_json``. An unreadable file raises ``FileError`` (an
+        ``OSError``), as every loader does."""
+        return cls(_rust.Bundle.from_file(path))
 
     @property
     def media_type(self) -> str:

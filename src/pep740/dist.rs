@@ -5,7 +5,13 @@
 //! sdists per PEP 625 (`.tar.gz`, and the older `.zip` that packaging still
 //! accepts). Two names are the same distribution when their parsed forms are
 //! equal: the project name normalised (PEP 503), the version compared as
-//! PEP 440 versions, and for wheels the build tag and the (expanded) tag set.
+//! PEP 440 versions, and for wheels the build tag and the tag set.
+//!
+//! A wheel's compressed tag set (`py2.py3-none-any`) stands for the cross
+//! product of its three components; two cross products of non-empty sets
+//! are equal exactly when each component's set is, so the sets are compared
+//! per component and the product is never built (its size is cubic in the
+//! name's length). File names are bounded by [`MAX_FILE_NAME_BYTES`].
 
 use crate::crypto::{Digest, HashAlgorithm};
 use crate::error::{Error, Result};
@@ -13,6 +19,13 @@ use regex::Regex;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::OnceLock;
+
+/// The longest distribution file name accepted, in bytes: a distribution
+/// is a file, and 255 is the longest file name ext4, XFS, Btrfs and APFS
+/// store (`NAME_MAX`; NTFS allows 255 UTF-16 units). Neither PEP 427 nor
+/// `packaging` sets a limit; PyPI stores each upload under its own name
+/// (a wheel also as `NAME.metadata`), so it cannot serve a longer one either.
+pub const MAX_FILE_NAME_BYTES: usize = 255;
 
 /// A distribution file: its name (as given) and its SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,14 +110,37 @@ pub enum DistName {
         version: Version,
         /// `(leading number without leading zeros, rest)`.
         build: Option<(String, String)>,
-        /// Expanded compressed tag set, lowercased `(interpreter, abi, platform)`.
-        tags: BTreeSet<(String, String, String)>,
+        /// The compressed tag set, lowercased, as its three components;
+        /// it stands for their cross product.
+        tags: WheelTags,
     },
 }
 
+/// A wheel's compressed tag set (`{python}-{abi}-{platform}`, each a
+/// `.`-separated set), lowercased.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WheelTags {
+    /// Python (interpreter) tags, e.g. `py3`, `cp312`.
+    pub python: BTreeSet<String>,
+    /// ABI tags, e.g. `none`, `abi3`.
+    pub abi: BTreeSet<String>,
+    /// Platform tags, e.g. `any`, `manylinux_2_17_x86_64`.
+    pub platform: BTreeSet<String>,
+}
+
 impl DistName {
-    /// Parses a wheel (`.whl`) or sdist (`.tar.gz`, `.zip`) file name.
+    /// Parses a wheel (`.whl`) or sdist (`.tar.gz`, `.zip`) file name of at
+    /// most [`MAX_FILE_NAME_BYTES`].
     pub fn parse(name: &str) -> Result<DistName, String> {
+        if name.len() > MAX_FILE_NAME_BYTES {
+            // Only the start: the name may be many kilobytes.
+            let start: String = name.chars().take(40).collect();
+            return Err(format!(
+                "distribution file name {start:?}... is {} bytes long; a file name is at most \
+                 {MAX_FILE_NAME_BYTES} bytes",
+                name.len()
+            ));
+        }
         if let Some(stem) = name.strip_suffix(".whl") {
             parse_wheel(stem).map_err(|e| format!("invalid wheel file name {name:?}: {e}"))
         } else if let Some(stem) = name
@@ -209,14 +245,12 @@ fn parse_wheel(stem: &str) -> Result<DistName, String> {
     if let Some(bad) = interpreters.iter().find(|i| !ident.is_match(i)) {
         return Err(format!("tag {tag:?} has an invalid interpreter {bad:?}"));
     }
-    let mut tags = BTreeSet::new();
-    for i in interpreters {
-        for a in abis {
-            for p in platforms {
-                tags.insert((i.to_lowercase(), a.to_lowercase(), p.to_lowercase()));
-            }
-        }
-    }
+    let set = |parts: &[&str]| parts.iter().map(|p| p.to_lowercase()).collect();
+    let tags = WheelTags {
+        python: set(interpreters),
+        abi: set(abis),
+        platform: set(platforms),
+    };
     Ok(DistName::Wheel {
         project: normalize_project_name(name),
         version,

@@ -15,11 +15,19 @@
 //! This follows pypi-attestations' `Attestation.verify`.
 //!
 //! A provenance object ([`Provenance`], what an index serves per file) holds
-//! attestations grouped by Trusted Publisher ([`Publisher`]). To check a
-//! downloaded file against the publisher you expect:
+//! attestations grouped by Trusted Publisher ([`Publisher`]). The index says
+//! who published the file, but anyone can get a certificate for their own
+//! identity and file a provenance object under it, so a provenance object is
+//! only as good as the publisher it is checked against: say whom you expect
+//! ([`Expected::Policy`], from the user or a lock file, never from the
+//! index), or choose to trust the publisher it names on first use
+//! ([`Expected::TrustOnFirstUse`]) and show that publisher to the user.
+//! Either way each attestation's certificate must also satisfy the policy of
+//! the publisher it is filed under, so the publisher each [`Verified`]
+//! reports is one the certificates vouch for.
 //!
 //! ```
-//! use sigstore_rs::pep740::{Distribution, Provenance, Publisher};
+//! use sigstore_rs::pep740::{Distribution, Expected, Provenance, Publisher};
 //! use sigstore_rs::Verifier;
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -34,8 +42,10 @@
 //!     environment: None,
 //! };
 //!
-//! let verified = provenance.verify(&Verifier::production()?, &dist, Some(&expected.policy()))?;
+//! let verifier = Verifier::production()?;
+//! let verified = provenance.verify(&verifier, &dist, &Expected::Policy(expected.policy()))?;
 //! assert_eq!(verified[0].predicate_type, "https://docs.pypi.org/attestations/publish/v1");
+//! assert_eq!(verified[0].publisher.as_ref(), Some(&expected));
 //! # Ok(()) }
 //! ```
 //!
@@ -45,7 +55,7 @@ pub mod dist;
 pub mod model;
 pub mod publisher;
 
-pub use dist::{DistName, Distribution};
+pub use dist::{DistName, Distribution, WheelTags};
 pub use model::{Attestation, AttestationBundle, Envelope, Provenance, VerificationMaterial};
 pub use publisher::Publisher;
 
@@ -70,6 +80,30 @@ pub struct Verified {
     pub predicate_type: String,
     /// The statement's predicate, if it has one.
     pub predicate: Option<serde_json::Value>,
+    /// For an attestation of a provenance object, the Trusted Publisher it is
+    /// filed under, whose [`Publisher::policy`] its signing certificate
+    /// satisfied (the environment, which certificates do not carry, is as
+    /// the index recorded it). `None` for an attestation verified on its own
+    /// ([`Attestation::verify`]), which names no publisher.
+    pub publisher: Option<Publisher>,
+}
+
+/// Whom a provenance object's attestations must have been signed by.
+///
+/// There is no default: a provenance object names its own publisher, and
+/// checked only against that it proves nothing about who published the file.
+#[derive(Debug, Clone)]
+pub enum Expected {
+    /// An identity the caller expects, from the user or a lock file and
+    /// never from the index: a Trusted Publisher's [`Publisher::policy`],
+    /// or any identity policy. Every attestation must satisfy it, as well as
+    /// the policy of the publisher it is filed under.
+    Policy(Policy),
+    /// Trust on first use: accept whichever publisher the provenance object
+    /// names (each attestation must satisfy its publisher's policy). The
+    /// caller must show the verified publishers ([`Verified::publisher`]) to
+    /// the user, or record them to expect next time.
+    TrustOnFirstUse,
 }
 
 fn statement_error(msg: impl Into<String>) -> Error {
@@ -146,39 +180,38 @@ impl Attestation {
         Ok(Verified {
             predicate_type: st.predicate_type,
             predicate: st.predicate,
+            publisher: None,
         })
     }
 }
 
 impl Provenance {
-    /// Verifies every attestation of every bundle against `dist`, each with
-    /// its bundle's publisher, or with `policy` for all when given.
-    ///
-    /// Without `policy`, this only shows that the object is consistent with
-    /// itself (each attestation was signed by the publisher it is filed
-    /// under); to learn that the file comes from the publisher you expect,
-    /// pass that publisher's [`Publisher::policy`].
+    /// Verifies every attestation of every bundle against `dist`, each
+    /// signed by the publisher it is filed under and, unless `expected` is
+    /// [`Expected::TrustOnFirstUse`], by the expected identity. Each
+    /// [`Verified`] names its publisher.
     pub fn verify(
         &self,
         verifier: &Verifier,
         dist: &Distribution,
-        policy: Option<&Policy>,
+        expected: &Expected,
     ) -> Result<Vec<Verified>> {
         let mut out = Vec::new();
         for (i, b) in self.attestation_bundles.iter().enumerate() {
-            let own;
-            let policy = match policy {
-                Some(p) => p,
-                None => {
-                    own = b.publisher.policy();
-                    &own
-                }
+            // The expected identity first, so that a file from someone else
+            // fails on what the caller asked for.
+            let policy = match expected {
+                Expected::Policy(p) => Policy::AllOf(vec![p.clone(), b.publisher.policy()]),
+                Expected::TrustOnFirstUse => b.publisher.policy(),
             };
             for (j, a) in b.attestations.iter().enumerate() {
                 let v = a
-                    .verify(verifier, policy, dist)
+                    .verify(verifier, &policy, dist)
                     .map_err(|e| in_provenance(e, i, j))?;
-                out.push(v);
+                out.push(Verified {
+                    publisher: Some(b.publisher.clone()),
+                    ..v
+                });
             }
         }
         if out.is_empty() {
@@ -223,16 +256,16 @@ pub enum Evidence {
     Provenance(Provenance),
 }
 
-/// One distribution to verify. `policy` is required for an attestation; for
-/// a provenance object it overrides the bundles' own publishers.
+/// One distribution to verify.
 #[derive(Debug, Clone)]
 pub struct BatchItem {
     /// The distribution.
     pub dist: DistSource,
     /// Its attestation or provenance.
     pub evidence: Evidence,
-    /// The policy its signers must satisfy.
-    pub policy: Option<Policy>,
+    /// Whom its attestations must have been signed by. An attestation alone
+    /// names no publisher, so it needs [`Expected::Policy`].
+    pub expected: Expected,
 }
 
 impl BatchItem {
@@ -241,12 +274,16 @@ impl BatchItem {
             DistSource::File(p) => Distribution::from_file(p)?,
             DistSource::Known(d) => (**d).clone(),
         };
-        match (&self.evidence, &self.policy) {
-            (Evidence::Attestation(a), Some(p)) => Ok(vec![a.verify(verifier, p, &dist)?]),
-            (Evidence::Attestation(_), None) => Err(Error::InvalidInput(
-                "an attestation needs a publisher or policy to verify against".into(),
+        match (&self.evidence, &self.expected) {
+            (Evidence::Attestation(a), Expected::Policy(p)) => {
+                Ok(vec![a.verify(verifier, p, &dist)?])
+            }
+            (Evidence::Attestation(_), Expected::TrustOnFirstUse) => Err(Error::InvalidInput(
+                "an attestation names no publisher to trust on first use: \
+                 it needs the publisher or identity expected to have signed it"
+                    .into(),
             )),
-            (Evidence::Provenance(p), policy) => p.verify(verifier, &dist, policy.as_ref()),
+            (Evidence::Provenance(p), expected) => p.verify(verifier, &dist, expected),
         }
     }
 }

@@ -25,6 +25,7 @@
 use crate::error::{Error, Result};
 use crate::policy::{Claim, Policy};
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// The OIDC issuer of GitHub Actions workflow tokens.
 pub const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
@@ -137,6 +138,41 @@ impl Publisher {
                 },
             ]),
             Publisher::Google { email } => Policy::identity(email.clone(), GOOGLE_ISSUER),
+        }
+    }
+}
+
+/// The publisher's kind and claims, for people: `GitHub repository
+/// OWNER/REPO, workflow release.yml[, environment E]`, `GitLab project
+/// NAMESPACE/PROJECT, workflow PATH[, environment E]`, `Google service
+/// account EMAIL`.
+impl fmt::Display for Publisher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let environment = match self {
+            Publisher::GitHub {
+                repository,
+                workflow,
+                environment,
+            } => {
+                write!(f, "GitHub repository {repository}, workflow {workflow}")?;
+                environment
+            }
+            Publisher::GitLab {
+                repository,
+                workflow_filepath,
+                environment,
+            } => {
+                write!(
+                    f,
+                    "GitLab project {repository}, workflow {workflow_filepath}"
+                )?;
+                environment
+            }
+            Publisher::Google { email } => return write!(f, "Google service account {email}"),
+        };
+        match environment {
+            Some(e) => write!(f, ", environment {e}"),
+            None => Ok(()),
         }
     }
 }

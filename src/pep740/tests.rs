@@ -289,9 +289,12 @@ fn fixtures_verify_with_their_publishers() {
     );
 
     let p = Provenance::from_json(&read("pypi_attestations-0.0.19.tar.gz.provenance")).unwrap();
-    assert_eq!(p.verify(&v, &d, None).unwrap().len(), 1);
+    assert_eq!(
+        p.verify(&v, &d, &Expected::TrustOnFirstUse).unwrap().len(),
+        1
+    );
     let wrong = github("trailofbits/other", "release.yml").policy();
-    assert!(p.verify(&v, &d, Some(&wrong)).is_err());
+    assert!(p.verify(&v, &d, &Expected::Policy(wrong)).is_err());
 
     let gl = Attestation::from_json(&read(
         "gitlab_oidc_project-0.0.3.tar.gz.publish.attestation",
@@ -315,28 +318,207 @@ fn fixtures_verify_with_their_publishers() {
         BatchItem {
             dist: DistSource::Known(Box::new(d.clone())),
             evidence: Evidence::Attestation(a.clone()),
-            policy: Some(publisher.policy()),
+            expected: Expected::Policy(publisher.policy()),
         },
         BatchItem {
             dist: DistSource::Known(Box::new(renamed)),
             evidence: Evidence::Attestation(a.clone()),
-            policy: Some(publisher.policy()),
+            expected: Expected::Policy(publisher.policy()),
         },
         BatchItem {
             dist: DistSource::Known(Box::new(gl_dist)),
             evidence: Evidence::Attestation(gl),
-            policy: Some(gitlab(".gitlab-ci.yml").policy()),
+            expected: Expected::Policy(gitlab(".gitlab-ci.yml").policy()),
         },
         BatchItem {
-            dist: DistSource::Known(Box::new(d)),
+            dist: DistSource::Known(Box::new(d.clone())),
+            evidence: Evidence::Provenance(p.clone()),
+            expected: Expected::TrustOnFirstUse,
+        },
+        BatchItem {
+            dist: DistSource::Known(Box::new(d.clone())),
             evidence: Evidence::Provenance(p),
-            policy: None,
+            expected: Expected::Policy(publisher.policy()),
+        },
+        // An attestation names no publisher to trust.
+        BatchItem {
+            dist: DistSource::Known(Box::new(d)),
+            evidence: Evidence::Attestation(a),
+            expected: Expected::TrustOnFirstUse,
         },
     ];
     let r = verify_batch(&v, &items);
-    assert_eq!(r.len(), 4);
+    assert_eq!(r.len(), 6);
     assert!(
-        r[0].is_ok() && r[1].is_err() && r[2].is_ok() && r[3].is_ok(),
+        r[0].is_ok() && r[1].is_err() && r[2].is_ok() && r[3].is_ok() && r[4].is_ok(),
         "{r:?}"
+    );
+    assert!(matches!(r[5], Err(Error::InvalidInput(_))), "{:?}", r[5]);
+}
+
+#[test]
+fn wheel_tag_sets_compare_per_component() {
+    let p = |s: &str| DistName::parse(s).unwrap();
+    // Each component is a set: order and repetition do not matter.
+    assert_eq!(
+        p("foo-1.0-py2.py3-none-any.whl"),
+        p("foo-1.0-py3.py2.py3-none-any.whl")
+    );
+    assert_eq!(
+        p("foo-1.0-cp312-cp312-manylinux1_x86_64.manylinux_2_5_x86_64.whl"),
+        p("foo-1.0-cp312-cp312-manylinux_2_5_x86_64.manylinux1_x86_64.whl")
+    );
+    assert_eq!(
+        p("foo-1.0-cp312-abi3.none-any.whl"),
+        p("foo-1.0-cp312-NONE.abi3-any.whl")
+    );
+    // A subset or superset of any component is another wheel.
+    assert_ne!(
+        p("foo-1.0-py2.py3-none-any.whl"),
+        p("foo-1.0-py3-none-any.whl")
+    );
+    assert_ne!(
+        p("foo-1.0-cp312-abi3.none-any.whl"),
+        p("foo-1.0-cp312-abi3-any.whl")
+    );
+    assert_ne!(
+        p("foo-1.0-cp312-cp312-manylinux1_x86_64.manylinux_2_5_x86_64.whl"),
+        p("foo-1.0-cp312-cp312-manylinux1_x86_64.whl")
+    );
+    // The same tags in another component are not the same wheel.
+    assert_ne!(p("foo-1.0-py3-none-any.whl"), p("foo-1.0-py3-any-none.whl"));
+}
+
+/// A file name longer than any common filesystem allows is rejected before
+/// its tags are looked at; the bound is on bytes, so a name just under it is
+/// fine however many tags it holds.
+#[test]
+fn overlong_distribution_names_are_rejected() {
+    // cp300.cp301.… : 124 interpreters × 1 abi × 1 platform in ~1 KB, and
+    // the same with many platforms (the issue's 3.9 KB name is this shape).
+    let many = |n: usize, prefix: &str| {
+        (0..n)
+            .map(|i| format!("{prefix}{i}"))
+            .collect::<Vec<_>>()
+            .join(".")
+    };
+    let long_wheel = format!(
+        "foo-1.0-{}-{}-{}.whl",
+        many(100, "cp3"),
+        many(100, "a"),
+        many(100, "p")
+    );
+    assert!(long_wheel.len() > 1000);
+    let long_sdist = format!("{}-1.0.tar.gz", "a".repeat(300));
+    for name in [&long_wheel, &long_sdist] {
+        // Not `unwrap_err`: an accepted name would print its whole tag set.
+        let Err(err) = DistName::parse(name) else {
+            panic!("a {}-byte name was accepted", name.len());
+        };
+        assert!(err.contains("at most 255 bytes"), "{err}");
+        // The message does not repeat the whole name.
+        assert!(err.len() < 300, "{err}");
+        assert!(Distribution::new(name, &"00".repeat(32)).is_err());
+    }
+    // 255 bytes exactly is accepted.
+    let stem = "foo-1.0-py3-none-";
+    let at_limit = format!("{stem}{}.whl", "x".repeat(255 - stem.len() - 4));
+    assert_eq!(at_limit.len(), 255);
+    assert!(DistName::parse(&at_limit).is_ok(), "{at_limit}");
+    let over = format!("{stem}{}.whl", "x".repeat(256 - stem.len() - 4));
+    assert!(DistName::parse(&over).is_err());
+}
+
+/// A provenance object names its own publisher: verifying it against that
+/// alone proves nothing (anyone can sign as themselves), so the caller says
+/// whom it expects or explicitly trusts on first use; either way the result
+/// names the publisher the certificates vouched for.
+#[test]
+fn provenance_is_verified_against_the_expected_publisher() {
+    let d = dist("pypi_attestations-0.0.19.tar.gz");
+    let v = production();
+    let raw = read("pypi_attestations-0.0.19.tar.gz.provenance");
+    let p = Provenance::from_json(&raw).unwrap();
+    let real = github("trailofbits/pypi-attestations", "release.yml");
+
+    for expected in [Expected::Policy(real.policy()), Expected::TrustOnFirstUse] {
+        let ok = p.verify(&v, &d, &expected).unwrap();
+        assert_eq!(ok.len(), 1);
+        assert_eq!(ok[0].publisher.as_ref(), Some(&real));
+        assert_eq!(ok[0].predicate_type, PYPI_PUBLISH_V1);
+    }
+    // Any identity policy may be expected: here any workflow of the repository.
+    let repo_only = Policy::AllOf(vec![
+        Policy::claim(crate::policy::Claim::OidcIssuer, publisher::GITHUB_ISSUER),
+        Policy::claim(
+            crate::policy::Claim::SourceRepositoryUri,
+            "https://github.com/trailofbits/pypi-attestations",
+        ),
+    ]);
+    let ok = p.verify(&v, &d, &Expected::Policy(repo_only)).unwrap();
+    assert_eq!(ok[0].publisher.as_ref(), Some(&real));
+
+    // Someone else's publisher: rejected at the policy step, naming the attestation.
+    let other = github("trailofbits/other", "release.yml");
+    let err = p
+        .verify(&v, &d, &Expected::Policy(other.policy()))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Verification { step: Step::Policy, message }
+            if message.starts_with("attestation_bundles[0].attestations[0]: ")),
+        "{err}"
+    );
+
+    // The same attestations filed under another publisher: the expected
+    // policy holds, but the publisher the result would name does not, so
+    // the object is rejected either way.
+    let mut doc = json(&raw);
+    doc["attestation_bundles"][0]["publisher"] = serde_json::to_value(&other).unwrap();
+    let relabelled = Provenance::from_json(doc.to_string().as_bytes()).unwrap();
+    for expected in [Expected::Policy(real.policy()), Expected::TrustOnFirstUse] {
+        let err = relabelled.verify(&v, &d, &expected).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Verification {
+                    step: Step::Policy,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn publishers_display_their_claims() {
+    assert_eq!(
+        github("o/r", "release.yml").to_string(),
+        "GitHub repository o/r, workflow release.yml"
+    );
+    let with_env = Publisher::GitHub {
+        repository: "o/r".into(),
+        workflow: "release.yml".into(),
+        environment: Some("pypi".into()),
+    };
+    assert_eq!(
+        with_env.to_string(),
+        "GitHub repository o/r, workflow release.yml, environment pypi"
+    );
+    let gl = Publisher::GitLab {
+        repository: "a/b/c".into(),
+        workflow_filepath: ".gitlab-ci.yml".into(),
+        environment: None,
+    };
+    assert_eq!(
+        gl.to_string(),
+        "GitLab project a/b/c, workflow .gitlab-ci.yml"
+    );
+    let google = Publisher::Google {
+        email: "x@y.iam.gserviceaccount.com".into(),
+    };
+    assert_eq!(
+        google.to_string(),
+        "Google service account x@y.iam.gserviceaccount.com"
     );
 }

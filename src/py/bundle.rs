@@ -1,7 +1,9 @@
 //! `Bundle`: a parsed, checked Sigstore bundle.
 
+use super::verifier::read;
 use crate::bundle::Bundle;
 use pyo3::prelude::*;
+use std::path::PathBuf;
 
 #[pyclass(frozen, module = "sigstore_rs._rust", name = "Bundle")]
 pub struct PyBundle {
@@ -15,6 +17,15 @@ impl PyBundle {
     fn from_json(data: &[u8]) -> PyResult<Self> {
         Ok(PyBundle {
             inner: Bundle::from_json(data)?,
+        })
+    }
+
+    /// Reads and parses a bundle file; raises `FileError` if it cannot be
+    /// read, as every other loader does.
+    #[staticmethod]
+    fn from_file(path: PathBuf) -> PyResult<Self> {
+        Ok(PyBundle {
+            inner: Bundle::from_json(&read(&path)?)?,
         })
     }
 

@@ -8,6 +8,7 @@
 use crate::error::{Error, Step};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
+use pyo3::types::PyString;
 
 const ERRORS_MODULE: &str = "sigstore_rs.errors";
 
@@ -80,6 +81,26 @@ impl From<Error> for PyErr {
                 e
             })
         })
+    }
+}
+
+/// A `str` argument as Rust text. A Python `str` may hold lone surrogates
+/// (`"\ud800"`), which UTF-8 cannot encode; such an argument is malformed
+/// input like any other, so it raises `InvalidInput` rather than Python's
+/// `UnicodeEncodeError`. (A non-`str` still raises pyo3's `TypeError`.)
+pub(crate) struct Text(pub(crate) String);
+
+impl<'py> FromPyObject<'py> for Text {
+    fn extract_bound(ob: &Bound<'py, PyAny>) -> PyResult<Self> {
+        let s = ob.downcast::<PyString>()?;
+        match s.to_cow() {
+            Ok(t) => Ok(Text(t.into_owned())),
+            Err(e) => Err(Error::InvalidInput(format!(
+                "a str argument is not Unicode text: {}",
+                e.value(ob.py())
+            ))
+            .into()),
+        }
     }
 }
 

@@ -3,12 +3,13 @@
 //! façade parses it); hashing and verification run without the GIL.
 
 use super::bundle::PyBundle;
+use super::errors::Text;
 use super::policy::PyPolicy;
 use super::verifier::PyVerifier;
 use crate::error::{Error, Result};
 use crate::pep740::{
-    self, Attestation, BatchItem, DistSource, Distribution, Evidence, Provenance, Publisher,
-    Verified,
+    self, Attestation, BatchItem, DistSource, Distribution, Evidence, Expected, Provenance,
+    Publisher, Verified,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -17,8 +18,34 @@ use std::path::PathBuf;
 /// `(predicate_type, predicate as JSON text or None)`.
 type PyVerified = (String, Option<String>);
 
+/// `(predicate_type, predicate as JSON text or None, publisher or None)`:
+/// an attestation of a provenance object names its publisher.
+type PyVerifiedBy = (String, Option<String>, Option<PyPublisher>);
+
 fn to_py(v: Verified) -> PyVerified {
     (v.predicate_type, v.predicate.map(|p| p.to_string()))
+}
+
+fn to_py_by(v: Verified) -> PyVerifiedBy {
+    (
+        v.predicate_type,
+        v.predicate.map(|p| p.to_string()),
+        v.publisher.map(|inner| PyPublisher { inner }),
+    )
+}
+
+const NO_EXPECTED_PUBLISHER: &str = "a provenance object names its own publisher, so it \
+    must be verified against the publisher you expect: pass that publisher (or an identity \
+    policy), or trust_on_first_use=True to accept the publisher it names";
+
+/// Whom the attestations must come from: the expected publisher's policy,
+/// or, only when the caller opted in, trust on first use.
+fn expected(policy: Option<&PyPolicy>, trust_on_first_use: bool) -> Result<Expected> {
+    match (policy, trust_on_first_use) {
+        (Some(p), _) => Ok(Expected::Policy(p.inner.clone())),
+        (None, true) => Ok(Expected::TrustOnFirstUse),
+        (None, false) => Err(Error::InvalidInput(NO_EXPECTED_PUBLISHER.into())),
+    }
 }
 
 #[pyclass(frozen, module = "sigstore_rs._rust", name = "Distribution")]
@@ -30,9 +57,9 @@ pub struct PyDistribution {
 impl PyDistribution {
     /// `name` is a wheel or sdist file name; `digest` its SHA-256 in hex.
     #[new]
-    fn new(name: &str, digest: &str) -> PyResult<Self> {
+    fn new(name: Text, digest: Text) -> PyResult<Self> {
         Ok(PyDistribution {
-            inner: Distribution::new(name, digest)?,
+            inner: Distribution::new(&name.0, &digest.0)?,
         })
     }
 
@@ -94,6 +121,11 @@ impl PyPublisher {
 
     fn __repr__(&self) -> String {
         format!("Publisher({:?})", self.inner)
+    }
+
+    /// The kind and claims, e.g. `GitHub repository o/r, workflow release.yml`.
+    fn __str__(&self) -> String {
+        self.inner.to_string()
     }
 }
 
@@ -214,23 +246,32 @@ impl PyProvenance {
             .collect()
     }
 
-    /// Verifies every attestation against `dist`, each with its bundle's
-    /// publisher unless `policy` is given.
-    #[pyo3(signature = (verifier, dist, policy=None))]
+    /// Verifies every attestation against `dist`, signed by its bundle's
+    /// publisher and by `policy`; without `policy`, only with
+    /// `trust_on_first_use` (else `InvalidInput`).
+    #[pyo3(signature = (verifier, dist, policy=None, *, trust_on_first_use=false))]
     fn verify(
         &self,
         py: Python<'_>,
         verifier: &PyVerifier,
         dist: &PyDistribution,
         policy: Option<&PyPolicy>,
-    ) -> PyResult<Vec<PyVerified>> {
-        let policy = policy.map(|p| &p.inner);
-        let v = py.allow_threads(|| self.inner.verify(&verifier.inner, &dist.inner, policy))?;
-        Ok(v.into_iter().map(to_py).collect())
+        trust_on_first_use: bool,
+    ) -> PyResult<Vec<PyVerifiedBy>> {
+        if policy.is_some() && trust_on_first_use {
+            return Err(Error::InvalidInput(
+                "pass the expected publisher or trust_on_first_use=True, not both".into(),
+            )
+            .into());
+        }
+        let expected = expected(policy, trust_on_first_use)?;
+        let v = py.allow_threads(|| self.inner.verify(&verifier.inner, &dist.inner, &expected))?;
+        Ok(v.into_iter().map(to_py_by).collect())
     }
 }
 
-fn batch_item(item: &Bound<'_, PyAny>) -> PyResult<BatchItem> {
+/// An item, or (for a missing expected publisher) the error that is its result.
+fn batch_item(item: &Bound<'_, PyAny>, trust_on_first_use: bool) -> PyResult<Result<BatchItem>> {
     let (dist, evidence, policy): (
         Bound<'_, PyAny>,
         Bound<'_, PyAny>,
@@ -258,32 +299,66 @@ fn batch_item(item: &Bound<'_, PyAny>) -> PyResult<BatchItem> {
         ))
         .into());
     };
-    Ok(BatchItem {
-        dist,
-        evidence,
-        policy: policy.map(|p| p.inner.clone()),
-    })
+    if policy.is_none() && !trust_on_first_use {
+        if let Evidence::Attestation(_) = evidence {
+            return Ok(Err(Error::InvalidInput(
+                "an attestation names no publisher: it needs the publisher or identity \
+                 expected to have signed it"
+                    .into(),
+            )));
+        }
+    }
+    Ok(
+        expected(policy.as_deref(), trust_on_first_use).map(|expected| BatchItem {
+            dist,
+            evidence,
+            expected,
+        }),
+    )
 }
 
 /// Verifies `[(dist, attestation_or_provenance, policy_or_None), ...]` on
-/// all cores without the GIL. One result per item, in order:
-/// `([(predicate_type, predicate_json), ...], None)` or `(None, exception)`.
+/// all cores without the GIL. An item without a policy needs
+/// `trust_on_first_use` and a provenance object. One result per item, in
+/// order: `([(predicate_type, predicate_json, publisher_or_None), ...], None)`
+/// or `(None, exception)`.
 #[pyfunction]
-#[pyo3(signature = (verifier, items, threads=None))]
+#[pyo3(signature = (verifier, items, threads=None, *, trust_on_first_use=false))]
 #[allow(clippy::type_complexity)]
 pub fn verify_distributions(
     py: Python<'_>,
     verifier: &PyVerifier,
     items: Vec<Bound<'_, PyAny>>,
     threads: Option<usize>,
-) -> PyResult<Vec<(Option<Vec<PyVerified>>, Option<PyObject>)>> {
-    let items = items.iter().map(batch_item).collect::<PyResult<Vec<_>>>()?;
-    let results: Vec<Result<Vec<Verified>>> =
-        py.allow_threads(|| pep740::verify_batch_on(&verifier.inner, &items, threads));
+    trust_on_first_use: bool,
+) -> PyResult<Vec<(Option<Vec<PyVerifiedBy>>, Option<PyObject>)>> {
+    // Items without an expected publisher fail on their own; the others
+    // are verified together.
+    let mut runnable = Vec::with_capacity(items.len());
+    let mut refused = Vec::with_capacity(items.len());
+    for item in &items {
+        match batch_item(item, trust_on_first_use)? {
+            Ok(b) => {
+                runnable.push(b);
+                refused.push(None);
+            }
+            Err(e) => refused.push(Some(e)),
+        }
+    }
+    let mut verified = py
+        .allow_threads(|| pep740::verify_batch_on(&verifier.inner, &runnable, threads))
+        .into_iter();
+    let results = refused.into_iter().map(|r| match r {
+        Some(e) => Err(e),
+        None => verified.next().unwrap_or_else(|| {
+            Err(Error::InvalidInput(
+                "internal error: a batch result is missing".into(),
+            ))
+        }),
+    });
     Ok(results
-        .into_iter()
         .map(|r| match r {
-            Ok(v) => (Some(v.into_iter().map(to_py).collect()), None),
+            Ok(v) => (Some(v.into_iter().map(to_py_by).collect()), None),
             Err(e) => (None, Some(PyErr::from(e).into_value(py).into_any())),
         })
         .collect())

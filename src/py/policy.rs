@@ -1,5 +1,6 @@
 //! `Policy`: an identity policy, built from static constructors.
 
+use super::errors::Text;
 use crate::error::Error;
 use crate::policy::{Claim, Policy};
 use pyo3::prelude::*;
@@ -27,25 +28,29 @@ impl PyPolicy {
     /// The certificate's SAN equals `identity`; its OIDC issuer equals `issuer` if given.
     #[staticmethod]
     #[pyo3(signature = (identity, issuer=None))]
-    fn identity(identity: String, issuer: Option<String>) -> Self {
+    fn identity(identity: Text, issuer: Option<Text>) -> Self {
         PyPolicy {
-            inner: Policy::Identity { identity, issuer },
+            inner: Policy::Identity {
+                identity: identity.0,
+                issuer: issuer.map(|i| i.0),
+            },
         }
     }
 
     /// A SAN fully matches `pattern`; its OIDC issuer equals `issuer` if given.
     #[staticmethod]
     #[pyo3(signature = (pattern, issuer=None))]
-    fn identity_regex(pattern: &str, issuer: Option<String>) -> PyResult<Self> {
-        let inner = Policy::identity_regex(pattern, issuer).map_err(Error::InvalidInput)?;
+    fn identity_regex(pattern: Text, issuer: Option<Text>) -> PyResult<Self> {
+        let inner =
+            Policy::identity_regex(&pattern.0, issuer.map(|i| i.0)).map_err(Error::InvalidInput)?;
         Ok(PyPolicy { inner })
     }
 
     /// One Fulcio extension, named by OID or by name, equals `expected`.
     #[staticmethod]
-    fn claim(claim_name: &str, expected: String) -> PyResult<Self> {
+    fn claim(claim_name: Text, expected: Text) -> PyResult<Self> {
         Ok(PyPolicy {
-            inner: Policy::claim(claim_by_name(claim_name)?, expected),
+            inner: Policy::claim(claim_by_name(&claim_name.0)?, expected.0),
         })
     }
 
@@ -56,15 +61,23 @@ impl PyPolicy {
         text_signature = "(*, repository=None, ref=None, trigger=None, name=None, sha=None, identity=None)"
     )]
     fn github(
-        repository: Option<String>,
-        r#ref: Option<String>,
-        trigger: Option<String>,
-        name: Option<String>,
-        sha: Option<String>,
-        identity: Option<String>,
+        repository: Option<Text>,
+        r#ref: Option<Text>,
+        trigger: Option<Text>,
+        name: Option<Text>,
+        sha: Option<Text>,
+        identity: Option<Text>,
     ) -> Self {
+        let s = |t: Option<Text>| t.map(|t| t.0);
         PyPolicy {
-            inner: Policy::github(repository, r#ref, trigger, name, sha, identity),
+            inner: Policy::github(
+                s(repository),
+                s(r#ref),
+                s(trigger),
+                s(name),
+                s(sha),
+                s(identity),
+            ),
         }
     }
 

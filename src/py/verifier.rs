@@ -52,7 +52,8 @@ impl Input {
     }
 }
 
-fn read(path: &Path) -> Result<Vec<u8>> {
+/// A file's bytes; an unreadable file is `FileError`, naming it.
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -217,6 +218,50 @@ def test_missing_trust_root_file(tmp_path: Path) -> None:
         Verifier.from_trusted_root(tmp_path / "nope.json")
     assert isinstance(exc.value, OSError)
     assert "nope.json" in str(exc.value)
+
+
+def test_missing_files_raise_file_error(tmp_path: Path) -> None:
+    """Every loader reports a file it cannot read alike: ``FileError`` (an
+    ``OSError`` and a ``sigstore_rs.Error``) naming the file."""
+    from sigstore_rs.pep740 import Distribution
+
+    loaders = [
+        Bundle.from_file,
+        Verifier.from_trusted_root,
+        Verifier.from_trust_config,
+        Distribution.from_file,
+    ]
+    for load in loaders:
+        with pytest.raises(errors.FileError, match=r"nope-1\.0\.tar\.gz") as exc:
+            load(tmp_path / "nope-1.0.tar.gz")
+        assert isinstance(exc.value, OSError)
+        assert isinstance(exc.value, sigstore_rs.Error)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda s: Identity(identity=s),
+        lambda s: Identity(identity="a@b.c", issuer=s),
+        lambda s: IdentityRegex(pattern=s),
+        lambda s: OIDCIssuer(s),
+        lambda s: GitHubWorkflowRepository(s),
+        lambda s: sigstore_rs._rust.Policy.claim(s, "x"),
+        lambda s: sigstore_rs._rust.Policy.github(repository=s),
+    ],
+)
+def test_lone_surrogates_are_invalid_input(make: Callable[[str], object]) -> None:
+    """A Python ``str`` may hold lone surrogates, which are not Unicode text:
+    invalid input like any malformed argument, not a ``UnicodeEncodeError``."""
+    with pytest.raises(errors.InvalidInput, match="surrogate"):
+        make("\ud800")
+
+
+def test_lone_surrogates_in_a_distribution_name() -> None:
+    from sigstore_rs.pep740 import Distribution
+
+    with pytest.raises(errors.InvalidInput, match="surrogate"):
+        Distribution(name="foo-1.0.tar.gz\udcff", digest="00" * 32)
 
 
 @pytest.mark.parametrize("data", [b"", b"{", b"[]", b'{"mediaType": "nope"}'])

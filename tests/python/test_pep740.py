@@ -31,6 +31,7 @@ from sigstore_rs.pep740 import (
     GooglePublisher,
     Provenance,
     VerificationError,
+    VerifiedAttestation,
     verify_distributions,
 )
 from sigstore_rs.verify import Bundle, VerificationPolicy
@@ -172,20 +173,61 @@ def test_invalid_distribution_names(name: str) -> None:
         Distribution(name=name, digest="00" * 32)
 
 
+def test_overlong_distribution_names() -> None:
+    """A wheel name stands for the cross product of its tag sets: a long
+    one was once expanded in full (a 3.9 KB name cost 16 s and 1.7 GB). Names
+    are bounded as file names are; tag sets are compared per component."""
+    tags = ".".join(f"cp3{i}" for i in range(300))
+    with pytest.raises(InvalidInput, match="at most 255 bytes"):
+        Distribution(name=f"foo-1.0-{tags}-{tags}-{tags}.whl", digest="00" * 32)
+    with pytest.raises(InvalidInput, match="at most 255 bytes"):
+        Distribution(name="a" * 300 + "-1.0.tar.gz", digest="00" * 32)
+
+
 def test_provenance(pa: Path) -> None:
     p = Provenance.model_validate_json(
         (pa / "pypi_attestations-0.0.19.tar.gz.provenance").read_bytes()
     )
     d = Distribution.from_file(pa / "pypi_attestations-0.0.19.tar.gz")
+    publisher = _github("trailofbits/pypi-attestations")
     [bundle] = p.attestation_bundles
-    assert bundle.publisher == _github("trailofbits/pypi-attestations")
-    assert p.verify(d) == [(AttestationType.PYPI_PUBLISH_V1.value, None)]
+    assert bundle.publisher == publisher
+    verified = [VerifiedAttestation(publisher, AttestationType.PYPI_PUBLISH_V1.value, None)]
+    assert p.verify(d, publisher) == verified
     with pytest.raises(PolicyError, match=r"attestation_bundles\[0\]\.attestations\[0\]"):
         p.verify(d, _github("trailofbits/pypi-attestations", "other.yml"))
     with pytest.raises(StatementError):
-        p.verify(Distribution(name="pypi_attestations-0.1.0.tar.gz", digest=d.digest))
+        p.verify(Distribution(name="pypi_attestations-0.1.0.tar.gz", digest=d.digest), publisher)
     rebuilt = Provenance(attestation_bundles=p.attestation_bundles)
     assert json.loads(rebuilt.model_dump_json()) == json.loads(p.model_dump_json())
+
+
+def test_provenance_needs_an_expected_publisher(pa: Path) -> None:
+    """A provenance object names its own publisher, and anyone can sign as
+    themselves: checked only against that, it proves nothing. The expected
+    publisher is required; trusting the named one is an explicit choice."""
+    raw = (pa / "pypi_attestations-0.0.19.tar.gz.provenance").read_bytes()
+    p = Provenance.model_validate_json(raw)
+    d = Distribution.from_file(pa / "pypi_attestations-0.0.19.tar.gz")
+    publisher = _github("trailofbits/pypi-attestations")
+    with pytest.raises(InvalidInput, match="trust_on_first_use=True"):
+        p.verify(d)
+    with pytest.raises(InvalidInput, match="not both"):
+        p.verify(d, publisher, trust_on_first_use=True)
+    [tofu] = p.verify(d, trust_on_first_use=True)
+    assert tofu.publisher == publisher
+    assert str(tofu.publisher) == (
+        "GitHub repository trailofbits/pypi-attestations, workflow release.yml"
+    )
+    # The same attestation filed under someone else's name: the expected
+    # publisher signed it, but the publisher the result would name did not.
+    doc = json.loads(raw)
+    doc["attestation_bundles"][0]["publisher"]["repository"] = "mallory/pypi-attestations"
+    relabelled = Provenance.model_validate_json(json.dumps(doc))
+    with pytest.raises(PolicyError):
+        relabelled.verify(d, publisher)
+    with pytest.raises(PolicyError):
+        relabelled.verify(d, trust_on_first_use=True)
 
 
 @pytest.mark.parametrize("att", sorted({c[0] for c in CASES}))
@@ -236,29 +278,43 @@ def test_verify_distributions_batch(pa: Path) -> None:
     d = Distribution.from_file(pa / name)
     good = _github("trailofbits/pypi-attestations")
     gl = _load(pa, "gitlab_oidc_project-0.0.3.tar.gz.publish.attestation")
-    results = verify_distributions(
-        [
-            (d, a, good),
-            (pa / name, p, None),
-            (str(pa / "gitlab_oidc_project-0.0.3.tar.gz"), gl, _gitlab()),
-            (d, a, _github("trailofbits/other")),
-            (pa / "missing-1.0.tar.gz", a, good),
-            (d, a, None),
-        ]
-        * 3
-    )
-    assert len(results) == 18
+    items: list[tuple[Distribution | Path | str, Attestation | Provenance, Identityish | None]] = [
+        (d, a, good),
+        (pa / name, p, good),
+        (str(pa / "gitlab_oidc_project-0.0.3.tar.gz"), gl, _gitlab()),
+        (d, a, _github("trailofbits/other")),
+        (pa / "missing-1.0.tar.gz", a, good),
+        (d, a, None),
+        (d, p, None),
+    ]
+    results = verify_distributions(items * 3)
+    assert len(results) == 21
     for i, r in enumerate(results):
-        kind = i % 6
+        kind = i % 7
         if kind < 3:
             assert r.ok, r.error
             assert r.predicates == [(AttestationType.PYPI_PUBLISH_V1.value, None)]
         else:
             assert not r.ok
             assert r.predicates == []
+            assert r.publishers == []
+    # A provenance item names the publisher it verified; an attestation none.
+    assert results[1].publishers == [good]
+    assert results[0].publishers == results[2].publishers == []
     assert isinstance(results[3].error, PolicyError)
     assert isinstance(results[4].error, OSError)
     assert isinstance(results[5].error, InvalidInput)
+    assert "an attestation names no publisher" in str(results[5].error)
+    assert isinstance(results[6].error, InvalidInput)
+    assert "trust_on_first_use=True" in str(results[6].error)
+
+    # Trust on first use: only for the items that name no publisher, and
+    # only a provenance object names one to trust.
+    tofu = verify_distributions(items, trust_on_first_use=True)
+    assert tofu[6].ok, tofu[6].error
+    assert tofu[6].publishers == [good]
+    assert isinstance(tofu[5].error, InvalidInput)
+    assert isinstance(tofu[3].error, PolicyError)
 
 
 Run = Callable[..., tuple[int, str, str]]
@@ -278,17 +334,20 @@ def test_cli_verify(pa: Path, run: Run) -> None:
     dist = str(pa / "pypi_attestations-0.0.19.tar.gz")
     att = str(pa / "pypi_attestations-0.0.19.tar.gz.publish.attestation")
     repo = ["--repository", "trailofbits/pypi-attestations"]
+    publisher = "GitHub repository trailofbits/pypi-attestations, workflow release.yml"
     code, out, _ = run(
         "pypi", "verify", *repo, "--workflow", "release.yml", dist, "--attestation", att
     )
-    assert (code, out) == (0, f"OK: {dist}\n")
+    assert (code, out) == (0, f"OK: {dist}\n  publisher: {publisher}\n")
     # Found beside the distribution; any workflow of the repository.
-    assert run("pypi", "verify", *repo, dist)[0] == 0
+    code, out, _ = run("pypi", "verify", *repo, dist)
+    assert (code, out) == (
+        0,
+        f"OK: {dist}\n  publisher: GitHub repository trailofbits/pypi-attestations, any workflow\n",
+    )
     code, _, err = run("pypi", "verify", *repo, "--workflow", "x.yml", dist)
     assert code == 1
     assert err.startswith(f"FAIL: {dist}: verification failed at identity policy step")
-    prov = str(pa / "pypi_attestations-0.0.19.tar.gz.provenance")
-    assert run("pypi", "verify", dist, "--provenance", prov)[0] == 0
     gl = str(pa / "gitlab_oidc_project-0.0.3.tar.gz")
     code, out, err = run(
         "pypi",
@@ -302,12 +361,75 @@ def test_cli_verify(pa: Path, run: Run) -> None:
         dist,
     )
     assert code == 1
-    assert out == f"OK: {gl}\n"
+    assert out == (
+        f"OK: {gl}\n  publisher: GitLab project facutuesca/gitlab-oidc-project,"
+        " workflow .gitlab-ci.yml\n"
+    )
     assert err.startswith(f"FAIL: {dist}: ")
-    code, _, err = run("pypi", "verify", str(pa / "rfc8785-0.1.2-py3-none-any.whl"))
-    assert code == 1
-    assert "needs a publisher" in err
+    wheel = str(pa / "rfc8785-0.1.2-py3-none-any.whl")
+    code, out, err = run(
+        "--staging",
+        "pypi",
+        "verify",
+        "--cert-identity",
+        "william@yossarian.net",
+        "--cert-oidc-issuer",
+        "https://github.com/login/oauth",
+        wheel,
+    )
+    assert (code, out) == (
+        0,
+        f"OK: {wheel}\n  identity: william@yossarian.net, issuer https://github.com/login/oauth\n",
+    ), err
+    code, _, err = run("pypi", "verify", wheel)
+    assert code == 2
+    assert "--repository" in err
     assert run("pypi", "verify", "--workflow", "w", dist)[0] == 2
+
+
+def test_cli_verify_needs_an_expected_publisher(pa: Path, run: Run, tmp_path: Path) -> None:
+    """`pypi verify DIST` with a provenance object beside it verified it
+    against the publisher it names itself, which anyone can be."""
+    dist = pa / "pypi_attestations-0.0.19.tar.gz"
+    prov = str(pa / "pypi_attestations-0.0.19.tar.gz.provenance")
+    publisher = "GitHub repository trailofbits/pypi-attestations, workflow release.yml"
+    code, out, err = run("pypi", "verify", str(dist), "--provenance", prov)
+    assert (code, out) == (2, "")
+    for flag in ("--repository", "--email", "--cert-identity", "--trust-on-first-use"):
+        assert flag in err, err
+    # Found beside the distribution: the same.
+    beside = tmp_path / dist.name
+    shutil.copyfile(dist, beside)
+    shutil.copyfile(prov, f"{beside}.provenance")
+    code, out, err = run("pypi", "verify", str(beside))
+    assert (code, out) == (2, "")
+    assert "--trust-on-first-use" in err
+    # Trust on first use is a choice, and shows whom it trusted.
+    code, out, _ = run("pypi", "verify", "--trust-on-first-use", str(beside))
+    assert (code, out) == (0, f"OK: {beside}\n  publisher: {publisher} (trusted on first use)\n")
+    # The expected publisher: the provenance's publisher must satisfy it.
+    code, out, _ = run(
+        "pypi", "verify", "--repository", "trailofbits/pypi-attestations", str(beside)
+    )
+    assert (code, out) == (0, f"OK: {beside}\n  publisher: {publisher}\n")
+    code, _, err = run("pypi", "verify", "--repository", "mallory/pypi-attestations", str(beside))
+    assert code == 1
+    assert err.startswith(f"FAIL: {beside}: verification failed at identity policy step")
+    # An attestation names no publisher: trust on first use cannot apply.
+    code, _, err = run(
+        "pypi", "verify", "--trust-on-first-use", str(pa / "rfc8785-0.1.2-py3-none-any.whl")
+    )
+    assert code == 1
+    assert "names no publisher" in err
+    code, _, err = run(
+        "pypi",
+        "verify",
+        "--trust-on-first-use",
+        "--repository",
+        "trailofbits/pypi-attestations",
+        str(beside),
+    )
+    assert code == 2
 
 
 def test_cli_convert_and_inspect(pa: Path, run: Run, tmp_path: Path) -> None:

@@ -132,7 +132,7 @@ def test_pypi_sign_verifies_with_ours_and_pypi_attestations(
               sigstore_instance.issuer]  # fmt: skip
     ok = _ours(*common, "--cert-identity", ALICE, str(dist))
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.strip() == f"OK: {dist}"
+    assert ok.stdout == f"OK: {dist}\n  identity: {ALICE}, issuer {sigstore_instance.issuer}\n"
     bad = _ours(*common, "--cert-identity", "mallory@example.com", str(dist))
     assert bad.returncode == 1
     assert "FAIL:" in bad.stderr
