@@ -605,3 +605,102 @@ fn conformance_with_intermediate_anchored_roots() {
     assert!(truncated > 50, "only {truncated} chains truncated");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// `managed-key-happy-path` re-signed with a P-384 key over the SHA-384
+/// digest of a.txt (the algorithm registry's pairing), its log entry
+/// recording that digest: the bundle's `messageDigest` is that digest or,
+/// without `message_digest`, absent as in v0.1/v0.2 bundles and detached
+/// signatures. Its RFC 3161 timestamp covered the old signature and is
+/// dropped (the signed entry timestamp gives the time).
+fn sha384_signed(message_digest: bool) -> Input {
+    use p384::ecdsa::signature::hazmat::PrehashSigner as _;
+    use p384::pkcs8::EncodePublicKey as _;
+    let dir = fixtures().join("conformance/bundle-verify/managed-key-happy-path");
+    let mut input = load(&dir);
+    let key = p384::ecdsa::SigningKey::from_slice(&[5; 48]).unwrap();
+    let pem = key
+        .verifying_key()
+        .to_public_key_pem(p384::pkcs8::LineEnding::LF)
+        .unwrap();
+    let digest = crypto::default_backend().digest(HashAlgorithm::Sha384, &input.artifact);
+    let sig: p384::ecdsa::Signature = key.sign_prehash(digest.as_bytes()).unwrap();
+    let sig = sig.to_der().as_bytes().to_vec();
+    let mut doc: Value = serde_json::from_slice(&input.bundle).unwrap();
+    let ms = doc["messageSignature"].as_object_mut().unwrap();
+    ms.insert("signature".into(), json!(B64.encode(&sig)));
+    if message_digest {
+        ms.insert(
+            "messageDigest".into(),
+            json!({"algorithm": "SHA2_384", "digest": B64.encode(digest.as_bytes())}),
+        );
+    } else {
+        ms.remove("messageDigest");
+    }
+    doc["verificationMaterial"]
+        .as_object_mut()
+        .unwrap()
+        .remove("timestampVerificationData");
+    input.bundle = serde_json::to_vec(&doc).unwrap();
+    input.key_pem = Some(pem.clone().into_bytes());
+    relog(input, |body| {
+        let spec = &mut body["spec"];
+        spec["data"]["hash"] = json!({"algorithm": "sha384", "value": digest.to_hex()});
+        spec["signature"]["content"] = json!(B64.encode(&sig));
+        spec["signature"]["publicKey"]["content"] = json!(B64.encode(pem.as_bytes()));
+    })
+}
+
+/// A bundle that signs a SHA-384 digest: the artifact's bytes are hashed
+/// with SHA-384 and verify (also where only the log entry says so); a
+/// SHA-256 digest of the right artifact is reported as an algorithm
+/// mismatch, not as the wrong input; another artifact is the wrong input.
+#[test]
+fn sha384_signed_digest_is_compared_as_sha384() {
+    for message_digest in [false, true] {
+        let input = sha384_signed(message_digest);
+        let bundle = Bundle::from_json(&input.bundle).unwrap();
+        let key = public_key_from_pem(input.key_pem.as_ref().unwrap()).unwrap();
+        let what = if message_digest {
+            "with a SHA-384 messageDigest"
+        } else {
+            "without a messageDigest"
+        };
+        for backend in all_backends() {
+            let v = Verifier::new(input.trust.clone().unwrap()).with_backend(backend);
+            run(&input, backend, false)
+                .unwrap_or_else(|e| panic!("{what}, bytes on {}: {e}", backend.name()));
+            // A file is hashed as the bundle says (as the Python binding does).
+            assert_eq!(input_hash_algorithm(&bundle), HashAlgorithm::Sha384, "{what}");
+            let file = fixtures().join("conformance/bundle-verify/a.txt");
+            let sha384 = Artifact::Digest(hash_file_as(&file, input_hash_algorithm(&bundle)).unwrap());
+            v.verify_artifact_with_key(&sha384, &bundle, &key)
+                .unwrap_or_else(|e| panic!("{what}, SHA-384 digest on {}: {e}", backend.name()));
+            let from_log = if message_digest {
+                ""
+            } else {
+                " (as its log entry records)"
+            };
+            expect_at(
+                run(&input, backend, true),
+                Step::ArtifactDigest,
+                &format!("the bundle signs a SHA-384 digest{from_log}, the input was given as a SHA-256 digest (sha256:"),
+                what,
+            );
+            let mut other = input.clone();
+            other.artifact.push(b'!');
+            expect_at(
+                run(&other, backend, false),
+                Step::ArtifactDigest,
+                "the input does not match what this bundle signs: the input's digest is sha384:",
+                what,
+            );
+        }
+    }
+}
+
+fn expect_at(result: Result<VerifiedBundle>, step: Step, phrase: &str, what: &str) {
+    match &result {
+        Err(Error::Verification { step: s, message }) if *s == step && message.contains(phrase) => {}
+        _ => panic!("{what}: expected a {step:?} failure with {phrase:?}, got {result:?}"),
+    }
+}
