@@ -830,7 +830,10 @@ impl Verifier {
 pub fn input_hash_algorithm(bundle: &Bundle) -> HashAlgorithm {
     let entry = &bundle.tlog_entry;
     let body = tlog::parse_body(&entry.body, &entry.kind, &entry.version);
-    signed_algorithm(bundle, body.as_ref().ok().and_then(|b| b.hashedrekord_digest()))
+    signed_algorithm(
+        bundle,
+        body.as_ref().ok().and_then(|b| b.hashedrekord_digest()),
+    )
 }
 
 fn signed_algorithm(bundle: &Bundle, logged: Option<&Digest>) -> HashAlgorithm {
