@@ -159,6 +159,10 @@ pub fn public_key_from_pem(pem: &[u8]) -> Result<Vec<u8>> {
     Ok(p.contents)
 }
 
+/// Subjects of an in-toto statement a wrong-input message lists (a
+/// statement may have thousands).
+const MAX_SUBJECTS_NAMED: usize = 5;
+
 /// Verified times a bundle needs (sigstore-python `VERIFIED_TIME_THRESHOLD`).
 const VERIFIED_TIME_THRESHOLD: usize = 1;
 
@@ -446,7 +450,10 @@ impl Verifier {
                     if !st.has_subject_digest(input) {
                         return Err(fail(
                             Step::ArtifactDigest,
-                            format!("no subject of the in-toto statement has the input's digest {input:?}"),
+                            format!(
+                                "the input does not match what this bundle signs: the input's digest is {input:?}, the in-toto statement's subjects are {}",
+                                st.describe_subjects(MAX_SUBJECTS_NAMED)
+                            ),
                         ));
                     }
                 }
