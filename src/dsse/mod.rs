@@ -201,11 +201,8 @@ mod tests {
         assert_eq!(
             statement(&subjects).describe_subjects(5),
             format!(
-                "\"f0\" (sha256:{}), a subject without a name (sha256:aa, sha512:b\\nb), \"f2\" (sha256:{}), \"f3\" (sha256:{}), \"f4\" (sha256:{}) and 2 more",
-                "0".repeat(64),
-                format!("{:064}", 2),
-                format!("{:064}", 3),
-                format!("{:064}", 4),
+                "\"f0\" (sha256:{:064}), a subject without a name (sha256:aa, sha512:b\\nb), \"f2\" (sha256:{:064}), \"f3\" (sha256:{:064}), \"f4\" (sha256:{:064}) and 2 more",
+                0, 2, 3, 4
             )
         );
         assert_eq!(
