@@ -38,7 +38,9 @@
 //!
 //! A large file is better hashed first ([`verify::hash_file`] streams it) and
 //! given as [`Artifact::Digest`]; a known digest `sha256:<hex>` parses with
-//! [`verify::parse_digest`].
+//! [`verify::parse_digest`]. A bundle may sign a SHA-384 or SHA-512 digest:
+//! [`verify::input_hash_algorithm`] says which algorithm to hash with
+//! ([`verify::hash_file_as`]); bytes are hashed with it automatically.
 //!
 //! # PEP 740 attestations
 //!

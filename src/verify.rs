@@ -8,7 +8,9 @@
 //!
 //! 1. the signing key: the bundle's certificate (its chain must not smuggle
 //!    in a root) or the caller's managed key;
-//! 2. the input digest, from the artifact's bytes or its given digest;
+//! 2. the input digest: the artifact's bytes hashed with the algorithm of
+//!    the digest the bundle signs ([`input_hash_algorithm`]), or the
+//!    digest the caller gave;
 //! 3. the input against what the bundle signs (its `messageDigest`, else
 //!    the digest its hashedrekord entry records) and the signature over it,
 //!    or the DSSE signature and the in-toto subject digest
@@ -92,9 +94,24 @@ pub fn hash_file(path: &Path) -> Result<Digest> {
 
 /// As [`hash_file`], on a chosen crypto backend.
 pub fn hash_file_with(backend: &dyn CryptoBackend, path: &Path) -> Result<Digest> {
+    hash_file_as_with(backend, path, HashAlgorithm::Sha256)
+}
+
+/// As [`hash_file`], with another algorithm: a bundle that signs a SHA-384
+/// or SHA-512 digest needs the file hashed with it
+/// ([`input_hash_algorithm`] says which).
+pub fn hash_file_as(path: &Path, algorithm: HashAlgorithm) -> Result<Digest> {
+    hash_file_as_with(crypto::default_backend(), path, algorithm)
+}
+
+fn hash_file_as_with(
+    backend: &dyn CryptoBackend,
+    path: &Path,
+    algorithm: HashAlgorithm,
+) -> Result<Digest> {
     let mut f = std::fs::File::open(path)
         .map_err(|e| Error::Io(format!("cannot open {}: {e}", path.display())))?;
-    let mut h = backend.hasher(HashAlgorithm::Sha256);
+    let mut h = backend.hasher(algorithm);
     let mut buf = vec![0u8; 1 << 20];
     loop {
         let n = f
@@ -141,6 +158,10 @@ pub fn public_key_from_pem(pem: &[u8]) -> Result<Vec<u8>> {
     crypto::key_kind(&p.contents).map_err(|e| Error::InvalidInput(format!("public key: {e}")))?;
     Ok(p.contents)
 }
+
+/// Subjects of an in-toto statement a wrong-input message lists (a
+/// statement may have thousands).
+const MAX_SUBJECTS_NAMED: usize = 5;
 
 /// Verified times a bundle needs (sigstore-python `VERIFIED_TIME_THRESHOLD`).
 const VERIFIED_TIME_THRESHOLD: usize = 1;
@@ -345,27 +366,26 @@ impl Verifier {
             SigningMaterial::PublicKey { .. } => &signer_spki,
         };
 
-        // Step 2: the input digest, and the artifact-independent content.
-        let input_digest = match (artifact, &bundle.content) {
-            (None, _) => None,
-            (Some(Artifact::Digest(d)), _) => Some(d.clone()),
-            (
-                Some(Artifact::Bytes(b)),
-                Content::MessageSignature {
-                    digest: Some(d), ..
-                },
-            ) => Some(c.digest(d.algorithm(), b)),
-            (Some(Artifact::Bytes(b)), _) => Some(c.digest(HashAlgorithm::Sha256, b)),
+        // Parsed once: steps 2 and 3 read a hashedrekord's digest from it
+        // (the algorithm to hash the input with, what a wrong input should
+        // have been), step 4 compares it with the bundle (and reports it if
+        // it does not parse).
+        let body = tlog::parse_body(&entry.body, &entry.kind, &entry.version);
+        let logged = body.as_ref().ok().and_then(|b| b.hashedrekord_digest());
+
+        // Step 2: the input digest. Bytes are hashed with the algorithm of
+        // the digest the bundle signs, so that a SHA-384 or SHA-512
+        // hashedrekord verifies against the right bytes.
+        let input_digest = match artifact {
+            None => None,
+            Some(Artifact::Digest(d)) => Some(d.clone()),
+            Some(Artifact::Bytes(b)) => Some(c.digest(signed_algorithm(bundle, logged), b)),
         };
         if let (Content::MessageSignature { .. }, None) = (&bundle.content, &input_digest) {
             return Err(Error::InvalidInput(
                 "a message-signature bundle can only be verified against an artifact (use verify_artifact)".into(),
             ));
         }
-        // Parsed once: step 3 reads a hashedrekord's digest from it to say
-        // what a wrong input should have been, step 4 compares it with the
-        // bundle (and reports it if it does not parse).
-        let body = tlog::parse_body(&entry.body, &entry.kind, &entry.version);
 
         // Step 3: the input against what the bundle signs, and the signature.
         // Before the log entry (step 4), so that a wrong input or a bad
@@ -381,7 +401,6 @@ impl Verifier {
                 let input = input_digest
                     .as_ref()
                     .ok_or_else(|| Error::InvalidInput("no artifact given".into()))?;
-                let logged = body.as_ref().ok().and_then(|b| b.hashedrekord_digest());
                 let sig = MessageSignature {
                     spki: &signer_spki,
                     kind,
@@ -431,7 +450,10 @@ impl Verifier {
                     if !st.has_subject_digest(input) {
                         return Err(fail(
                             Step::ArtifactDigest,
-                            format!("no subject of the in-toto statement has the input's digest {input:?}"),
+                            format!(
+                                "the input does not match what this bundle signs: the input's digest is {input:?}, the in-toto statement's subjects are {}",
+                                st.describe_subjects(MAX_SUBJECTS_NAMED)
+                            ),
                         ));
                     }
                 }
@@ -646,13 +668,30 @@ impl Verifier {
                     )
                     .is_ok()
         };
+        let recorded = if from_log {
+            " (as its log entry records)"
+        } else {
+            ""
+        };
+        // Bytes were hashed with the claimed algorithm (step 2), so only a
+        // digest the caller gave can be of another algorithm; it says
+        // nothing about whether the input is the right one.
+        let other_algorithm = claimed.algorithm() != input.algorithm();
         if signs(claimed) {
             return Err(fail(
                 Step::ArtifactDigest,
-                format!(
-                    "the input does not match what this bundle signs: the input's digest is {input:?}, the signed digest is {claimed:?}{}",
-                    if from_log { " (as its log entry records)" } else { "" }
-                ),
+                if other_algorithm {
+                    format!(
+                        "the bundle signs a {} digest{recorded}, the input was given as a {} digest ({input:?}): give the artifact itself or its {} digest",
+                        hash_name(claimed.algorithm()),
+                        hash_name(input.algorithm()),
+                        hash_name(claimed.algorithm()),
+                    )
+                } else {
+                    format!(
+                        "the input does not match what this bundle signs: the input's digest is {input:?}, the signed digest is {claimed:?}{recorded}"
+                    )
+                },
             ));
         }
         if from_log {
@@ -665,9 +704,17 @@ impl Verifier {
         };
         Err(fail(
             Step::ArtifactDigest,
-            format!(
-                "the bundle's messageDigest {claimed:?} does not match the input's digest {input:?}{covers_input}"
-            ),
+            if other_algorithm {
+                format!(
+                    "the bundle's messageDigest is a {} digest ({claimed:?}), the input was given as a {} digest ({input:?}){covers_input}",
+                    hash_name(claimed.algorithm()),
+                    hash_name(input.algorithm()),
+                )
+            } else {
+                format!(
+                    "the bundle's messageDigest {claimed:?} does not match the input's digest {input:?}{covers_input}"
+                )
+            },
         ))
     }
 
@@ -777,6 +824,41 @@ impl Verifier {
             }
         }
         Ok(())
+    }
+}
+
+/// The algorithm an artifact's bytes are hashed with to compare them with
+/// what `bundle` signs: its `messageDigest`'s, else (v0.1/v0.2 bundles and
+/// detached signatures state none) that of the digest its hashedrekord
+/// entry records, else SHA-256 (DSSE: in-toto subjects are compared by
+/// their SHA-256 digests). The log entry is checked against the bundle in
+/// step 4, so an entry naming another algorithm than the signature covers
+/// is still rejected.
+pub fn input_hash_algorithm(bundle: &Bundle) -> HashAlgorithm {
+    let entry = &bundle.tlog_entry;
+    let body = tlog::parse_body(&entry.body, &entry.kind, &entry.version);
+    signed_algorithm(
+        bundle,
+        body.as_ref().ok().and_then(|b| b.hashedrekord_digest()),
+    )
+}
+
+fn signed_algorithm(bundle: &Bundle, logged: Option<&Digest>) -> HashAlgorithm {
+    match &bundle.content {
+        Content::MessageSignature { digest, .. } => digest
+            .as_ref()
+            .or(logged)
+            .map_or(HashAlgorithm::Sha256, Digest::algorithm),
+        Content::Dsse(_) => HashAlgorithm::Sha256,
+    }
+}
+
+/// A hash algorithm's name in prose ("SHA-256").
+fn hash_name(h: HashAlgorithm) -> &'static str {
+    match h {
+        HashAlgorithm::Sha256 => "SHA-256",
+        HashAlgorithm::Sha384 => "SHA-384",
+        HashAlgorithm::Sha512 => "SHA-512",
     }
 }
 

@@ -156,10 +156,15 @@ class _Publisher:
 
 
 class GitHubPublisher(_Publisher):
-    """A GitHub Actions Trusted Publisher: the certificate must come from
-    GitHub's OIDC issuer for ``repository`` (``owner/name``), with
-    ``workflow`` (a file name under ``.github/workflows/``) as the calling
-    workflow (Build Config URI), and ``environment`` when given."""
+    """A GitHub Actions Trusted Publisher. Verification checks that the
+    signing certificate comes from GitHub's OIDC issuer for ``repository``
+    (``owner/name``, its Source Repository URI) and names ``workflow`` (a
+    file name under ``.github/workflows/``) as the calling workflow (its
+    Build Config URI, at the certificate's own commit or ref).
+
+    ``environment`` is informational: certificates do not carry the
+    deployment environment, so it is not checked (pypi-attestations does
+    not check it either)."""
 
     __slots__ = ("environment", "repository", "workflow")
     kind: Literal["GitHub"] = "GitHub"
@@ -179,10 +184,15 @@ class GitHubPublisher(_Publisher):
 
 
 class GitLabPublisher(_Publisher):
-    """A GitLab CI/CD Trusted Publisher: the certificate must come from
-    ``https://gitlab.com`` for ``repository`` (``namespace/project``), built by
-    ``workflow_filepath`` (e.g. ``.gitlab-ci.yml``), and ``environment`` when
-    given."""
+    """A GitLab CI/CD Trusted Publisher. Verification checks that the
+    signing certificate comes from ``https://gitlab.com`` for ``repository``
+    (``namespace/project``, its Source Repository URI) and was built by
+    ``workflow_filepath`` (e.g. ``.gitlab-ci.yml``; its Build Config URI, at
+    the certificate's own commit or ref).
+
+    ``environment`` is informational: certificates do not carry the
+    environment, so it is not checked (pypi-attestations does not check it
+    either)."""
 
     __slots__ = ("environment", "repository", "workflow_filepath")
     kind: Literal["GitLab"] = "GitLab"

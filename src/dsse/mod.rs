@@ -119,6 +119,46 @@ impl Statement {
                 .is_some_and(|v| v.eq_ignore_ascii_case(&want))
         })
     }
+
+    /// The first `max` subjects as `"name" (alg:hex, …)`, then how many
+    /// more there are: what an input that matches none is told it should
+    /// have been. Everything is escaped (names quoted), so no name or
+    /// digest can pass for another subject or carry control characters,
+    /// and a digest longer than SHA-512's is cut short.
+    pub fn describe_subjects(&self, max: usize) -> String {
+        fn shown(v: &str) -> String {
+            let mut out: String = v.chars().take(128).flat_map(char::escape_debug).collect();
+            if v.chars().count() > 128 {
+                out.push('…');
+            }
+            out
+        }
+        if self.subject.is_empty() {
+            return "no subjects".into();
+        }
+        let mut out = self
+            .subject
+            .iter()
+            .take(max)
+            .map(|s| {
+                let digests = s
+                    .digest
+                    .iter()
+                    .map(|(alg, hex)| format!("{}:{}", shown(alg), shown(hex)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                match &s.name {
+                    Some(name) => format!("{name:?} ({digests})"),
+                    None => format!("a subject without a name ({digests})"),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        if self.subject.len() > max {
+            out.push_str(&format!(" and {} more", self.subject.len() - max));
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -145,5 +185,35 @@ mod tests {
         assert!(!s.has_subject_digest(&d));
         assert!(Statement::from_json(br#"{"_type":"nope"}"#).is_err());
         assert!(Statement::from_json(b"[]").is_err());
+    }
+
+    /// What a wrong input is compared with: each subject's name and
+    /// digests, the first few of them.
+    #[test]
+    fn subjects_are_described_up_to_a_limit() {
+        let subject = |i: usize| serde_json::json!({"name": format!("f{i}"), "digest": {"sha256": format!("{i:064}")}});
+        let mut subjects: Vec<_> = (0..7).map(subject).collect();
+        subjects[1] = serde_json::json!({"digest": {"sha256": "aa", "sha512": "b\nb"}});
+        let statement = |subjects: &[serde_json::Value]| {
+            let json = serde_json::json!({"_type": STATEMENT_V1, "subject": subjects, "predicateType": "x"});
+            Statement::from_json(json.to_string().as_bytes()).unwrap()
+        };
+        assert_eq!(
+            statement(&subjects).describe_subjects(5),
+            format!(
+                "\"f0\" (sha256:{:064}), a subject without a name (sha256:aa, sha512:b\\nb), \"f2\" (sha256:{:064}), \"f3\" (sha256:{:064}), \"f4\" (sha256:{:064}) and 2 more",
+                0, 2, 3, 4
+            )
+        );
+        assert_eq!(
+            statement(&subjects[..1]).describe_subjects(5),
+            format!("\"f0\" (sha256:{})", "0".repeat(64))
+        );
+        assert_eq!(statement(&[]).describe_subjects(5), "no subjects");
+        let long = serde_json::json!({"name": "x", "digest": {"sha256": "a".repeat(1000)}});
+        assert_eq!(
+            statement(&[long]).describe_subjects(5),
+            format!("\"x\" (sha256:{}…)", "a".repeat(128))
+        );
     }
 }

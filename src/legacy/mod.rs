@@ -115,6 +115,19 @@ pub struct LoggedEntry {
     pub certificate_der: Option<Vec<u8>>,
 }
 
+impl LoggedEntry {
+    /// The algorithm of the digest the entry records, which a file must be
+    /// hashed with to be compared with it (SHA-256 if the entry is not a
+    /// hashedrekord it can read; the verifier then says why).
+    pub fn hash_algorithm(&self) -> HashAlgorithm {
+        let e = &self.entry;
+        tlog::parse_body(&e.body, &e.kind, &e.version)
+            .ok()
+            .and_then(|b| b.hashedrekord_digest().map(Digest::algorithm))
+            .unwrap_or(HashAlgorithm::Sha256)
+    }
+}
+
 impl From<TlogEntry> for LoggedEntry {
     fn from(entry: TlogEntry) -> Self {
         LoggedEntry {

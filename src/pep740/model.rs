@@ -76,13 +76,110 @@ pub struct VerificationMaterial {
     /// The signing certificate, DER.
     pub certificate: Base64Bytes,
     /// Rekor `TransparencyLogEntry` objects in protobuf JSON; at least one.
-    /// Only the first is used, as pypi-attestations does.
+    /// Only the first is used, as pypi-attestations does. A key given twice
+    /// in one is an error, as in a bundle.
+    #[serde(deserialize_with = "unique_key_objects")]
     pub transparency_entries: Vec<serde_json::Map<String, serde_json::Value>>,
     /// RFC 3161 timestamp responses (DER), the optional field proposed for
     /// Rekor v2 entries, which carry no time of their own (packaging.python.org
     /// PR 1936, pypi-attestations PR 143). Omitted when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timestamps: Vec<Base64Bytes>,
+}
+
+/// JSON objects in which no object, at any depth, gives a key twice.
+/// `serde_json::Map` keeps the last of two; a bundle's wire types reject
+/// the second (serde's duplicate-field check), and so must an attestation,
+/// whose entries are kept as JSON and become a bundle's only later.
+fn unique_key_objects<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<serde_json::Map<String, serde_json::Value>>, D::Error> {
+    Vec::<UniqueKeys>::deserialize(d)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, UniqueKeys(v))| match v {
+            serde_json::Value::Object(m) => Ok(m),
+            _ => Err(serde::de::Error::custom(format!(
+                "transparency_entries[{i}] is not a JSON object"
+            ))),
+        })
+        .collect()
+}
+
+/// A JSON value read with every object's keys checked for repeats.
+struct UniqueKeys(serde_json::Value);
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(UniqueKeysVisitor).map(UniqueKeys)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        // JSON has no NaN or infinity; serde_json's own Value does the same.
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        UniqueKeys::deserialize(d).map(|UniqueKeys(v)| v)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(UniqueKeys(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(out.into())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!("duplicate key {key:?}")));
+            }
+            let UniqueKeys(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(out.into())
+    }
 }
 
 /// The signed statement: a DSSE envelope with its payload type fixed to

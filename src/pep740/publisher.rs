@@ -49,6 +49,8 @@ pub enum Publisher {
         /// The workflow file name, e.g. `release.yml`.
         workflow: String,
         /// The GitHub deployment environment, if the publisher names one.
+        /// Informational: certificates do not carry it, so [`Publisher::policy`]
+        /// does not check it.
         #[serde(default)]
         environment: Option<String>,
     },
@@ -61,6 +63,8 @@ pub enum Publisher {
         /// The CI file's path in the project, e.g. `.gitlab-ci.yml`.
         workflow_filepath: String,
         /// The GitLab environment, if the publisher names one.
+        /// Informational: certificates do not carry it, so [`Publisher::policy`]
+        /// does not check it.
         #[serde(default)]
         environment: Option<String>,
     },

@@ -522,3 +522,64 @@ fn publishers_display_their_claims() {
         "Google service account x@y.iam.gserviceaccount.com"
     );
 }
+
+/// A key given twice in a transparency entry is an error, as it is in a
+/// bundle, not silently the last one: at the entry's top level and inside
+/// its inclusion proof, in an attestation and in a provenance object.
+#[test]
+fn duplicate_keys_in_transparency_entries_are_rejected() {
+    let name = "pypi_attestations-0.0.19.tar.gz";
+    let raw = String::from_utf8(read(&format!("{name}.publish.attestation"))).unwrap();
+    let edits = [
+        (
+            r#""logIndex":"153454663"}"#,
+            r#""logIndex":"1","logIndex":"153454663"}"#,
+        ),
+        (
+            r#""logIndex":"31550401","#,
+            r#""logIndex":"31550401","logIndex":"31550401","#,
+        ),
+    ];
+    for (from, to) in edits {
+        assert_eq!(raw.matches(from).count(), 1, "{from}");
+        let dup = raw.replace(from, to);
+        match Attestation::from_json(dup.as_bytes()) {
+            Err(Error::InvalidAttestation(m)) => {
+                assert!(m.contains("duplicate key \"logIndex\""), "{m}")
+            }
+            other => panic!(
+                "{to}: expected a duplicate-key error, got {:?}",
+                other.map(|_| ())
+            ),
+        }
+        let provenance = String::from_utf8(read(&format!("{name}.provenance"))).unwrap();
+        let attestation = raw.trim_end();
+        assert!(
+            provenance.contains(attestation),
+            "the provenance holds the attestation"
+        );
+        let dup = provenance.replace(attestation, dup.trim_end());
+        match Provenance::from_json(dup.as_bytes()) {
+            Err(Error::InvalidAttestation(m)) => {
+                assert!(m.contains("duplicate key \"logIndex\""), "{m}")
+            }
+            other => panic!(
+                "{to}: expected a duplicate-key error, got {:?}",
+                other.map(|_| ())
+            ),
+        }
+    }
+    // The recorded attestation itself parses; an entry must be an object.
+    Attestation::from_json(raw.as_bytes()).unwrap();
+    let mut v = json(raw.as_bytes());
+    v["verification_material"]["transparency_entries"] = serde_json::json!([5]);
+    match Attestation::from_json(v.to_string().as_bytes()) {
+        Err(Error::InvalidAttestation(m)) => {
+            assert!(
+                m.contains("transparency_entries[0] is not a JSON object"),
+                "{m}"
+            )
+        }
+        other => panic!("expected a malformed entry, got {:?}", other.map(|_| ())),
+    }
+}

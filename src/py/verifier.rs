@@ -5,6 +5,7 @@
 
 use super::bundle::PyBundle;
 use super::policy::PyPolicy;
+use crate::crypto::HashAlgorithm;
 use crate::error::{Error, Result};
 use crate::legacy::{self, DetachedSignature};
 use crate::net::RekorV1Client;
@@ -43,11 +44,12 @@ impl Input {
         }
     }
 
-    /// Runs without the GIL.
-    fn into_artifact(self) -> Result<Artifact> {
+    /// Runs without the GIL. A file is hashed with `algorithm`, the one
+    /// the bundle signs a digest of.
+    fn into_artifact(self, algorithm: HashAlgorithm) -> Result<Artifact> {
         match self {
             Input::Artifact(a) => Ok(a),
-            Input::File(path) => Ok(Artifact::Digest(verify::hash_file(&path)?)),
+            Input::File(path) => Ok(Artifact::Digest(verify::hash_file_as(&path, algorithm)?)),
         }
     }
 }
@@ -119,7 +121,7 @@ impl PyVerifier {
     ) -> PyResult<()> {
         let input = Input::extract(input)?;
         py.allow_threads(|| {
-            let artifact = input.into_artifact()?;
+            let artifact = input.into_artifact(verify::input_hash_algorithm(&bundle.inner))?;
             self.inner
                 .verify_artifact(&artifact, &bundle.inner, &policy.inner)
         })?;
@@ -137,7 +139,7 @@ impl PyVerifier {
         let input = Input::extract(input)?;
         let key = verify::public_key_from_pem(key_pem)?;
         py.allow_threads(|| {
-            let artifact = input.into_artifact()?;
+            let artifact = input.into_artifact(verify::input_hash_algorithm(&bundle.inner))?;
             self.inner
                 .verify_artifact_with_key(&artifact, &bundle.inner, &key)
         })?;
@@ -186,10 +188,15 @@ impl PyVerifier {
             }
         };
         py.allow_threads(|| {
-            let artifact = input.into_artifact()?;
-            let logged = match (logged, client) {
-                (Some(l), _) => l,
-                (None, Some(c)) => c.find_detached(&sig, &legacy::artifact_digest(&artifact))?,
+            // Rekor is searched by SHA-256; an entry given is read for the
+            // algorithm it records.
+            let (artifact, logged) = match (logged, client) {
+                (Some(l), _) => (input.into_artifact(l.hash_algorithm())?, l),
+                (None, Some(c)) => {
+                    let artifact = input.into_artifact(HashAlgorithm::Sha256)?;
+                    let l = c.find_detached(&sig, &legacy::artifact_digest(&artifact))?;
+                    (artifact, l)
+                }
                 (None, None) => {
                     return Err(Error::InvalidInput("no transparency log entry".into()))
                 }

@@ -173,9 +173,12 @@ fn staging_rekor_v2() {
         // The statement's subject is the conformance suite's a.txt.
         let art = Artifact::Bytes(read("conformance/bundle-verify/a.txt"));
         v.verify_artifact(&art, &dsse, &policy).unwrap();
-        assert!(v
-            .verify_artifact(&Artifact::Bytes(b"other".to_vec()), &dsse, &policy)
-            .is_err());
+        // Another input: the message names both its digest and the subjects'.
+        expect_step(
+            v.verify_artifact(&Artifact::Bytes(b"other".to_vec()), &dsse, &policy),
+            Step::ArtifactDigest,
+            &["the input does not match what this bundle signs: the input's digest is sha256:d9298a10d1b0735837dc4bd85dac641b0f3cef27a47e5d53a54f2f3f5b2fcffa, the in-toto statement's subjects are \"a.txt\" (sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf)"],
+        );
     }
 }
 
@@ -438,10 +441,19 @@ fn renamed_checkpoint_signer_is_rejected() {
 #[test]
 fn rekor_v2_log_index_must_be_the_proofs() {
     let case = Edited::rekor2(&|j| tlog_entry(j)["logIndex"] = "736".into());
-    expect_step(case.verify(), Step::InclusionProof, &["736", "735"]);
-    // The other way round: the proof claims another leaf.
+    expect_step(
+        case.verify(),
+        Step::InclusionProof,
+        &["the entry's logIndex is 736, but its inclusion proof is for leaf 735"],
+    );
+    // The other way round: the proof claims another leaf (on which its
+    // Merkle path would fail too, at the same step).
     let case = Edited::rekor2(&|j| tlog_entry(j)["inclusionProof"]["logIndex"] = "734".into());
-    expect_step(case.verify(), Step::InclusionProof, &[]);
+    expect_step(
+        case.verify(),
+        Step::InclusionProof,
+        &["the entry's logIndex is 735, but its inclusion proof is for leaf 734"],
+    );
     // Rekor v1 shards: there the two differ legitimately (the entry's index
     // is global, the proof's is within the shard) and the SET signs the
     // global one.

@@ -153,6 +153,33 @@ def test_fixture_verdicts(
         a.verify(right, Distribution(name=other, digest=d.digest), staging=staging)
 
 
+def test_publisher_environment_is_informational(pa: Path) -> None:
+    """Certificates do not carry the environment: any value verifies, as the
+    publishers' docstrings say."""
+    for att, dist, publisher in [
+        (
+            "pypi_attestations-0.0.19.tar.gz.publish.attestation",
+            "pypi_attestations-0.0.19.tar.gz",
+            GitHubPublisher(
+                repository="trailofbits/pypi-attestations",
+                workflow="release.yml",
+                environment="no-such-environment",
+            ),
+        ),
+        (
+            "gitlab_oidc_project-0.0.3.tar.gz.publish.attestation",
+            "gitlab_oidc_project-0.0.3.tar.gz",
+            GitLabPublisher(
+                repository="facutuesca/gitlab-oidc-project",
+                workflow_filepath=".gitlab-ci.yml",
+                environment="no-such-environment",
+            ),
+        ),
+    ]:
+        assert "informational" in (type(publisher).__doc__ or "")
+        _load(pa, att).verify(publisher, Distribution.from_file(pa / dist))
+
+
 def test_names_are_compared_after_normalisation(pa: Path) -> None:
     a = _load(pa, "pypi_attestations-0.0.19.tar.gz.publish.attestation")
     digest = Distribution.from_file(pa / "pypi_attestations-0.0.19.tar.gz").digest
