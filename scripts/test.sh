@@ -43,9 +43,12 @@ export VIRTUAL_ENV="$PWD/$VENV" PATH="$PWD/$VENV/bin:$PATH"
 
 step "cargo fmt --check"
 cargo fmt --check
+# The AFL++ harnesses (fuzz/, their own workspace; scripts/fuzz.sh builds them).
+cargo fmt --check --manifest-path fuzz/Cargo.toml
 step "cargo clippy"
 cargo clippy --all-targets -- -D warnings
-cargo clippy --all-targets --features python -- -D warnings
+# `fuzzing` exposes src/fuzz/ outside the tests, as fuzz/ builds it.
+cargo clippy --all-targets --features python,fuzzing -- -D warnings
 # Every Rust test must run: an #[ignore]d test, or a run with no tests, fails.
 cargo_test() {
     local log
@@ -96,8 +99,8 @@ else
 fi
 
 step "ruff"
-ruff check python tests scripts
-ruff format --check python tests scripts
+ruff check python tests scripts fuzz
+ruff format --check python tests scripts fuzz
 step "mypy --strict"
 mypy --strict python/
 step "stubtest"

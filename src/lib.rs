@@ -73,6 +73,8 @@
 //!   ([`crypto::rust_crypto::RustCrypto`], always compiled) is the default.
 //! * `python`: the PyO3 extension module `sigstore_rs._rust`; not needed, and
 //!   not wanted, by Rust callers.
+//! * `fuzzing`: exposes the (hidden, unstable) fuzz targets the AFL++
+//!   harnesses in `fuzz/` call; see `scripts/fuzz.sh`.
 
 #![warn(missing_docs)]
 
@@ -95,6 +97,12 @@ pub(crate) mod x509;
 
 #[cfg(feature = "python")]
 mod py;
+
+// The fuzz targets: for the AFL++ harnesses in fuzz/ (feature `fuzzing`,
+// never enabled by the wheel) and for the tests, which replay their corpora.
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzz;
 
 #[cfg(test)]
 mod test_support;
