@@ -48,7 +48,7 @@ use crate::dsse::{Statement, IN_TOTO_PAYLOAD_TYPE};
 use crate::error::{Error, Result, Step};
 use crate::policy::{Claim, Claims, Policy};
 use crate::trust::{TransparencyLog, TrustedRoot};
-use crate::{legacy, timestamp, tlog, x509};
+use crate::{legacy, oidc, timestamp, tlog, x509};
 use std::io::Read;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -184,24 +184,13 @@ impl TimeSource {
         match self {
             TimeSource::IntegratedTime => format!(
                 "the signed entry timestamp's integrated time {} ({t})",
-                rfc3339(t)
+                oidc::rfc3339(t)
             ),
             TimeSource::Timestamp(i) => {
-                format!("RFC 3161 timestamp {i}'s time {} ({t})", rfc3339(t))
+                format!("RFC 3161 timestamp {i}'s time {} ({t})", oidc::rfc3339(t))
             }
         }
     }
-}
-
-/// Unix seconds as RFC 3339 UTC (the bare seconds if out of range).
-fn rfc3339(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| {
-            d.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| t.to_string())
 }
 
 /// A message signature and the key it must verify with.
@@ -595,8 +584,8 @@ impl Verifier {
                         format!(
                             "{} is outside the certificate's validity ({} to {})",
                             source.describe(t),
-                            rfc3339(cert.not_before()),
-                            rfc3339(cert.not_after())
+                            oidc::rfc3339(cert.not_before()),
+                            oidc::rfc3339(cert.not_after())
                         ),
                     ));
                 }
@@ -683,9 +672,9 @@ impl Verifier {
                 if other_algorithm {
                     format!(
                         "the bundle signs a {} digest{recorded}, the input was given as a {} digest ({input:?}): give the artifact itself or its {} digest",
-                        hash_name(claimed.algorithm()),
-                        hash_name(input.algorithm()),
-                        hash_name(claimed.algorithm()),
+                        claimed.algorithm().prose_name(),
+                        input.algorithm().prose_name(),
+                        claimed.algorithm().prose_name(),
                     )
                 } else {
                     format!(
@@ -707,8 +696,8 @@ impl Verifier {
             if other_algorithm {
                 format!(
                     "the bundle's messageDigest is a {} digest ({claimed:?}), the input was given as a {} digest ({input:?}){covers_input}",
-                    hash_name(claimed.algorithm()),
-                    hash_name(input.algorithm()),
+                    claimed.algorithm().prose_name(),
+                    input.algorithm().prose_name(),
                 )
             } else {
                 format!(
@@ -850,15 +839,6 @@ fn signed_algorithm(bundle: &Bundle, logged: Option<&Digest>) -> HashAlgorithm {
             .or(logged)
             .map_or(HashAlgorithm::Sha256, Digest::algorithm),
         Content::Dsse(_) => HashAlgorithm::Sha256,
-    }
-}
-
-/// A hash algorithm's name in prose ("SHA-256").
-fn hash_name(h: HashAlgorithm) -> &'static str {
-    match h {
-        HashAlgorithm::Sha256 => "SHA-256",
-        HashAlgorithm::Sha384 => "SHA-384",
-        HashAlgorithm::Sha512 => "SHA-512",
     }
 }
 

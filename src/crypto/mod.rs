@@ -47,6 +47,15 @@ impl HashAlgorithm {
             HashAlgorithm::Sha512 => "sha512",
         }
     }
+
+    /// The name in prose, for messages ("SHA-256").
+    pub fn prose_name(self) -> &'static str {
+        match self {
+            HashAlgorithm::Sha256 => "SHA-256",
+            HashAlgorithm::Sha384 => "SHA-384",
+            HashAlgorithm::Sha512 => "SHA-512",
+        }
+    }
 }
 
 /// A computed (or caller-supplied) digest, tagged with its algorithm.
