@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every check CI runs, in one place: Rust format/lint/tests (both crypto
-# backends), the release wheels and sdist this host can build
+# backends), the module graph (scripts/module_cycles.py), the release wheels and sdist this host can build
 # (scripts/build_wheels.py), Python lint/types/stubs, and pytest against the
 # installed manylinux wheel, so the tests exercise exactly what ships;
 # tests/python/test_wheels.py installs every built wheel into fresh CPython 3.9
@@ -45,6 +45,8 @@ step "cargo fmt --check"
 cargo fmt --check
 # The AFL++ harnesses (fuzz/, their own workspace; scripts/fuzz.sh builds them).
 cargo fmt --check --manifest-path fuzz/Cargo.toml
+step "module dependencies: no import cycles (scripts/module_cycles.py)"
+"$PY" scripts/module_cycles.py
 step "cargo clippy"
 cargo clippy --all-targets -- -D warnings
 # `fuzzing` exposes src/fuzz/ outside the tests, as fuzz/ builds it.

@@ -47,8 +47,8 @@ use crate::crypto::{self, CryptoBackend, Digest, HashAlgorithm, KeyKind, Signatu
 use crate::dsse::{Statement, IN_TOTO_PAYLOAD_TYPE};
 use crate::error::{Error, Result, Step};
 use crate::policy::{Claim, Claims, Policy};
-use crate::trust::{TransparencyLog, TrustedRoot};
-use crate::{legacy, oidc, timestamp, tlog, x509};
+use crate::trust::{self, TransparencyLog, TrustedRoot};
+use crate::{timestamp, tlog, x509};
 use std::io::Read;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -184,10 +184,10 @@ impl TimeSource {
         match self {
             TimeSource::IntegratedTime => format!(
                 "the signed entry timestamp's integrated time {} ({t})",
-                oidc::rfc3339(t)
+                trust::rfc3339(t)
             ),
             TimeSource::Timestamp(i) => {
-                format!("RFC 3161 timestamp {i}'s time {} ({t})", oidc::rfc3339(t))
+                format!("RFC 3161 timestamp {i}'s time {} ({t})", trust::rfc3339(t))
             }
         }
     }
@@ -270,22 +270,6 @@ impl Verifier {
         policy: &Policy,
     ) -> Result<VerifiedBundle> {
         self.verify(bundle, Some(artifact), KeySource::Certificate(policy))
-    }
-
-    /// Verifies a legacy detached signature (certificate and signature
-    /// files) over `artifact`, with the Rekor v1 entry that logged it (from
-    /// a file, or found by [`crate::net::RekorV1Client::find_detached`]).
-    /// The entry must carry its signed entry timestamp and record exactly
-    /// this certificate, signature and artifact digest.
-    pub fn verify_detached(
-        &self,
-        artifact: &Artifact,
-        signature: &legacy::DetachedSignature,
-        entry: legacy::LoggedEntry,
-        policy: &Policy,
-    ) -> Result<VerifiedBundle> {
-        let bundle = legacy::bundle_from_detached(signature, entry)?;
-        self.verify_artifact(artifact, &bundle, policy)
     }
 
     /// As [`Self::verify_artifact`], with a managed key (DER
@@ -584,8 +568,8 @@ impl Verifier {
                         format!(
                             "{} is outside the certificate's validity ({} to {})",
                             source.describe(t),
-                            oidc::rfc3339(cert.not_before()),
-                            oidc::rfc3339(cert.not_after())
+                            trust::rfc3339(cert.not_before()),
+                            trust::rfc3339(cert.not_after())
                         ),
                     ));
                 }

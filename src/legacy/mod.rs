@@ -8,14 +8,16 @@
 //! JSON saved, or cosign's offline Rekor bundle. Either way it is turned into
 //! a checked [`Bundle`] with v0.1 semantics (the signed entry timestamp is
 //! required and is the only signed time), and from there verified exactly as
-//! a bundle is: the verifier checks that the entry's body records this
-//! certificate, signature and artifact digest.
+//! a bundle is: [`verify_detached`] hands it to the [`Verifier`], which checks
+//! that the entry's body records this certificate, signature and artifact
+//! digest. This module is an input adapter above the verifier, which knows
+//! nothing of detached signatures.
 //!
 //! Sans-IO: the request and response shapes of the Rekor v1 API live here;
 //! the requests themselves are sent by [`crate::net`].
 //!
 //! ```no_run
-//! use sigstore_rs::legacy::{entry_from_json, DetachedSignature};
+//! use sigstore_rs::legacy::{entry_from_json, verify_detached, DetachedSignature};
 //! use sigstore_rs::net::RekorV1Client;
 //! use sigstore_rs::{Artifact, Policy, Verifier};
 //!
@@ -36,7 +38,7 @@
 //!     }
 //! };
 //! let policy = Policy::identity("someone@example.com", "https://accounts.google.com");
-//! verifier.verify_detached(&artifact, &sig, entry, &policy)?;
+//! verify_detached(&verifier, &artifact, &sig, entry, &policy)?;
 //! # Ok(()) }
 //! ```
 
@@ -45,8 +47,9 @@ mod wire;
 use crate::bundle::{Bundle, InclusionProof, TlogEntry};
 use crate::crypto::{self, Digest, HashAlgorithm};
 use crate::error::{Error, Result};
+use crate::policy::Policy;
 use crate::tlog;
-use crate::verify::Artifact;
+use crate::verify::{Artifact, VerifiedBundle, Verifier};
 use base64::Engine as _;
 
 /// A detached signature and the certificate whose key made it.
@@ -425,12 +428,29 @@ pub(crate) fn records(entry: &TlogEntry, sig: &DetachedSignature, digest: &Diges
     })
 }
 
+/// Verifies a detached signature (certificate and signature files) over
+/// `artifact` with `verifier`, given the Rekor v1 entry that logged it (from
+/// a file, see [`entry_from_json`], or found by
+/// [`crate::net::RekorV1Client::find_detached`]). The entry must carry its
+/// signed entry timestamp and record exactly this certificate, signature and
+/// artifact digest.
+pub fn verify_detached(
+    verifier: &Verifier,
+    artifact: &Artifact,
+    signature: &DetachedSignature,
+    entry: LoggedEntry,
+    policy: &Policy,
+) -> Result<VerifiedBundle> {
+    let bundle = bundle_from_detached(signature, entry)?;
+    verifier.verify_artifact(artifact, &bundle, policy)
+}
+
 /// Assembles the checked bundle for a detached signature. It states no
 /// message digest: a detached signature does not say what it signs, its
 /// log entry does (and the verifier checks the input against that). Where
 /// the entry's file named a signature or certificate too, they must be the
 /// ones given.
-pub(crate) fn bundle_from_detached(sig: &DetachedSignature, logged: LoggedEntry) -> Result<Bundle> {
+fn bundle_from_detached(sig: &DetachedSignature, logged: LoggedEntry) -> Result<Bundle> {
     if logged
         .signature
         .as_ref()

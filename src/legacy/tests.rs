@@ -134,15 +134,12 @@ fn detached_pair_verifies_with_either_entry_shape() {
     let artifact = Artifact::Bytes(r.artifact.clone());
     for doc in [api_json(&r.entry), cosign_json(&r.entry)] {
         let logged = entry_from_json(&bytes(&doc)).unwrap();
-        let got = v
-            .verify_detached(&artifact, &r.sig, logged.clone(), &policy())
-            .unwrap();
+        let got = verify_detached(&v, &artifact, &r.sig, logged.clone(), &policy()).unwrap();
         assert_eq!(got.identity.as_deref(), Some(IDENTITY));
         assert_eq!(got.signing_time, r.entry.integrated_time.unwrap());
         // By digest too.
         let digest = Artifact::Digest(artifact_digest(&artifact));
-        v.verify_detached(&digest, &r.sig, logged, &policy())
-            .unwrap();
+        verify_detached(&v, &digest, &r.sig, logged, &policy()).unwrap();
     }
     let bundle = bundle_from_detached(&r.sig, r.entry.clone().into()).unwrap();
     assert_eq!(
@@ -164,7 +161,13 @@ fn detached_pair_failures() {
     // Another artifact: the signature and its entry agree on another
     // digest, so the input is wrong, and the message names both digests.
     let other = Artifact::Bytes(b"not the artifact".to_vec());
-    let (s, m) = step(v.verify_detached(&other, &r.sig, logged.clone(), &policy()));
+    let (s, m) = step(verify_detached(
+        &v,
+        &other,
+        &r.sig,
+        logged.clone(),
+        &policy(),
+    ));
     assert_eq!(s, Step::ArtifactDigest, "{m}");
     let signed = artifact_digest(&Artifact::Bytes(r.artifact.clone()));
     assert_eq!(
@@ -178,13 +181,25 @@ fn detached_pair_failures() {
     // Another identity.
     let artifact = Artifact::Bytes(r.artifact.clone());
     let wrong = Policy::identity("b@tny.town", ISSUER);
-    let (s, _) = step(v.verify_detached(&artifact, &r.sig, logged.clone(), &wrong));
+    let (s, _) = step(verify_detached(
+        &v,
+        &artifact,
+        &r.sig,
+        logged.clone(),
+        &wrong,
+    ));
     assert_eq!(s, Step::Policy);
 
     // A damaged signature: invalid, before it is also not the logged one.
     let mut sig = r.sig.clone();
     sig.signature[10] ^= 1;
-    let (s, m) = step(v.verify_detached(&artifact, &sig, logged.clone(), &policy()));
+    let (s, m) = step(verify_detached(
+        &v,
+        &artifact,
+        &sig,
+        logged.clone(),
+        &policy(),
+    ));
     assert_eq!(s, Step::Signature, "{m}");
     assert!(
         m.contains("the signature is not valid for this input"),
@@ -196,12 +211,24 @@ fn detached_pair_failures() {
     if let Some(set) = bad.signed_entry_timestamp.as_mut() {
         set[20] ^= 1;
     }
-    let (s, _) = step(v.verify_detached(&artifact, &r.sig, bad.into(), &policy()));
+    let (s, _) = step(verify_detached(
+        &v,
+        &artifact,
+        &r.sig,
+        bad.into(),
+        &policy(),
+    ));
     assert_eq!(s, Step::SignedEntryTimestamp);
 
     // The production root does not know the staging log.
     let prod = Verifier::new(TrustedRoot::production().unwrap());
-    let (s, _) = step(prod.verify_detached(&artifact, &r.sig, logged.clone(), &policy()));
+    let (s, _) = step(verify_detached(
+        &prod,
+        &artifact,
+        &r.sig,
+        logged.clone(),
+        &policy(),
+    ));
     assert_eq!(s, Step::TlogEntry);
 
     // A cosign bundle naming another signature or certificate.
@@ -209,14 +236,14 @@ fn detached_pair_failures() {
         "base64Signature": b64e(&sig.signature),
         "rekorBundle": cosign_json(&r.entry),
     });
-    let e = v
-        .verify_detached(
-            &artifact,
-            &r.sig,
-            entry_from_json(&bytes(&doc)).unwrap(),
-            &policy(),
-        )
-        .unwrap_err();
+    let e = verify_detached(
+        &v,
+        &artifact,
+        &r.sig,
+        entry_from_json(&bytes(&doc)).unwrap(),
+        &policy(),
+    )
+    .unwrap_err();
     assert!(
         matches!(e, Error::InvalidBundle(ref m) if m.contains("base64Signature")),
         "{e}"
@@ -233,8 +260,7 @@ fn detached_pair_failures() {
     doc["cert"] = json!(b64e(&read("sigstore-python/bundle.txt.crt")));
     let logged = entry_from_json(&bytes(&doc)).unwrap();
     assert!(logged.certificate_der.is_some() && logged.signature.is_some());
-    v.verify_detached(&artifact, &r.sig, logged, &policy())
-        .unwrap();
+    verify_detached(&v, &artifact, &r.sig, logged, &policy()).unwrap();
 }
 
 #[test]

@@ -27,6 +27,7 @@ pub mod ambient;
 pub mod interactive;
 
 use crate::error::{Error, Result};
+use crate::trust::rfc3339;
 use base64::Engine as _;
 use serde_json::Value;
 
@@ -77,16 +78,6 @@ fn bad(msg: impl Into<String>) -> Error {
 
 pub(crate) fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-pub(crate) fn rfc3339(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| t.to_string())
 }
 
 fn b64url(part: &str, what: &str) -> Result<Vec<u8>> {

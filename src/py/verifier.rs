@@ -201,8 +201,7 @@ impl PyVerifier {
                     return Err(Error::InvalidInput("no transparency log entry".into()))
                 }
             };
-            self.inner
-                .verify_detached(&artifact, &sig, logged, &policy.inner)
+            legacy::verify_detached(&self.inner, &artifact, &sig, logged, &policy.inner)
         })?;
         Ok(())
     }

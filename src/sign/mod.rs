@@ -37,7 +37,9 @@ use crate::error::{Error, Result, Step};
 use crate::net::Http;
 use crate::oidc::{self, IdentityToken};
 use crate::policy::Policy;
-use crate::trust::{ClientTrustConfig, SelectedServices, Service, SigningConfig, TrustedRoot};
+use crate::trust::{
+    self, ClientTrustConfig, SelectedServices, Service, SigningConfig, TrustedRoot,
+};
 use crate::verify::{Artifact, Verifier};
 use crate::x509::{self, Certificate, Purpose};
 use base64::Engine as _;
@@ -238,7 +240,7 @@ impl Signer {
         if !self.leaf.is_valid_at(now) {
             return Err(Error::Signing(format!(
                 "the signing certificate expired at {}; start a new signer",
-                oidc::rfc3339(self.leaf.not_after())
+                trust::rfc3339(self.leaf.not_after())
             )));
         }
         Ok(())

@@ -24,7 +24,8 @@
 //! string as a unique log identifier"), so it must be the log's. See
 //! [`LogName`] for what the trusted root lets us check.
 
-use super::{sha256, TlogError};
+use super::merkle::sha256;
+use super::TlogError;
 use crate::crypto::{CryptoBackend, KeyKind};
 use crate::trust::TransparencyLog;
 use base64::Engine as _;

@@ -10,8 +10,23 @@
 //! The domain-separation prefixes stop a leaf from being passed off as an
 //! interior node (second-preimage attacks on the tree).
 
-use super::{sha256, TlogError};
-use crate::crypto::CryptoBackend;
+use super::TlogError;
+use crate::crypto::{CryptoBackend, HashAlgorithm};
+
+/// SHA-256 over the concatenation of `parts`, as a fixed-size array: the
+/// tree hash, which checkpoints also use for their key IDs.
+pub fn sha256(crypto: &dyn CryptoBackend, parts: &[&[u8]]) -> [u8; 32] {
+    let mut h = crypto.hasher(HashAlgorithm::Sha256);
+    for p in parts {
+        h.update(p);
+    }
+    let digest = h.finish();
+    let mut out = [0u8; 32];
+    for (o, b) in out.iter_mut().zip(digest.as_bytes()) {
+        *o = *b;
+    }
+    out
+}
 
 /// `SHA-256(0x00 || data)`: the hash of one log entry (the canonicalized body).
 pub fn leaf_hash(crypto: &dyn CryptoBackend, data: &[u8]) -> [u8; 32] {

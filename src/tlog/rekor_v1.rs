@@ -1,11 +1,7 @@
-//! Rekor entry bodies (`canonicalizedBody`) and the checks that bind an
-//! entry to the bundle's content, so that a log entry for some other
-//! artifact, signature or key cannot vouch for this bundle
-//! (CVE-2022-36056).
-//!
-//! Every body is `{"apiVersion": <version>, "kind": <kind>, "spec": {...}}`
-//! in Rekor's canonical JSON. The specs we accept, from Rekor's
-//! `pkg/types/*/v*/*_schema.json`:
+//! Rekor v1's entry kinds: their bodies parsed from the `spec` of a
+//! `canonicalizedBody` ([`super::body`] reads the envelope and dispatches
+//! here), and the comparisons with a bundle particular to them. The specs
+//! we accept, from Rekor's `pkg/types/*/v*/*_schema.json`:
 //!
 //! ```text
 //! hashedrekord 0.0.1
@@ -27,64 +23,17 @@
 //! PEM material is compared as DER, never as PEM text (line lengths and
 //! trailing newlines vary between clients).
 //!
-//! Rekor v2 kinds (`hashedrekord` 0.0.2, `dsse` 0.0.2) are parsed and
-//! compared in [`super::rekor_v2`]; [`parse_body`], [`check_hashedrekord`]
-//! and [`check_dsse`] dispatch to it.
+//! The rest of what is particular to a Rekor v1 log is elsewhere: its signed
+//! entry timestamp in [`super::set`], its sharded log index in
+//! [`super::check_log_index`], its API in [`crate::legacy`].
 
-use super::rekor_v2::{self, DsseV002, HashedRekordV002};
-use super::{RekorVersion, TlogError};
+use super::compare::{
+    check_digest_and_signature, check_payload_hash, fingerprint, match_signatures,
+};
+use super::error::malformed;
+use super::TlogError;
 use crate::crypto::{CryptoBackend, Digest, HashAlgorithm};
 use base64::Engine as _;
-
-/// A parsed Rekor entry body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EntryBody {
-    HashedRekord(HashedRekordV001),
-    Dsse(DsseV001),
-    Intoto(IntotoV002),
-    /// Rekor v2 `hashedrekord` 0.0.2 (a message signature, or a DSSE
-    /// envelope by the digest of its PAE).
-    HashedRekordV002(HashedRekordV002),
-    /// Rekor v2 `dsse` 0.0.2.
-    DsseV002(DsseV002),
-}
-
-impl EntryBody {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            EntryBody::HashedRekord(_) => "hashedrekord 0.0.1",
-            EntryBody::Dsse(_) => "dsse 0.0.1",
-            EntryBody::Intoto(_) => "intoto 0.0.2",
-            EntryBody::HashedRekordV002(_) => "hashedrekord 0.0.2",
-            EntryBody::DsseV002(_) => "dsse 0.0.2",
-        }
-    }
-
-    /// The Rekor API of the log this body comes from: Rekor v2 kinds have no
-    /// integrated time and no SET, and their checkpoints name the log
-    /// differently ([`super::checkpoint::LogName`]). Not the same as
-    /// `apiVersion == "0.0.2"`: `intoto` 0.0.2 is a Rekor v1 kind.
-    pub fn rekor_version(&self) -> RekorVersion {
-        match self {
-            EntryBody::HashedRekordV002(_) | EntryBody::DsseV002(_) => RekorVersion::V2,
-            EntryBody::HashedRekord(_) | EntryBody::Dsse(_) | EntryBody::Intoto(_) => {
-                RekorVersion::V1
-            }
-        }
-    }
-
-    /// The artifact digest a hashedrekord (0.0.1 or 0.0.2) records, which
-    /// for a message signature is what was signed. The verifier consults it
-    /// only to say what a wrong input should have been; whether the entry
-    /// matches the bundle is [`check_hashedrekord`]'s to decide.
-    pub fn hashedrekord_digest(&self) -> Option<&Digest> {
-        match self {
-            EntryBody::HashedRekord(h) => Some(&h.digest),
-            EntryBody::HashedRekordV002(h) => Some(&h.digest),
-            EntryBody::Dsse(_) | EntryBody::Intoto(_) | EntryBody::DsseV002(_) => None,
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HashedRekordV001 {
@@ -119,25 +68,8 @@ pub struct IntotoV002 {
     pub payload_hash: Option<Digest>,
 }
 
-/// A DSSE envelope as the bundle carries it, decoded.
-#[derive(Debug, Clone, Copy)]
-pub struct DsseInput<'a> {
-    pub payload_type: &'a str,
-    pub payload: &'a [u8],
-    pub signatures: &'a [Vec<u8>],
-}
-
 mod wire {
     use serde::Deserialize;
-
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    pub struct Body {
-        #[serde(rename = "apiVersion")]
-        pub api_version: String,
-        pub kind: String,
-        pub spec: serde_json::Value,
-    }
 
     #[derive(Deserialize)]
     pub struct Hash {
@@ -213,10 +145,6 @@ mod wire {
     }
 }
 
-fn malformed(m: impl Into<String>) -> TlogError {
-    TlogError::MalformedBody(m.into())
-}
-
 fn b64(field: &str, s: &str) -> Result<Vec<u8>, TlogError> {
     base64::engine::general_purpose::STANDARD
         .decode(s)
@@ -287,266 +215,170 @@ fn pem_to_der(field: &str, pem: &[u8]) -> Result<Vec<u8>, TlogError> {
     b64(field, &b64_text)
 }
 
-/// Parses a Rekor `canonicalizedBody` (v1 kinds above, v2 kinds in
-/// [`super::rekor_v2`]), checking that its `kind` and
-/// `apiVersion` are the ones the tlog entry's `kindVersion` declares (the
-/// kindVersion is not covered by any signature; the body is).
-pub fn parse_body(
-    canonicalized_body: &[u8],
-    kind: &str,
-    version: &str,
-) -> Result<EntryBody, TlogError> {
-    let body: wire::Body = serde_json::from_slice(canonicalized_body).map_err(|e| {
-        malformed(format!(
-            "expected a JSON object with apiVersion, kind and spec: {e}"
-        ))
-    })?;
-    if body.kind != kind || body.api_version != version {
-        return Err(TlogError::KindMismatch {
-            expected: format!("{kind} {version}"),
-            found: format!("{} {}", body.kind, body.api_version),
-        });
+fn spec<T: serde::de::DeserializeOwned>(
+    what: &str,
+    spec: serde_json::Value,
+) -> Result<T, TlogError> {
+    serde_json::from_value(spec).map_err(|e| malformed(format!("{what} spec: {e}")))
+}
+
+/// `hashedrekord` 0.0.1.
+pub(super) fn parse_hashedrekord(
+    spec_json: serde_json::Value,
+) -> Result<HashedRekordV001, TlogError> {
+    let s: wire::HashedRekord = spec("hashedrekord 0.0.1", spec_json)?;
+    let pem = b64(
+        "spec.signature.publicKey.content",
+        &s.signature.public_key.content,
+    )?;
+    Ok(HashedRekordV001 {
+        digest: hash("spec.data.hash", &s.data.hash)?,
+        signature: b64("spec.signature.content", &s.signature.content)?,
+        verifier_der: pem_to_der("spec.signature.publicKey.content", &pem)?,
+    })
+}
+
+/// `dsse` 0.0.1.
+pub(super) fn parse_dsse(spec_json: serde_json::Value) -> Result<DsseV001, TlogError> {
+    let s: wire::Dsse = spec("dsse 0.0.1", spec_json)?;
+    let payload_hash = s
+        .payload_hash
+        .as_ref()
+        .ok_or_else(|| malformed("dsse 0.0.1 spec: expected payloadHash, found none"))?;
+    let signatures = s
+        .signatures
+        .iter()
+        .enumerate()
+        .map(|(i, sig)| {
+            let pem = b64(&format!("spec.signatures[{i}].verifier"), &sig.verifier)?;
+            Ok(BodySignature {
+                signature: b64(&format!("spec.signatures[{i}].signature"), &sig.signature)?,
+                verifier_der: pem_to_der(&format!("spec.signatures[{i}].verifier"), &pem)?,
+            })
+        })
+        .collect::<Result<Vec<_>, TlogError>>()?;
+    Ok(DsseV001 {
+        payload_hash: hash("spec.payloadHash", payload_hash)?,
+        envelope_hash: s
+            .envelope_hash
+            .as_ref()
+            .map(|h| hash("spec.envelopeHash", h))
+            .transpose()?,
+        signatures,
+    })
+}
+
+/// `intoto` 0.0.2.
+pub(super) fn parse_intoto(spec_json: serde_json::Value) -> Result<IntotoV002, TlogError> {
+    let s: wire::Intoto = spec("intoto 0.0.2", spec_json)?;
+    let env = s.content.envelope;
+    let signatures = env
+        .signatures
+        .iter()
+        .enumerate()
+        .map(|(i, sig)| {
+            let field = format!("spec.content.envelope.signatures[{i}]");
+            let pem = b64(&format!("{field}.publicKey"), &sig.public_key)?;
+            Ok(BodySignature {
+                signature: b64_b64(&format!("{field}.sig"), &sig.sig)?,
+                verifier_der: pem_to_der(&format!("{field}.publicKey"), &pem)?,
+            })
+        })
+        .collect::<Result<Vec<_>, TlogError>>()?;
+    let payload = env
+        .payload
+        .as_deref()
+        .map(|p| b64_b64("spec.content.envelope.payload", p))
+        .transpose()?;
+    let payload_hash = s
+        .content
+        .payload_hash
+        .as_ref()
+        .map(|h| hash("spec.content.payloadHash", h))
+        .transpose()?;
+    if payload.is_none() && payload_hash.is_none() {
+        return Err(malformed(
+            "intoto 0.0.2 spec: expected the envelope payload or content.payloadHash, found neither",
+        ));
     }
-    let spec = |what: &str, e: serde_json::Error| malformed(format!("{what} spec: {e}"));
-    match (body.kind.as_str(), body.api_version.as_str()) {
-        ("hashedrekord", "0.0.1") => {
-            let s: wire::HashedRekord =
-                serde_json::from_value(body.spec).map_err(|e| spec("hashedrekord 0.0.1", e))?;
-            let pem = b64(
-                "spec.signature.publicKey.content",
-                &s.signature.public_key.content,
-            )?;
-            Ok(EntryBody::HashedRekord(HashedRekordV001 {
-                digest: hash("spec.data.hash", &s.data.hash)?,
-                signature: b64("spec.signature.content", &s.signature.content)?,
-                verifier_der: pem_to_der("spec.signature.publicKey.content", &pem)?,
-            }))
-        }
-        ("dsse", "0.0.1") => {
-            let s: wire::Dsse =
-                serde_json::from_value(body.spec).map_err(|e| spec("dsse 0.0.1", e))?;
-            let payload_hash = s
-                .payload_hash
-                .as_ref()
-                .ok_or_else(|| malformed("dsse 0.0.1 spec: expected payloadHash, found none"))?;
-            let signatures = s
-                .signatures
-                .iter()
-                .enumerate()
-                .map(|(i, sig)| {
-                    let pem = b64(&format!("spec.signatures[{i}].verifier"), &sig.verifier)?;
-                    Ok(BodySignature {
-                        signature: b64(&format!("spec.signatures[{i}].signature"), &sig.signature)?,
-                        verifier_der: pem_to_der(&format!("spec.signatures[{i}].verifier"), &pem)?,
-                    })
-                })
-                .collect::<Result<Vec<_>, TlogError>>()?;
-            Ok(EntryBody::Dsse(DsseV001 {
-                payload_hash: hash("spec.payloadHash", payload_hash)?,
-                envelope_hash: s
-                    .envelope_hash
-                    .as_ref()
-                    .map(|h| hash("spec.envelopeHash", h))
-                    .transpose()?,
-                signatures,
-            }))
-        }
-        ("intoto", "0.0.2") => {
-            let s: wire::Intoto =
-                serde_json::from_value(body.spec).map_err(|e| spec("intoto 0.0.2", e))?;
-            let env = s.content.envelope;
-            let signatures = env
-                .signatures
-                .iter()
-                .enumerate()
-                .map(|(i, sig)| {
-                    let field = format!("spec.content.envelope.signatures[{i}]");
-                    let pem = b64(&format!("{field}.publicKey"), &sig.public_key)?;
-                    Ok(BodySignature {
-                        signature: b64_b64(&format!("{field}.sig"), &sig.sig)?,
-                        verifier_der: pem_to_der(&format!("{field}.publicKey"), &pem)?,
-                    })
-                })
-                .collect::<Result<Vec<_>, TlogError>>()?;
-            let payload = env
-                .payload
-                .as_deref()
-                .map(|p| b64_b64("spec.content.envelope.payload", p))
-                .transpose()?;
-            let payload_hash = s
-                .content
-                .payload_hash
-                .as_ref()
-                .map(|h| hash("spec.content.payloadHash", h))
-                .transpose()?;
-            if payload.is_none() && payload_hash.is_none() {
-                return Err(malformed(
-                    "intoto 0.0.2 spec: expected the envelope payload or content.payloadHash, found neither",
-                ));
-            }
-            Ok(EntryBody::Intoto(IntotoV002 {
-                payload_type: env.payload_type,
-                payload,
-                signatures,
-                envelope_hash: s
-                    .content
-                    .hash
-                    .as_ref()
-                    .map(|h| hash("spec.content.hash", h))
-                    .transpose()?,
-                payload_hash,
-            }))
-        }
-        ("hashedrekord", "0.0.2") => Ok(EntryBody::HashedRekordV002(rekor_v2::parse_hashedrekord(
-            body.spec,
-        )?)),
-        ("dsse", "0.0.2") => Ok(EntryBody::DsseV002(rekor_v2::parse_dsse(body.spec)?)),
-        (k, v) => Err(TlogError::UnsupportedKind(format!(
-            "{k} {v} (expected hashedrekord 0.0.1 or 0.0.2, dsse 0.0.1 or 0.0.2, or intoto 0.0.2)"
-        ))),
-    }
+    Ok(IntotoV002 {
+        payload_type: env.payload_type,
+        payload,
+        signatures,
+        envelope_hash: s
+            .content
+            .hash
+            .as_ref()
+            .map(|h| hash("spec.content.hash", h))
+            .transpose()?,
+        payload_hash,
+    })
 }
 
-fn b64e(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-/// Names DER material by its SHA-256, which is what a reader can compare.
-fn fingerprint(crypto: &dyn CryptoBackend, der: &[u8]) -> String {
-    format!(
-        "DER with SHA-256 {}",
-        crypto.digest(HashAlgorithm::Sha256, der).to_hex()
-    )
-}
-
-/// Checks that a hashedrekord (0.0.1 or 0.0.2) entry records exactly this
-/// artifact digest, signature and verifier (`verifier_der`: the leaf
-/// certificate's DER, or the SPKI DER for key-based bundles). For 0.0.2 the
-/// verifier's kind must match too: a certificate entry for a certificate
-/// bundle, a public-key entry for a key bundle.
-pub fn check_hashedrekord(
+/// A message signature against a `hashedrekord` 0.0.1: same digest, same
+/// signature, same verifier DER.
+pub(super) fn check_hashedrekord(
     crypto: &dyn CryptoBackend,
-    body: &EntryBody,
+    h: &HashedRekordV001,
     digest: &Digest,
     signature: &[u8],
     verifier_der: &[u8],
 ) -> Result<(), TlogError> {
-    let h = match body {
-        EntryBody::HashedRekord(h) => h,
-        EntryBody::HashedRekordV002(h) => {
-            return rekor_v2::check_hashedrekord(crypto, h, digest, signature, verifier_der)
-        }
-        _ => {
-            return Err(TlogError::BodyMismatch {
-                field: "entry kind",
-                entry: body.kind().into(),
-                bundle: "hashedrekord 0.0.1 or 0.0.2 (a message signature)".into(),
-            })
-        }
-    };
-    if h.digest != *digest {
-        return Err(TlogError::BodyMismatch {
-            field: "artifact digest",
-            entry: format!("{:?}", h.digest),
-            bundle: format!("{digest:?}"),
-        });
-    }
-    if h.signature != signature {
-        return Err(TlogError::BodyMismatch {
-            field: "signature",
-            entry: b64e(&h.signature),
-            bundle: b64e(signature),
-        });
-    }
+    check_digest_and_signature(&h.digest, &h.signature, digest, signature)?;
     if h.verifier_der != verifier_der {
         return Err(TlogError::VerifierMismatch {
             field: "verification material",
-            entry: fingerprint(crypto, &h.verifier_der),
-            bundle: fingerprint(crypto, verifier_der),
+            entry: fingerprint(crypto, "DER", &h.verifier_der),
+            bundle: fingerprint(crypto, "DER", verifier_der),
         });
     }
     Ok(())
 }
 
-/// Checks that a dsse 0.0.1, intoto 0.0.2 or dsse 0.0.2 entry records this
-/// envelope: the payload (by hash, or in full where intoto carries it), the
-/// payload type (intoto), and the same set of signatures, each with
-/// `verifier_der`. The envelope hash is not compared: it covers the JSON
-/// serialization that was submitted, which the bundle does not preserve.
-///
-/// A Rekor v2 `hashedrekord` 0.0.2 entry is also accepted for an envelope
-/// with exactly one signature, when its digest is that of the envelope's
-/// PAE (see [`super::rekor_v2`]); the payload type is then bound too.
-pub fn check_dsse(
+/// A DSSE envelope against a `dsse` 0.0.1: the payload hash, and exactly the
+/// envelope's signatures, each with `verifier_der`.
+pub(super) fn check_dsse(
     crypto: &dyn CryptoBackend,
-    body: &EntryBody,
-    envelope: &DsseInput<'_>,
+    d: &DsseV001,
+    payload: &[u8],
+    signatures: &[Vec<u8>],
     verifier_der: &[u8],
 ) -> Result<(), TlogError> {
-    match body {
-        EntryBody::Dsse(d) => {
-            check_payload_hash(crypto, &d.payload_hash, envelope.payload)?;
-            check_signatures(crypto, &d.signatures, envelope.signatures, verifier_der)
-        }
-        EntryBody::Intoto(i) => {
-            if i.payload_type != envelope.payload_type {
-                return Err(TlogError::BodyMismatch {
-                    field: "DSSE payload type",
-                    entry: i.payload_type.clone(),
-                    bundle: envelope.payload_type.into(),
-                });
-            }
-            if let Some(p) = &i.payload {
-                if p.as_slice() != envelope.payload {
-                    return Err(TlogError::BodyMismatch {
-                        field: "DSSE payload",
-                        entry: fingerprint(crypto, p).replace("DER", "payload"),
-                        bundle: fingerprint(crypto, envelope.payload).replace("DER", "payload"),
-                    });
-                }
-            }
-            if let Some(h) = &i.payload_hash {
-                check_payload_hash(crypto, h, envelope.payload)?;
-            }
-            check_signatures(crypto, &i.signatures, envelope.signatures, verifier_der)
-        }
-        EntryBody::DsseV002(d) => rekor_v2::check_dsse(
-            crypto,
-            d,
-            envelope.payload,
-            envelope.signatures,
-            verifier_der,
-        ),
-        EntryBody::HashedRekordV002(h) => rekor_v2::check_dsse_as_hashedrekord(
-            crypto,
-            h,
-            envelope.payload_type,
-            envelope.payload,
-            envelope.signatures,
-            verifier_der,
-        ),
-        EntryBody::HashedRekord(_) => Err(TlogError::BodyMismatch {
-            field: "entry kind",
-            entry: body.kind().into(),
-            bundle: "dsse 0.0.1/0.0.2, intoto 0.0.2 or hashedrekord 0.0.2 (a DSSE envelope)".into(),
-        }),
-    }
+    check_payload_hash(crypto, &d.payload_hash, payload)?;
+    check_signatures(crypto, &d.signatures, signatures, verifier_der)
 }
 
-fn check_payload_hash(
+/// A DSSE envelope against an `intoto` 0.0.2: the payload type, the payload
+/// where the entry carries it, its hash where the entry records one, and
+/// exactly the envelope's signatures, each with `verifier_der`.
+pub(super) fn check_intoto(
     crypto: &dyn CryptoBackend,
-    recorded: &Digest,
+    i: &IntotoV002,
+    payload_type: &str,
     payload: &[u8],
+    signatures: &[Vec<u8>],
+    verifier_der: &[u8],
 ) -> Result<(), TlogError> {
-    let actual = crypto.digest(recorded.algorithm(), payload);
-    if actual != *recorded {
+    if i.payload_type != payload_type {
         return Err(TlogError::BodyMismatch {
-            field: "DSSE payload hash",
-            entry: format!("{recorded:?}"),
-            bundle: format!("{actual:?}"),
+            field: "DSSE payload type",
+            entry: i.payload_type.clone(),
+            bundle: payload_type.into(),
         });
     }
-    Ok(())
+    if let Some(p) = &i.payload {
+        if p.as_slice() != payload {
+            return Err(TlogError::BodyMismatch {
+                field: "DSSE payload",
+                entry: fingerprint(crypto, "payload", p),
+                bundle: fingerprint(crypto, "payload", payload),
+            });
+        }
+    }
+    if let Some(h) = &i.payload_hash {
+        check_payload_hash(crypto, h, payload)?;
+    }
+    check_signatures(crypto, &i.signatures, signatures, verifier_der)
 }
 
 /// The entry's signatures must be exactly the envelope's (as a multiset),
@@ -561,50 +393,10 @@ fn check_signatures(
         if r.verifier_der != verifier_der {
             return Err(TlogError::VerifierMismatch {
                 field: "DSSE signature verifier",
-                entry: fingerprint(crypto, &r.verifier_der),
-                bundle: fingerprint(crypto, verifier_der),
+                entry: fingerprint(crypto, "DER", &r.verifier_der),
+                bundle: fingerprint(crypto, "DER", verifier_der),
             });
         }
     }
     Ok(())
-}
-
-/// Pairs each envelope signature with a distinct recorded one carrying the
-/// same bytes (the two must be equal as multisets); shared by the Rekor v1
-/// and v2 DSSE kinds. Returns the recorded entries in envelope order.
-pub(super) fn match_signatures<'a, T>(
-    recorded: &'a [T],
-    signature_of: impl Fn(&T) -> &[u8],
-    envelope: &[Vec<u8>],
-) -> Result<Vec<&'a T>, TlogError> {
-    if recorded.len() != envelope.len() {
-        return Err(TlogError::BodyMismatch {
-            field: "number of DSSE signatures",
-            entry: recorded.len().to_string(),
-            bundle: envelope.len().to_string(),
-        });
-    }
-    let mut used = vec![false; recorded.len()];
-    let mut matched = Vec::with_capacity(envelope.len());
-    for sig in envelope {
-        let found = recorded.iter().enumerate().find(|(i, r)| {
-            !used.get(*i).copied().unwrap_or(true) && signature_of(r) == sig.as_slice()
-        });
-        let Some((i, r)) = found else {
-            return Err(TlogError::BodyMismatch {
-                field: "DSSE signature",
-                entry: recorded
-                    .iter()
-                    .map(|r| b64e(signature_of(r)))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                bundle: b64e(sig),
-            });
-        };
-        if let Some(u) = used.get_mut(i) {
-            *u = true;
-        }
-        matched.push(r);
-    }
-    Ok(matched)
 }

@@ -1,4 +1,6 @@
-//! Rekor v2 entry bodies and the checks that bind them to a bundle.
+//! Rekor v2's entry kinds: their bodies parsed from the `spec` of a
+//! `canonicalizedBody` ([`super::body`] reads the envelope and dispatches
+//! here), and the comparisons with a bundle particular to them.
 //!
 //! A Rekor v2 `canonicalizedBody` is the protobuf JSON (protojson, lowerCamelCase
 //! names, bytes as standard base64, default values omitted) of
@@ -33,7 +35,16 @@
 //! Every field is required and unknown fields are refused: the body is the
 //! logged leaf, and a field we do not understand could be what a verifier in
 //! another language relies on.
+//!
+//! The rest of what is particular to a Rekor v2 log is elsewhere: its
+//! checkpoints' origin and key name in [`super::checkpoint`], its entries'
+//! log index (the proof's, as the log is one tree) in
+//! [`super::check_log_index`].
 
+use super::compare::{
+    b64e, check_digest_and_signature, check_payload_hash, fingerprint, match_signatures,
+};
+use super::error::malformed;
 use super::TlogError;
 use crate::crypto::{self, CryptoBackend, Digest, HashAlgorithm, KeyKind};
 use base64::Engine as _;
@@ -151,10 +162,6 @@ mod wire {
         #[serde(rename = "rawBytes")]
         pub raw_bytes: String,
     }
-}
-
-fn malformed(m: impl Into<String>) -> TlogError {
-    TlogError::MalformedBody(m.into())
 }
 
 /// A required protobuf `bytes` field: standard base64, not empty (protojson
@@ -358,17 +365,6 @@ pub(super) fn parse_dsse(spec: serde_json::Value) -> Result<DsseV002, TlogError>
     })
 }
 
-fn b64e(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-fn fingerprint(crypto: &dyn CryptoBackend, what: &str, der: &[u8]) -> String {
-    format!(
-        "{what} with SHA-256 {}",
-        crypto.digest(HashAlgorithm::Sha256, der).to_hex()
-    )
-}
-
 fn check_verifier(
     crypto: &dyn CryptoBackend,
     field: &'static str,
@@ -398,20 +394,7 @@ pub(super) fn check_hashedrekord(
     signature: &[u8],
     verifier_der: &[u8],
 ) -> Result<(), TlogError> {
-    if h.digest != *digest {
-        return Err(TlogError::BodyMismatch {
-            field: "artifact digest",
-            entry: format!("{:?}", h.digest),
-            bundle: format!("{digest:?}"),
-        });
-    }
-    if h.signature.signature != signature {
-        return Err(TlogError::BodyMismatch {
-            field: "signature",
-            entry: b64e(&h.signature.signature),
-            bundle: b64e(signature),
-        });
-    }
+    check_digest_and_signature(&h.digest, &h.signature.signature, digest, signature)?;
     check_verifier(
         crypto,
         "verification material",
@@ -479,15 +462,8 @@ pub(super) fn check_dsse(
     signatures: &[Vec<u8>],
     verifier_der: &[u8],
 ) -> Result<(), TlogError> {
-    let actual = crypto.digest(d.payload_hash.algorithm(), payload);
-    if actual != d.payload_hash {
-        return Err(TlogError::BodyMismatch {
-            field: "DSSE payload hash",
-            entry: format!("{:?}", d.payload_hash),
-            bundle: format!("{actual:?}"),
-        });
-    }
-    for r in super::rekor_v1::match_signatures(&d.signatures, |r| &r.signature, signatures)? {
+    check_payload_hash(crypto, &d.payload_hash, payload)?;
+    for r in match_signatures(&d.signatures, |r| &r.signature, signatures)? {
         check_verifier(crypto, "DSSE signature verifier", &r.verifier, verifier_der)?;
     }
     Ok(())

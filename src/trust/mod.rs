@@ -302,6 +302,19 @@ pub(crate) fn parse_rfc3339(field: &str, s: &str) -> Result<i64, String> {
         .map_err(|e| format!("{field} {s:?} is not an RFC 3339 time: {e}"))
 }
 
+/// Unix seconds as an RFC 3339 time, as messages show times (the number
+/// itself if it is out of range). Here beside [`parse_rfc3339`] so that the
+/// verifier and the OIDC tokens share it without depending on each other.
+pub(crate) fn rfc3339(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| t.to_string())
+}
+
 fn check_validity(v: Option<wire::TimeRange>) -> Result<Validity, String> {
     let v = v.ok_or("validFor is missing")?;
     let start = v.start.ok_or("validFor.start is missing")?;
