@@ -1,8 +1,14 @@
 //! Helpers shared by unit tests: the recorded Sigstore material in
 //! `tests/assets/` (its `NOTICE.md` names the sources, `MANIFEST.md` the
-//! verdicts). The material ships with the repository, so a missing file is a
-//! broken checkout and the test fails; it never skips.
+//! verdicts), and the assertions on errors that the tests make again and
+//! again: which variant ([`expect_err!`]), which verification step
+//! ([`expect_step`]), which words ([`expect_message`], [`assert_mentions`]).
+//! Each panics with the error's message, so a failing case says why.
+//!
+//! The material ships with the repository, so a missing file is a broken
+//! checkout and the test fails; it never skips.
 
+use crate::error::{Error, Step};
 use std::path::PathBuf;
 
 /// The repository's `tests/assets` folder.
@@ -48,5 +54,89 @@ pub fn proto_field_names(json: &serde_json::Value) -> serde_json::Value {
         ),
         Value::Array(a) => Value::Array(a.iter().map(proto_field_names).collect()),
         other => other.clone(),
+    }
+}
+
+/// The error `result` must be: panics, naming the pattern and what came
+/// instead, unless it is an `Err` matching `pattern` (which may carry an
+/// `if` guard). Trailing format arguments name the case in the panic message.
+///
+/// ```ignore
+/// let e = expect_err!(verify(..), TlogError::CheckpointOrigin { .. }, "{bad}");
+/// ```
+macro_rules! expect_err {
+    ($result:expr, $pattern:pat $(if $guard:expr)? $(,)?) => {
+        $crate::test_support::expect_err!(
+            $result,
+            $pattern $(if $guard)?,
+            "{}",
+            stringify!($result)
+        )
+    };
+    ($result:expr, $pattern:pat $(if $guard:expr)?, $($context:tt)+) => {
+        match $result {
+            Ok(v) => panic!(
+                "{}: expected an error matching `{}`, got Ok({v:?})",
+                format_args!($($context)+),
+                stringify!($pattern $(if $guard)?),
+            ),
+            Err(e) => {
+                assert!(
+                    matches!(&e, $pattern $(if $guard)?),
+                    "{}: expected an error matching `{}`, got: {e}",
+                    format_args!($($context)+),
+                    stringify!($pattern $(if $guard)?),
+                );
+                e
+            }
+        }
+    };
+}
+pub(crate) use expect_err;
+
+/// Panics unless `err`'s message contains each of `phrases`.
+#[track_caller]
+pub fn assert_mentions(err: &dyn std::fmt::Display, phrases: &[&str]) {
+    let message = err.to_string();
+    for p in phrases {
+        assert!(message.contains(p), "{p:?} not in: {message}");
+    }
+}
+
+/// The error `result` must be, whose message contains each of `phrases`.
+#[track_caller]
+pub fn expect_message<T: std::fmt::Debug, E: std::fmt::Display>(
+    result: Result<T, E>,
+    phrases: &[&str],
+) -> E {
+    match result {
+        Ok(v) => panic!("expected an error mentioning {phrases:?}, got Ok({v:?})"),
+        Err(e) => {
+            assert_mentions(&e, phrases);
+            e
+        }
+    }
+}
+
+/// The message of the verification failure `result` must be: an
+/// [`Error::Verification`] at `step` whose message contains each of `phrases`.
+#[track_caller]
+pub fn expect_step<T: std::fmt::Debug>(
+    result: Result<T, Error>,
+    step: Step,
+    phrases: &[&str],
+) -> String {
+    match result {
+        Err(Error::Verification { step: s, message }) if s == step => {
+            for p in phrases {
+                assert!(
+                    message.contains(p),
+                    "{p:?} not in the {step:?} failure: {message}"
+                );
+            }
+            message
+        }
+        Err(e) => panic!("expected a {step:?} failure, got: {e}"),
+        Ok(v) => panic!("expected a {step:?} failure, got Ok({v:?})"),
     }
 }

@@ -123,7 +123,25 @@ class Distribution:
         return repr(self._inner)
 
 
-class _Publisher:
+class _JsonModel:
+    """Value semantics from the PEP 740 JSON a subclass dumps: equal when the
+    documents are (whatever their key order), hashed by the JSON text."""
+
+    __slots__ = ()
+
+    def model_dump_json(self) -> str:
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _JsonModel):
+            return NotImplemented
+        return bool(json.loads(self.model_dump_json()) == json.loads(other.model_dump_json()))
+
+    def __hash__(self) -> int:
+        return hash(self.model_dump_json())
+
+
+class _Publisher(_JsonModel):
     """A Trusted Publisher; ``_as_policy`` is the certificate policy it stands for."""
 
     __slots__ = ("_inner",)
@@ -138,14 +156,6 @@ class _Publisher:
     def model_dump_json(self) -> str:
         """The publisher as PEP 740 JSON (``kind`` and its fields)."""
         return self._inner.to_json()
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, _Publisher):
-            return NotImplemented
-        return bool(json.loads(self.model_dump_json()) == json.loads(other.model_dump_json()))
-
-    def __hash__(self) -> int:
-        return hash(self.model_dump_json())
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.model_dump_json()})"
@@ -261,7 +271,7 @@ class VerificationMaterial:
     transparency_entries: list[TransparencyLogEntry] = field(default_factory=list)
 
 
-class Attestation:
+class Attestation(_JsonModel):
     """A PEP 740 attestation object (version 1)."""
 
     __slots__ = ("_inner",)
@@ -357,14 +367,6 @@ class Attestation:
         return _result(
             self._inner.verify(_verifier(staging, verifier), _policy(identity), dist._inner)
         )
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Attestation):
-            return NotImplemented
-        return bool(json.loads(self.model_dump_json()) == json.loads(other.model_dump_json()))
-
-    def __hash__(self) -> int:
-        return hash(self.model_dump_json())
 
     def __repr__(self) -> str:
         return repr(self._inner)

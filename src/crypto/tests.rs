@@ -1,5 +1,6 @@
 use super::rust_crypto::RustCrypto;
 use super::*;
+use crate::test_support::expect_err;
 use ecdsa::signature::hazmat::PrehashSigner;
 use ecdsa::signature::Signer;
 use spki::EncodePublicKey;
@@ -36,7 +37,7 @@ fn key_kinds() {
     let der =
         ed25519_dalek::pkcs8::EncodePublicKey::to_public_key_der(&ed.verifying_key()).expect("der");
     assert_eq!(key_kind(der.as_bytes()), Ok(KeyKind::Ed25519));
-    assert!(matches!(key_kind(b"junk"), Err(CryptoError::BadKey(_))));
+    expect_err!(key_kind(b"junk"), CryptoError::BadKey(_));
 }
 
 #[test]
@@ -154,20 +155,20 @@ fn ed25519() {
             Err(CryptoError::BadSignature)
         );
         let d = b.digest(HashAlgorithm::Sha256, b"note");
-        assert!(matches!(
+        expect_err!(
             b.verify_prehashed(&spki, SignatureAlgorithm::Ed25519, &d, &sig),
-            Err(CryptoError::NoPrehash(_))
-        ));
+            CryptoError::NoPrehash(_)
+        );
         // Scheme/key mismatch is refused.
-        assert!(matches!(
+        expect_err!(
             b.verify(
                 &spki,
                 SignatureAlgorithm::Ecdsa(HashAlgorithm::Sha256),
                 b"note",
                 &sig
             ),
-            Err(CryptoError::AlgorithmMismatch { .. })
-        ));
+            CryptoError::AlgorithmMismatch { .. }
+        );
     }
 }
 

@@ -8,7 +8,7 @@
 use super::*;
 use crate::error::Step;
 use crate::policy::Policy;
-use crate::test_support::read;
+use crate::test_support::{expect_err, expect_step, read};
 use crate::trust::TrustedRoot;
 use crate::verify::Verifier;
 use serde_json::{json, Value};
@@ -153,22 +153,14 @@ fn detached_pair_failures() {
     let r = recorded();
     let v = staging();
     let logged: LoggedEntry = r.entry.clone().into();
-    let step = |res: Result<_>| match res {
-        Err(Error::Verification { step, message }) => (step, message),
-        other => panic!("expected a verification failure, got {other:?}"),
-    };
-
     // Another artifact: the signature and its entry agree on another
     // digest, so the input is wrong, and the message names both digests.
     let other = Artifact::Bytes(b"not the artifact".to_vec());
-    let (s, m) = step(verify_detached(
-        &v,
-        &other,
-        &r.sig,
-        logged.clone(),
-        &policy(),
-    ));
-    assert_eq!(s, Step::ArtifactDigest, "{m}");
+    let m = expect_step(
+        verify_detached(&v, &other, &r.sig, logged.clone(), &policy()),
+        Step::ArtifactDigest,
+        &[],
+    );
     let signed = artifact_digest(&Artifact::Bytes(r.artifact.clone()));
     assert_eq!(
         m,
@@ -181,29 +173,19 @@ fn detached_pair_failures() {
     // Another identity.
     let artifact = Artifact::Bytes(r.artifact.clone());
     let wrong = Policy::identity("b@tny.town", ISSUER);
-    let (s, _) = step(verify_detached(
-        &v,
-        &artifact,
-        &r.sig,
-        logged.clone(),
-        &wrong,
-    ));
-    assert_eq!(s, Step::Policy);
+    expect_step(
+        verify_detached(&v, &artifact, &r.sig, logged.clone(), &wrong),
+        Step::Policy,
+        &[],
+    );
 
     // A damaged signature: invalid, before it is also not the logged one.
     let mut sig = r.sig.clone();
     sig.signature[10] ^= 1;
-    let (s, m) = step(verify_detached(
-        &v,
-        &artifact,
-        &sig,
-        logged.clone(),
-        &policy(),
-    ));
-    assert_eq!(s, Step::Signature, "{m}");
-    assert!(
-        m.contains("the signature is not valid for this input"),
-        "{m}"
+    expect_step(
+        verify_detached(&v, &artifact, &sig, logged.clone(), &policy()),
+        Step::Signature,
+        &["the signature is not valid for this input"],
     );
 
     // A tampered SET.
@@ -211,50 +193,41 @@ fn detached_pair_failures() {
     if let Some(set) = bad.signed_entry_timestamp.as_mut() {
         set[20] ^= 1;
     }
-    let (s, _) = step(verify_detached(
-        &v,
-        &artifact,
-        &r.sig,
-        bad.into(),
-        &policy(),
-    ));
-    assert_eq!(s, Step::SignedEntryTimestamp);
+    expect_step(
+        verify_detached(&v, &artifact, &r.sig, bad.into(), &policy()),
+        Step::SignedEntryTimestamp,
+        &[],
+    );
 
     // The production root does not know the staging log.
     let prod = Verifier::new(TrustedRoot::production().unwrap());
-    let (s, _) = step(verify_detached(
-        &prod,
-        &artifact,
-        &r.sig,
-        logged.clone(),
-        &policy(),
-    ));
-    assert_eq!(s, Step::TlogEntry);
+    expect_step(
+        verify_detached(&prod, &artifact, &r.sig, logged.clone(), &policy()),
+        Step::TlogEntry,
+        &[],
+    );
 
     // A cosign bundle naming another signature or certificate.
     let mut doc = json!({
         "base64Signature": b64e(&sig.signature),
         "rekorBundle": cosign_json(&r.entry),
     });
-    let e = verify_detached(
-        &v,
-        &artifact,
-        &r.sig,
-        entry_from_json(&bytes(&doc)).unwrap(),
-        &policy(),
-    )
-    .unwrap_err();
-    assert!(
-        matches!(e, Error::InvalidBundle(ref m) if m.contains("base64Signature")),
-        "{e}"
+    expect_err!(
+        verify_detached(
+            &v,
+            &artifact,
+            &r.sig,
+            entry_from_json(&bytes(&doc)).unwrap(),
+            &policy(),
+        ),
+        Error::InvalidBundle(m) if m.contains("base64Signature")
     );
     doc["base64Signature"] = json!(b64e(&r.sig.signature));
     let pem = read("sigstore-python/a.txt.crt");
     doc["cert"] = json!(b64e(&pem));
-    let e = bundle_from_detached(&r.sig, entry_from_json(&bytes(&doc)).unwrap()).unwrap_err();
-    assert!(
-        matches!(e, Error::InvalidBundle(ref m) if m.contains("cert")),
-        "{e}"
+    expect_err!(
+        bundle_from_detached(&r.sig, entry_from_json(&bytes(&doc)).unwrap()),
+        Error::InvalidBundle(m) if m.contains("cert")
     );
     // ... and the same fields matching verify.
     doc["cert"] = json!(b64e(&read("sigstore-python/bundle.txt.crt")));
@@ -492,10 +465,9 @@ fn recorded_cosign_bundle_cannot_verify() {
         e.to_string(),
         "invalid bundle: Rekor bundle: the file is empty (expected a Rekor log entry as JSON)"
     );
-    let e = certificate_from_pem(&crt).unwrap_err();
-    assert!(
-        matches!(e, Error::InvalidInput(ref m) if m.contains("not a PEM certificate")),
-        "{e}"
+    expect_err!(
+        certificate_from_pem(&crt),
+        Error::InvalidInput(m) if m.contains("not a PEM certificate")
     );
 }
 
@@ -559,5 +531,5 @@ fn rekor_client_rejects_bad_urls_and_uuids_without_io() {
     assert!(RekorV1Client::new("ftp://example").is_err());
     let c = RekorV1Client::new("http://127.0.0.1:9/").unwrap();
     assert_eq!(c.base_url(), "http://127.0.0.1:9");
-    assert!(matches!(c.entry("../x"), Err(Error::InvalidInput(_))));
+    expect_err!(c.entry("../x"), Error::InvalidInput(_));
 }

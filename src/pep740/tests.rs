@@ -1,5 +1,5 @@
 use super::*;
-use crate::test_support;
+use crate::test_support::{self, expect_err, expect_step};
 use crate::trust::TrustedRoot;
 use crate::x509::Certificate;
 
@@ -142,8 +142,7 @@ fn publisher_json() {
         br#"{"kind":"GitHub","repository":"o/r","workflow":"w","extra":1}"#,
         br#"{"repository":"o/r","workflow":"w"}"#,
     ] {
-        let err = Publisher::from_json(bad).unwrap_err();
-        assert!(matches!(err, Error::InvalidAttestation(_)), "{err}");
+        expect_err!(Publisher::from_json(bad), Error::InvalidAttestation(_));
     }
 }
 
@@ -222,7 +221,7 @@ fn attestation_json_round_trips_and_rejects_unknowns() {
     let mut v = json(&raw);
     v["verification_material"]["certificate"] = "bm90IGEgY2VydA==".into();
     let a = Attestation::from_json(v.to_string().as_bytes()).unwrap();
-    assert!(matches!(a.to_bundle(), Err(Error::Conversion(_))));
+    expect_err!(a.to_bundle(), Error::Conversion(_));
 }
 
 #[test]
@@ -244,48 +243,25 @@ fn fixtures_verify_with_their_publishers() {
     assert_eq!(ok.predicate_type, PYPI_PUBLISH_V1);
     assert_eq!(ok.predicate, None);
 
-    let err = a
-        .verify(
-            &v,
-            &github("trailofbits/pypi-attestations", "other.yml").policy(),
-            &d,
-        )
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Verification {
-                step: Step::Policy,
-                ..
-            }
-        ),
-        "{err}"
+    let other_workflow = github("trailofbits/pypi-attestations", "other.yml");
+    expect_step(
+        a.verify(&v, &other_workflow.policy(), &d),
+        Step::Policy,
+        &[],
     );
     let renamed = Distribution::new("pypi_attestations-0.0.20.tar.gz", &d.sha256_hex()).unwrap();
-    let err = a.verify(&v, &publisher.policy(), &renamed).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Verification {
-                step: Step::Statement,
-                ..
-            }
-        ),
-        "{err}"
+    expect_step(
+        a.verify(&v, &publisher.policy(), &renamed),
+        Step::Statement,
+        &[],
     );
     let normalised = Distribution::new("PyPI.Attestations-0.0.19.zip", &d.sha256_hex()).unwrap();
     assert!(a.verify(&v, &publisher.policy(), &normalised).is_ok());
     let other_bytes = Distribution::new(d.name(), &"00".repeat(32)).unwrap();
-    let err = a.verify(&v, &publisher.policy(), &other_bytes).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Verification {
-                step: Step::ArtifactDigest,
-                ..
-            }
-        ),
-        "{err}"
+    expect_step(
+        a.verify(&v, &publisher.policy(), &other_bytes),
+        Step::ArtifactDigest,
+        &[],
     );
 
     let p = Provenance::from_json(&read("pypi_attestations-0.0.19.tar.gz.provenance")).unwrap();
@@ -353,7 +329,7 @@ fn fixtures_verify_with_their_publishers() {
         r[0].is_ok() && r[1].is_err() && r[2].is_ok() && r[3].is_ok() && r[4].is_ok(),
         "{r:?}"
     );
-    assert!(matches!(r[5], Err(Error::InvalidInput(_))), "{:?}", r[5]);
+    expect_err!(&r[5], Error::InvalidInput(_));
 }
 
 #[test]
@@ -460,13 +436,14 @@ fn provenance_is_verified_against_the_expected_publisher() {
 
     // Someone else's publisher: rejected at the policy step, naming the attestation.
     let other = github("trailofbits/other", "release.yml");
-    let err = p
-        .verify(&v, &d, &Expected::Policy(other.policy()))
-        .unwrap_err();
+    let message = expect_step(
+        p.verify(&v, &d, &Expected::Policy(other.policy())),
+        Step::Policy,
+        &[],
+    );
     assert!(
-        matches!(&err, Error::Verification { step: Step::Policy, message }
-            if message.starts_with("attestation_bundles[0].attestations[0]: ")),
-        "{err}"
+        message.starts_with("attestation_bundles[0].attestations[0]: "),
+        "{message}"
     );
 
     // The same attestations filed under another publisher: the expected
@@ -476,17 +453,7 @@ fn provenance_is_verified_against_the_expected_publisher() {
     doc["attestation_bundles"][0]["publisher"] = serde_json::to_value(&other).unwrap();
     let relabelled = Provenance::from_json(doc.to_string().as_bytes()).unwrap();
     for expected in [Expected::Policy(real.policy()), Expected::TrustOnFirstUse] {
-        let err = relabelled.verify(&v, &d, &expected).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::Verification {
-                    step: Step::Policy,
-                    ..
-                }
-            ),
-            "{err}"
-        );
+        expect_step(relabelled.verify(&v, &d, &expected), Step::Policy, &[]);
     }
 }
 

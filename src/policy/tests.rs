@@ -1,4 +1,5 @@
 use super::*;
+use crate::test_support::expect_err;
 use std::collections::HashMap;
 
 struct Fake {
@@ -110,14 +111,8 @@ fn regex_anchors_cannot_be_escaped() {
 #[test]
 fn combinators_fail_closed() {
     let c = cert();
-    assert!(matches!(
-        Policy::AllOf(vec![]).check(&c),
-        Err(PolicyError::Empty(_))
-    ));
-    assert!(matches!(
-        Policy::AnyOf(vec![]).check(&c),
-        Err(PolicyError::Empty(_))
-    ));
+    expect_err!(Policy::AllOf(vec![]).check(&c), PolicyError::Empty(_));
+    expect_err!(Policy::AnyOf(vec![]).check(&c), PolicyError::Empty(_));
     let good = Policy::claim(Claim::GitHubWorkflowRepository, "octo/repo");
     let bad = Policy::claim(Claim::GitHubWorkflowRef, "refs/heads/dev");
     assert!(Policy::AnyOf(vec![bad.clone(), good.clone()])

@@ -1,5 +1,6 @@
 use super::*;
 use crate::oidc::tests::{jwt, quick_http, FakeServer};
+use crate::test_support::expect_err;
 use crate::trust::Validity;
 
 fn token() -> IdentityToken {
@@ -186,7 +187,9 @@ fn statements_and_atomic_writes() {
         1,
         "no temp files left"
     );
-    let e = write_atomic(&dir.join("missing/out.json"), b"x").expect_err("no dir");
-    assert!(matches!(e, Error::Io(_)));
+    expect_err!(
+        write_atomic(&dir.join("missing/out.json"), b"x"),
+        Error::Io(_)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -3,7 +3,7 @@
 use super::*;
 use crate::bundle::{Bundle, SigningMaterial};
 use crate::crypto::all_backends;
-use crate::test_support::{fixtures, read};
+use crate::test_support::{assert_mentions, expect_err, fixtures, read};
 use crate::trust::{TrustedRoot, Validity};
 use p256::ecdsa::signature::Signer;
 use p256::pkcs8::EncodePrivateKey;
@@ -169,6 +169,12 @@ fn good_tsa() -> TestTsa {
 }
 
 const SIG: &[u8] = b"the bundle's signature bytes";
+
+/// A trusted-root validity window that is always open.
+const ALL_TIME: Validity = Validity {
+    start: 0,
+    end: None,
+};
 
 struct Spec {
     gen_time: String,
@@ -338,10 +344,7 @@ fn status_not_granted_is_rejected() {
             ..Spec::default()
         },
     ) {
-        assert!(
-            matches!(r, Err(TimestampError::NotGranted { status: 2, .. })),
-            "{r:?}"
-        );
+        expect_err!(r, TimestampError::NotGranted { status: 2, .. });
     }
 }
 
@@ -355,10 +358,7 @@ fn wrong_imprint_is_rejected() {
             ..Spec::default()
         },
     ) {
-        assert!(
-            matches!(r, Err(TimestampError::ImprintMismatch { .. })),
-            "{r:?}"
-        );
+        expect_err!(r, TimestampError::ImprintMismatch { .. });
     }
 }
 
@@ -372,10 +372,7 @@ fn wrong_message_digest_attribute_is_rejected() {
             ..Spec::default()
         },
     ) {
-        assert!(
-            matches!(r, Err(TimestampError::MessageDigestMismatch { .. })),
-            "{r:?}"
-        );
+        expect_err!(r, TimestampError::MessageDigestMismatch { .. });
     }
 }
 
@@ -391,10 +388,7 @@ fn bad_signature_is_rejected() {
                 ..Spec::default()
             },
         ) {
-            assert!(
-                matches!(r, Err(TimestampError::BadSignature { .. })),
-                "{r:?}"
-            );
+            expect_err!(r, TimestampError::BadSignature { .. });
         }
     }
 }
@@ -409,29 +403,16 @@ fn wrong_signing_certificate_v2_hash_is_rejected() {
             ..Spec::default()
         },
     ) {
-        assert!(
-            matches!(r, Err(TimestampError::SigningCertificateMismatch(_))),
-            "{r:?}"
-        );
+        expect_err!(r, TimestampError::SigningCertificateMismatch(_));
     }
 }
 
 #[test]
 fn non_critical_or_missing_eku_is_rejected() {
     for eku in [Eku::NonCritical, Eku::Missing] {
-        let tsa = make_tsa(
-            eku,
-            (T2025 - DAY, T2025 + DAY),
-            Validity {
-                start: 0,
-                end: None,
-            },
-        );
+        let tsa = make_tsa(eku, (T2025 - DAY, T2025 + DAY), ALL_TIME);
         for r in verify_one(&tsa, &Spec::default()) {
-            assert!(
-                matches!(r, Err(TimestampError::BadExtendedKeyUsage { .. })),
-                "{r:?}"
-            );
+            expect_err!(r, TimestampError::BadExtendedKeyUsage { .. });
         }
     }
 }
@@ -451,10 +432,7 @@ fn embedded_signer_must_have_the_end_entity_profile() {
             (7, 9),
             Eku::Critical,
             (T2025 - DAY, T2025 + DAY),
-            Validity {
-                start: 0,
-                end: None,
-            },
+            ALL_TIME,
             shape,
         );
         // The trusted root names the CA only: the signer comes from the token.
@@ -497,31 +475,17 @@ fn embedded_signer_must_have_the_end_entity_profile() {
     ];
     for (what, shape, needle) in cases {
         for r in verify_one(&shaped(shape), &Spec::default()) {
-            let e = r.expect_err(what);
-            assert!(
-                matches!(e, TimestampError::SignerProfile { .. }),
-                "{what}: {e}"
-            );
-            assert!(e.to_string().contains(needle), "{what}: {e}");
+            let e = expect_err!(r, TimestampError::SignerProfile { .. }, "{what}");
+            assert_mentions(&e, &[needle]);
         }
     }
 }
 
 #[test]
 fn gen_time_outside_leaf_validity_is_rejected() {
-    let tsa = make_tsa(
-        Eku::Critical,
-        (T2025 - 10 * DAY, T2025 - DAY),
-        Validity {
-            start: 0,
-            end: None,
-        },
-    );
+    let tsa = make_tsa(Eku::Critical, (T2025 - 10 * DAY, T2025 - DAY), ALL_TIME);
     for r in verify_one(&tsa, &Spec::default()) {
-        assert!(
-            matches!(r, Err(TimestampError::CertificateNotValidAtTime { .. })),
-            "{r:?}"
-        );
+        expect_err!(r, TimestampError::CertificateNotValidAtTime { .. });
     }
 }
 
@@ -539,17 +503,11 @@ fn gen_time_outside_tsa_window_is_rejected_and_end_is_inclusive() {
     };
     // Window ends one second before genTime.
     for r in verify_one(&window(T2025 - DAY, T2025 - 1), &Spec::default()) {
-        assert!(
-            matches!(r, Err(TimestampError::OutsideTsaValidity { .. })),
-            "{r:?}"
-        );
+        expect_err!(r, TimestampError::OutsideTsaValidity { .. });
     }
     // Window starts one second after genTime.
     for r in verify_one(&window(T2025 + 1, T2025 + DAY), &Spec::default()) {
-        assert!(
-            matches!(r, Err(TimestampError::OutsideTsaValidity { .. })),
-            "{r:?}"
-        );
+        expect_err!(r, TimestampError::OutsideTsaValidity { .. });
     }
     // genTime exactly at the (inclusive) end, and exactly at the start.
     for r in verify_one(&window(T2025 - DAY, T2025), &Spec::default()) {
@@ -564,26 +522,16 @@ fn gen_time_outside_tsa_window_is_rejected_and_end_is_inclusive() {
 fn untrusted_tsa_is_rejected_and_second_tsa_is_tried() {
     let tsa = good_tsa();
     // Another TSA whose leaf has a different key but the same names.
-    let mut other = make_tsa(
-        Eku::Critical,
-        (T2025 - DAY, T2025 + DAY),
-        Validity {
-            start: 0,
-            end: None,
-        },
-    );
+    let mut other = make_tsa(Eku::Critical, (T2025 - DAY, T2025 + DAY), ALL_TIME);
     other.leaf_key = p256::ecdsa::SigningKey::from_slice(&[3u8; 32]).unwrap();
     let token = build_token(&other, &Spec::default());
     for b in all_backends() {
         let r = verify_timestamp(b, &token, SIG, std::slice::from_ref(&tsa.ca));
-        assert!(
-            matches!(r, Err(TimestampError::BadSignature { .. })),
-            "{r:?}"
-        );
-        assert!(matches!(
+        expect_err!(r, TimestampError::BadSignature { .. });
+        expect_err!(
             verify_timestamp(b, &token, SIG, &[]),
-            Err(TimestampError::NoTimestampAuthorities)
-        ));
+            TimestampError::NoTimestampAuthorities
+        );
         let good = build_token(&tsa, &Spec::default());
         let two = [other.ca.clone(), tsa.ca.clone()];
         assert_eq!(verify_timestamp(b, &good, SIG, &two).unwrap().tsa_index, 1);
@@ -600,15 +548,12 @@ fn embedded_impostor_certificate_is_untrusted() {
         (11, 13),
         Eku::Critical,
         (T2025 - 100 * DAY, T2025 + 100 * DAY),
-        Validity {
-            start: 0,
-            end: None,
-        },
+        ALL_TIME,
     );
     let token = build_token(&impostor, &Spec::default());
     for b in all_backends() {
         let r = verify_timestamp(b, &token, SIG, std::slice::from_ref(&tsa.ca));
-        assert!(matches!(r, Err(TimestampError::UntrustedChain(_))), "{r:?}");
+        expect_err!(r, TimestampError::UntrustedChain(_));
         // The impostor's own root does vouch for it.
         let ok = verify_timestamp(b, &token, SIG, std::slice::from_ref(&impostor.ca));
         assert_eq!(ok.unwrap().time, T2025);
@@ -622,10 +567,7 @@ fn embedded_impostor_certificate_is_untrusted() {
             },
         );
         let r = verify_timestamp(b, &bare, SIG, std::slice::from_ref(&tsa.ca));
-        assert!(
-            matches!(r, Err(TimestampError::BadSignature { .. })),
-            "{r:?}"
-        );
+        expect_err!(r, TimestampError::BadSignature { .. });
     }
 }
 
@@ -706,32 +648,23 @@ fn duplicate_and_too_many_tokens_are_rejected() {
             vec![T2025]
         );
         let r = verify_all_timestamps(backend, &pair, SIG, cas);
-        assert!(
-            matches!(r, Err(TimestampError::Token { index: 1, .. })),
-            "{r:?}"
-        );
+        expect_err!(r, TimestampError::Token { index: 1, .. });
         assert_eq!(
             verify_all_timestamps(backend, &[a.clone(), b.clone()], SIG, cas).unwrap(),
             vec![T2025, T2025 + 60]
         );
         let r = verify_timestamps(backend, std::slice::from_ref(&bad), SIG, cas);
-        assert!(
-            matches!(
-                r,
-                Err(TimestampError::BelowThreshold {
-                    verified: 0,
-                    threshold: 1,
-                    ..
-                })
-            ),
-            "{r:?}"
+        expect_err!(
+            r,
+            TimestampError::BelowThreshold {
+                verified: 0,
+                threshold: 1,
+                ..
+            }
         );
         // A malformed token is fatal even beside a good one.
         let r = verify_timestamps(backend, &[a.clone(), vec![0x30, 0x00]], SIG, cas);
-        assert!(
-            matches!(r, Err(TimestampError::Token { index: 1, .. })),
-            "{r:?}"
-        );
+        expect_err!(r, TimestampError::Token { index: 1, .. });
         let refused = build_token(
             &tsa,
             &Spec {
@@ -740,10 +673,7 @@ fn duplicate_and_too_many_tokens_are_rejected() {
             },
         );
         let r = verify_timestamps(backend, &[a.clone(), refused], SIG, cas);
-        assert!(
-            matches!(r, Err(TimestampError::Token { index: 1, .. })),
-            "{r:?}"
-        );
+        expect_err!(r, TimestampError::Token { index: 1, .. });
     }
 }
 
@@ -816,10 +746,10 @@ fn sigstore_python_tsa_bundle_verifies() {
         let times = verify_timestamps(b, &bundle.timestamps, sig, cas).unwrap();
         assert_eq!(times, vec![1_730_370_219]); // 2024-10-31T10:23:39Z
         let r = verify_all_timestamps(b, &bundle.timestamps, sig, cas);
-        assert!(
-            matches!(&r, Err(TimestampError::Token { index: 1, source })
-                if matches!(**source, TimestampError::ImprintMismatch { algorithm: "sha512" })),
-            "{r:?}"
+        expect_err!(
+            r,
+            TimestampError::Token { index: 1, source }
+                if matches!(**source, TimestampError::ImprintMismatch { algorithm: "sha512" })
         );
         // A different signature must not verify.
         assert!(verify_timestamps(b, &bundle.timestamps, b"not it", cas).is_err());

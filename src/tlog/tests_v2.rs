@@ -1,114 +1,11 @@
 //! Rekor v2 entry bodies: the recorded conformance and sigstore-python
 //! fixtures, log selection for v2 entries, and malformed bodies made here.
 
+use super::tests::{b64d, b64e, Case};
 use super::*;
 use crate::crypto::{all_backends, Digest, HashAlgorithm};
-use crate::test_support::{fixtures, read};
-use crate::trust::TrustedRoot;
-use base64::Engine as _;
+use crate::test_support::{expect_err, fixtures};
 use serde_json::{json, Value};
-
-fn b64d(s: &str) -> Vec<u8> {
-    base64::engine::general_purpose::STANDARD
-        .decode(s)
-        .expect("base64")
-}
-
-fn b64e(b: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(b)
-}
-
-struct Case {
-    name: String,
-    bundle: Value,
-    root: TrustedRoot,
-}
-
-impl Case {
-    fn load(name: &str, bundle: &str, root: &str) -> Self {
-        let bundle = serde_json::from_slice(&read(bundle)).expect("bundle json");
-        let root = TrustedRoot::from_json(&read(root)).expect("trusted root");
-        Case {
-            name: name.into(),
-            bundle,
-            root,
-        }
-    }
-
-    fn conformance(name: &str) -> Self {
-        let dir = format!("conformance/bundle-verify/{name}");
-        Self::load(
-            name,
-            &format!("{dir}/bundle.sigstore.json"),
-            &format!("{dir}/trusted_root.json"),
-        )
-    }
-
-    fn entry(&self) -> &Value {
-        &self.bundle["verificationMaterial"]["tlogEntries"][0]
-    }
-
-    fn body_bytes(&self) -> Vec<u8> {
-        b64d(self.entry()["canonicalizedBody"].as_str().expect("body"))
-    }
-
-    fn body_json(&self) -> Value {
-        serde_json::from_slice(&self.body_bytes()).expect("body json")
-    }
-
-    fn parse(&self) -> Result<EntryBody, TlogError> {
-        let kv = &self.entry()["kindVersion"];
-        parse_body(
-            &self.body_bytes(),
-            kv["kind"].as_str().expect("kind"),
-            kv["version"].as_str().expect("version"),
-        )
-    }
-
-    fn leaf_der(&self) -> Vec<u8> {
-        b64d(
-            self.bundle["verificationMaterial"]["certificate"]["rawBytes"]
-                .as_str()
-                .expect("leaf certificate"),
-        )
-    }
-
-    fn is_dsse(&self) -> bool {
-        self.bundle.get("dsseEnvelope").is_some()
-    }
-
-    /// The bundle's content against its entry body, as `verify.rs` does it.
-    fn check_body(&self, c: &dyn CryptoBackend) -> Result<(), TlogError> {
-        let body = self.parse()?;
-        let leaf = self.leaf_der();
-        if let Some(ms) = self.bundle.get("messageSignature") {
-            let d = &ms["messageDigest"];
-            assert_eq!(d["algorithm"], "SHA2_256");
-            let digest = Digest::new(
-                HashAlgorithm::Sha256,
-                b64d(d["digest"].as_str().expect("digest")),
-            )
-            .expect("digest");
-            let sig = b64d(ms["signature"].as_str().expect("signature"));
-            check_hashedrekord(c, &body, &digest, &sig, &leaf)
-        } else {
-            let env = &self.bundle["dsseEnvelope"];
-            let payload = b64d(env["payload"].as_str().expect("payload"));
-            let sigs: Vec<Vec<u8>> = env["signatures"]
-                .as_array()
-                .expect("sigs")
-                .iter()
-                .map(|s| b64d(s["sig"].as_str().expect("sig")))
-                .collect();
-            let input = DsseInput {
-                payload_type: env["payloadType"].as_str().expect("payloadType"),
-                payload: &payload,
-                signatures: &sigs,
-            };
-            check_dsse(c, &body, &input, &leaf)
-        }
-    }
-}
 
 /// Every rekor2 conformance case whose entry body matches its bundle: the
 /// `_fail` ones here fail for their checkpoint, proof or timestamp, not
@@ -189,7 +86,7 @@ fn recorded_v2_bodies_match_their_bundles() {
             "{name}"
         );
         for c in all_backends() {
-            case.check_body(c)
+            case.check_body(c, None)
                 .unwrap_or_else(|e| panic!("{name} on {}: {e}", c.name()));
         }
     }
@@ -219,30 +116,25 @@ fn dsse_hashedrekord_digest_is_sha256_of_pae() {
             signatures: &sigs,
         };
         let body = EntryBody::HashedRekordV002(h.clone());
-        let e = check_dsse(c, &body, &other_type, &case.leaf_der()).expect_err("other type");
-        assert!(matches!(e, TlogError::BodyMismatch { .. }), "{e}");
+        expect_err!(
+            check_dsse(c, &body, &other_type, &case.leaf_der()),
+            TlogError::BodyMismatch { .. },
+            "other type"
+        );
         // Two signatures cannot match one hashedrekord signature.
         let two = vec![sig.clone(), sig.clone()];
-        let e = check_dsse(
-            c,
-            &body,
-            &DsseInput {
-                payload_type,
-                payload: &payload,
-                signatures: &two,
+        let two = DsseInput {
+            payload_type,
+            payload: &payload,
+            signatures: &two,
+        };
+        expect_err!(
+            check_dsse(c, &body, &two, &case.leaf_der()),
+            TlogError::BodyMismatch {
+                field: "number of DSSE signatures",
+                ..
             },
-            &case.leaf_der(),
-        )
-        .expect_err("two signatures");
-        assert!(
-            matches!(
-                e,
-                TlogError::BodyMismatch {
-                    field: "number of DSSE signatures",
-                    ..
-                }
-            ),
-            "{e}"
+            "two signatures"
         );
         // A message signature over the payload is not this entry.
         let digest = c.digest(HashAlgorithm::Sha256, &payload);
@@ -274,10 +166,10 @@ fn recorded_v2_dsse_mismatches() {
         case.parse()
             .unwrap_or_else(|e| panic!("{name}: the body itself is well-formed: {e}"));
         for c in all_backends() {
-            let e = case.check_body(c).expect_err(name);
-            assert!(
-                matches!(&e, TlogError::BodyMismatch { field: f, .. } if *f == field),
-                "{name} on {}: {e}",
+            let e = expect_err!(
+                case.check_body(c, None),
+                TlogError::BodyMismatch { field: f, .. } if *f == field,
+                "{name} on {}",
                 c.name()
             );
             assert_eq!(e.step(), crate::Step::TlogEntry);
@@ -329,10 +221,10 @@ fn v2_log_selection() {
     // An ID no log has is refused, and so is a v2 checkpoint key ID prefix.
     let case = Case::conformance("rekor2-happy-path");
     let id = b64d(case.entry()["logId"]["keyId"].as_str().expect("logId"));
-    assert!(matches!(
+    expect_err!(
         select_log(&case.root.tlogs, &id[..4]),
-        Err(TlogError::UnknownLog(_))
-    ));
+        TlogError::UnknownLog(_)
+    );
     assert!(select_log(&case.root.tlogs, &[0u8; 32]).is_err());
     assert_eq!(
         select_log(&case.root.tlogs, &id).map(|l| l.log_id.clone()),
@@ -394,8 +286,9 @@ fn malformed_hashedrekord_v002() {
         let v = edit(&good, parent, |o| {
             o.as_object_mut().expect("object").remove(field);
         });
-        assert!(
-            matches!(parse_value(&v), Err(TlogError::MalformedBody(_))),
+        expect_err!(
+            parse_value(&v),
+            TlogError::MalformedBody(_),
             "without {parent}/{field}: {:?}",
             parse_value(&v)
         );
@@ -433,8 +326,9 @@ fn malformed_hashedrekord_v002() {
     ] {
         for bad in ["not base64!", "", "AAAA=", "_-_-"] {
             let v = edit(&good, &at, |s| *s = json!(bad));
-            assert!(
-                matches!(parse_value(&v), Err(TlogError::MalformedBody(_))),
+            expect_err!(
+                parse_value(&v),
+                TlogError::MalformedBody(_),
                 "{at} = {bad:?}"
             );
         }
@@ -464,8 +358,9 @@ fn malformed_hashedrekord_v002() {
         let v = edit(&good, &format!("{HR}/signature/verifier/keyDetails"), |s| {
             *s = json!(kd)
         });
-        assert!(
-            matches!(parse_value(&v), Err(TlogError::MalformedBody(_))),
+        expect_err!(
+            parse_value(&v),
+            TlogError::MalformedBody(_),
             "keyDetails {kd:?}"
         );
     }
@@ -489,8 +384,9 @@ fn malformed_hashedrekord_v002() {
     let v = edit(&good, &format!("{HR}/data"), |d| {
         *d = json!({ "algorithm": "SHA2_384", "digest": b64e(&[7u8; 48]) });
     });
-    assert!(
-        matches!(parse_value(&v), Err(TlogError::MalformedBody(m)) if m.contains("SHA2_384") || m.contains("Sha384")),
+    expect_err!(
+        parse_value(&v),
+        TlogError::MalformedBody(m) if m.contains("SHA2_384") || m.contains("Sha384"),
         "a SHA-384 digest under a P-256/SHA-256 verifier"
     );
 
@@ -515,27 +411,27 @@ fn malformed_hashedrekord_v002() {
 
     // kindVersion must agree with the body.
     let bytes = serde_json::to_vec(&good).expect("json");
-    assert!(matches!(
+    expect_err!(
         parse_body(&bytes, "hashedrekord", "0.0.1"),
-        Err(TlogError::KindMismatch { .. })
-    ));
-    assert!(matches!(
+        TlogError::KindMismatch { .. }
+    );
+    expect_err!(
         parse_body(&bytes, "dsse", "0.0.2"),
-        Err(TlogError::KindMismatch { .. })
-    ));
+        TlogError::KindMismatch { .. }
+    );
     // Truncated and non-JSON bodies.
     for n in [0, 1, bytes.len() / 2, bytes.len() - 1] {
         assert!(parse_body(&bytes[..n], "hashedrekord", "0.0.2").is_err());
     }
     // Unknown v2 kinds.
-    assert!(matches!(
+    expect_err!(
         parse_body(
             br#"{"apiVersion":"0.0.2","kind":"rekord","spec":{}}"#,
             "rekord",
             "0.0.2"
         ),
-        Err(TlogError::UnsupportedKind(_))
-    ));
+        TlogError::UnsupportedKind(_)
+    );
 }
 
 #[test]
@@ -552,16 +448,9 @@ fn hashedrekord_v002_comparisons() {
     let leaf = case.leaf_der();
     for c in all_backends() {
         check_hashedrekord(c, &body, &digest, &sig, &leaf).expect("matches");
-        let field = |r: Result<(), TlogError>| match r {
-            Err(TlogError::BodyMismatch { field, .. }) => field.to_string(),
-            // The verifier is its own variant (the verifier words a managed
-            // key's mismatch itself); "verifier:" keeps the two apart here.
-            Err(TlogError::VerifierMismatch { field, .. }) => format!("verifier: {field}"),
-            other => panic!("expected a body mismatch, got {other:?}"),
-        };
         let other = c.digest(HashAlgorithm::Sha256, b"other");
         assert_eq!(
-            field(check_hashedrekord(c, &body, &other, &sig, &leaf)),
+            mismatched_field(check_hashedrekord(c, &body, &other, &sig, &leaf)),
             "artifact digest"
         );
         // Same bytes under another algorithm name is another digest.
@@ -569,13 +458,13 @@ fn hashedrekord_v002_comparisons() {
         d48.extend_from_slice(&[0; 16]);
         let sha384 = Digest::new(HashAlgorithm::Sha384, d48).expect("48 bytes");
         assert_eq!(
-            field(check_hashedrekord(c, &body, &sha384, &sig, &leaf)),
+            mismatched_field(check_hashedrekord(c, &body, &sha384, &sig, &leaf)),
             "artifact digest"
         );
         let mut bad_sig = sig.clone();
         bad_sig[10] ^= 1;
         assert_eq!(
-            field(check_hashedrekord(c, &body, &digest, &bad_sig, &leaf)),
+            mismatched_field(check_hashedrekord(c, &body, &digest, &bad_sig, &leaf)),
             "signature"
         );
         // The leaf's SPKI is not the certificate the entry records.
@@ -584,7 +473,7 @@ fn hashedrekord_v002_comparisons() {
             .public_key_spki()
             .to_vec();
         assert_eq!(
-            field(check_hashedrekord(c, &body, &digest, &sig, &spki)),
+            mismatched_field(check_hashedrekord(c, &body, &digest, &sig, &spki)),
             "verifier: verification material"
         );
         // A DSSE envelope cannot be matched against a message-signature entry.
@@ -687,6 +576,17 @@ fn hashedrekord_v002_public_key_verifiers() {
     }
 }
 
+/// The field a body comparison found different.
+fn mismatched_field(r: Result<(), TlogError>) -> String {
+    match r {
+        Err(TlogError::BodyMismatch { field, .. }) => field.to_string(),
+        // The verifier is its own variant (the verifier words a managed
+        // key's mismatch itself); "verifier:" keeps the two apart here.
+        Err(TlogError::VerifierMismatch { field, .. }) => format!("verifier: {field}"),
+        other => panic!("expected a body mismatch, got {other:?}"),
+    }
+}
+
 fn dsse_body(payload_hash: &Digest, sigs: &[(&[u8], Value)]) -> Value {
     let alg = match payload_hash.algorithm() {
         HashAlgorithm::Sha256 => "SHA2_256",
@@ -726,16 +626,9 @@ fn dsse_v002_made_here() {
             signatures: &both,
         };
         check_dsse(c, &parsed, &ok, &leaf).expect("matches in any order");
-        let field = |r: Result<(), TlogError>| match r {
-            Err(TlogError::BodyMismatch { field, .. }) => field.to_string(),
-            // The verifier is its own variant (the verifier words a managed
-            // key's mismatch itself); "verifier:" keeps the two apart here.
-            Err(TlogError::VerifierMismatch { field, .. }) => format!("verifier: {field}"),
-            other => panic!("expected a body mismatch, got {other:?}"),
-        };
         let one = vec![s1.clone()];
         assert_eq!(
-            field(check_dsse(
+            mismatched_field(check_dsse(
                 c,
                 &parsed,
                 &DsseInput {
@@ -748,7 +641,7 @@ fn dsse_v002_made_here() {
         );
         let dup = vec![s1.clone(), s1.clone()];
         assert_eq!(
-            field(check_dsse(
+            mismatched_field(check_dsse(
                 c,
                 &parsed,
                 &DsseInput {
@@ -760,7 +653,7 @@ fn dsse_v002_made_here() {
             "DSSE signature"
         );
         assert_eq!(
-            field(check_dsse(
+            mismatched_field(check_dsse(
                 c,
                 &parsed,
                 &DsseInput {
@@ -772,7 +665,7 @@ fn dsse_v002_made_here() {
             "DSSE payload hash"
         );
         assert_eq!(
-            field(check_dsse(c, &parsed, &ok, &[0x30, 0])),
+            mismatched_field(check_dsse(c, &parsed, &ok, &[0x30, 0])),
             "verifier: DSSE signature verifier"
         );
         // A dsse entry is not a message signature.
@@ -781,10 +674,7 @@ fn dsse_v002_made_here() {
         // Malformed: no signatures, missing payloadHash, unknown fields,
         // bad keyDetails, bad base64.
         let none = dsse_body(&ph, &[]);
-        assert!(matches!(
-            parse_value(&none),
-            Err(TlogError::MalformedBody(_))
-        ));
+        expect_err!(parse_value(&none), TlogError::MalformedBody(_));
         let no_sigs = edit(&none, "/spec/dsseV002", |o| {
             o.as_object_mut().expect("object").remove("signatures");
         });

@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from helpers import run_module
 from sigstore_rs import Identity, Verifier, errors
 
 IDENTITY = "a@tny.town"
@@ -325,14 +325,7 @@ CLI_IDENTITY = ["--cert-identity", IDENTITY, "--cert-oidc-issuer", ISSUER]
 
 
 def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sigstore_rs", *map(str, args)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        env={**os.environ, "NO_PROXY": "127.0.0.1"},
-    )
+    return run_module("sigstore_rs", *args, env={**os.environ, "NO_PROXY": "127.0.0.1"})
 
 
 def test_cli_online(sp: Path, rekor: FakeRekor, trusted_root: Path) -> None:

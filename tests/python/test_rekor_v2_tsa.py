@@ -6,11 +6,11 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from helpers import run_module
 from sigstore_rs import errors
 from sigstore_rs.verify import Bundle, Identity, Verifier
 
@@ -26,9 +26,7 @@ ALEXIS = Identity(identity="alexis.challande@trailofbits.com", issuer="https://a
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sigstore_rs", *args], capture_output=True, text=True, check=False
-    )
+    return run_module("sigstore_rs", *args)
 
 
 def test_staging_rekor_v2_api(sp: Path) -> None:

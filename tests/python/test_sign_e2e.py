@@ -7,12 +7,14 @@ output verifies with ours and with pypi-attestations; failures write nothing."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from helpers import config_and_artifact, run_module
 from sigstore_rs import Bundle, Identity, Verifier, errors
 from sigstore_rs.testing import Instance
 
@@ -21,18 +23,37 @@ pytest_plugins = ["sigstore_rs.pytest_plugin"]
 ALICE = "alice@example.com"
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", *args], capture_output=True, text=True, check=False, timeout=120
+def _ours(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return run_module("sigstore_rs", *args)
+
+
+def _reference(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return run_module("sigstore", *args)
+
+
+def _sign(
+    config: Path, token: str, path: Path, *, pypi: bool = False, cli: str = "sigstore_rs"
+) -> subprocess.CompletedProcess[str]:
+    """``[pypi] sign`` by ``cli`` (ours, or ``sigstore`` for sigstore-python)
+    with the trust config ``config`` and an explicit identity token."""
+    command = ["pypi", "sign"] if pypi else ["sign"]
+    return run_module(cli, "--trust-config", config, *command, "--identity-token", token, path)
+
+
+def _verify_ours(config: Path, artifact: Path, identity: str, issuer: str) -> None:
+    """Our verifier accepts the bundle written beside ``artifact``."""
+    Verifier.from_trust_config(config).verify_artifact(
+        artifact,
+        Bundle.from_file(artifact.with_name(f"{artifact.name}.sigstore.json")),
+        Identity(identity=identity, issuer=issuer),
     )
 
 
-def _ours(*args: str) -> subprocess.CompletedProcess[str]:
-    return _run("sigstore_rs", *args)
-
-
-def _reference(*args: str) -> subprocess.CompletedProcess[str]:
-    return _run("sigstore", *args)
+def _without_ambient_credentials() -> dict[str, str]:
+    """The environment less every variable an ambient identity token could
+    come from, so the CLI has to ask the browser flow."""
+    prefixes = ("SIGSTORE_", "ACTIONS_", "GITHUB_", "GITLAB_", "CI")
+    return {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
 
 
 @pytest.fixture(params=[1, 2], ids=["rekor-v1", "rekor-v2"])
@@ -50,13 +71,10 @@ def _verify_both(config: Path, issuer: str, identity: str, artifact: Path) -> tu
 
 
 def test_sign_verify_roundtrip(instance: Instance, tmp_path: Path) -> None:
-    config = instance.write_trust_config(tmp_path / "trust_config.json")
-    artifact = tmp_path / "artifact.txt"
-    artifact.write_bytes(b"signed by sigstore-rs\n")
-    signed = _ours(
-        "--trust-config", str(config), "sign", "--identity-token", instance.token(ALICE),
-        str(artifact),
-    )  # fmt: skip
+    config, artifact = config_and_artifact(
+        instance, tmp_path, b"signed by sigstore-rs\n", "artifact.txt"
+    )
+    signed = _sign(config, instance.token(ALICE), artifact)
     assert signed.returncode == 0, signed.stderr
     bundle_path = tmp_path / "artifact.txt.sigstore.json"
     doc = json.loads(bundle_path.read_bytes())
@@ -117,13 +135,13 @@ def test_api_sign_and_attest(instance: Instance, tmp_path: Path) -> None:
 def test_pypi_sign_verifies_with_ours_and_pypi_attestations(
     sigstore_instance: Instance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = sigstore_instance.write_trust_config(tmp_path / "trust_config.json")
-    dist = tmp_path / "sampleproject-1.0-py3-none-any.whl"
-    dist.write_bytes(b"not really a zip, but signed all the same")
-    signed = _ours(
-        "--trust-config", str(config), "pypi", "sign", "--identity-token",
-        sigstore_instance.token(ALICE), str(dist),
-    )  # fmt: skip
+    config, dist = config_and_artifact(
+        sigstore_instance,
+        tmp_path,
+        b"not really a zip, but signed all the same",
+        "sampleproject-1.0-py3-none-any.whl",
+    )
+    signed = _sign(config, sigstore_instance.token(ALICE), dist, pypi=True)
     assert signed.returncode == 0, signed.stderr
     att_path = tmp_path / (dist.name + ".publish.attestation")
     raw = att_path.read_bytes()
@@ -190,31 +208,20 @@ def test_reference_client_signs_and_we_verify(
     sigstore_instance_v2: Instance, tmp_path: Path
 ) -> None:
     """sigstore-python 4.5.1 signing against our instance (Rekor v2 + TSA)."""
-    config = sigstore_instance_v2.write_trust_config(tmp_path / "trust_config.json")
-    artifact = tmp_path / "ref.txt"
-    artifact.write_bytes(b"signed by sigstore-python\n")
-    signed = _reference(
-        "--trust-config", str(config), "sign", "--identity-token",
-        sigstore_instance_v2.token(ALICE), str(artifact),
-    )  # fmt: skip
-    assert signed.returncode == 0, signed.stderr
-    bundle = Bundle.from_file(tmp_path / "ref.txt.sigstore.json")
-    Verifier.from_trust_config(config).verify_artifact(
-        artifact, bundle, Identity(identity=ALICE, issuer=sigstore_instance_v2.issuer)
+    config, artifact = config_and_artifact(
+        sigstore_instance_v2, tmp_path, b"signed by sigstore-python\n", "ref.txt"
     )
+    signed = _sign(config, sigstore_instance_v2.token(ALICE), artifact, cli="sigstore")
+    assert signed.returncode == 0, signed.stderr
+    _verify_ours(config, artifact, ALICE, sigstore_instance_v2.issuer)
 
 
 @pytest.mark.parametrize("fault", ["ca_error", "ca_untrusted", "rekor_error"])
 def test_service_failures_write_nothing(fault: str, tmp_path: Path) -> None:
     with Instance.start(rekor_version=1) as instance:
-        config = instance.write_trust_config(tmp_path / "trust_config.json")
-        artifact = tmp_path / "a.txt"
-        artifact.write_bytes(b"x")
+        config, artifact = config_and_artifact(instance, tmp_path)
         instance.set_fault(fault, True)
-        out = _ours(
-            "--trust-config", str(config), "sign", "--identity-token", instance.token(ALICE),
-            str(artifact),
-        )  # fmt: skip
+        out = _sign(config, instance.token(ALICE), artifact)
         assert out.returncode != 0
         assert out.stderr.strip(), "a failure must say why"
         assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "trust_config.json"]
@@ -223,11 +230,8 @@ def test_service_failures_write_nothing(fault: str, tmp_path: Path) -> None:
 def test_expired_token_is_refused_before_any_request(
     sigstore_instance: Instance, tmp_path: Path
 ) -> None:
-    config = sigstore_instance.write_trust_config(tmp_path / "trust_config.json")
-    artifact = tmp_path / "a.txt"
-    artifact.write_bytes(b"x")
-    expired = sigstore_instance.token(ALICE, lifetime=-60)
-    out = _ours("--trust-config", str(config), "sign", "--identity-token", expired, str(artifact))
+    config, artifact = config_and_artifact(sigstore_instance, tmp_path)
+    out = _sign(config, sigstore_instance.token(ALICE, lifetime=-60), artifact)
     assert out.returncode != 0
     assert "expired" in out.stderr
     assert not (tmp_path / "a.txt.sigstore.json").exists()
@@ -237,53 +241,29 @@ def test_extra_certificates_from_the_ca_are_not_trusted(tmp_path: Path) -> None:
     """The path is built from the trusted root only: a stray CA certificate
     after a properly issued leaf changes nothing (and is not put in the bundle)."""
     with Instance.start(rekor_version=1) as instance:
-        config = instance.write_trust_config(tmp_path / "trust_config.json")
-        artifact = tmp_path / "a.txt"
-        artifact.write_bytes(b"x")
+        config, artifact = config_and_artifact(instance, tmp_path)
         instance.set_fault("ca_bad_chain", True)
-        out = _ours(
-            "--trust-config", str(config), "sign", "--identity-token", instance.token(ALICE),
-            str(artifact),
-        )  # fmt: skip
+        out = _sign(config, instance.token(ALICE), artifact)
         assert out.returncode == 0, out.stderr
-        Verifier.from_trust_config(config).verify_artifact(
-            artifact,
-            Bundle.from_file(tmp_path / "a.txt.sigstore.json"),
-            Identity(identity=ALICE, issuer=instance.issuer),
-        )
+        _verify_ours(config, artifact, ALICE, instance.issuer)
 
 
 def test_interactive_browser_flow(sigstore_instance: Instance, tmp_path: Path) -> None:
     """OAuth2 PKCE against the instance's issuer: $BROWSER is a script that
     follows the authorization URL; the issuer approves at once and redirects
     to our loopback listener."""
-    import os
-
-    config = sigstore_instance.write_trust_config(tmp_path / "trust_config.json")
+    config, artifact = config_and_artifact(sigstore_instance, tmp_path, b"interactive\n")
     browser = tmp_path / "browser.py"
     browser.write_text(
         "import sys, urllib.request\nurllib.request.urlopen(sys.argv[1], timeout=30).read()\n"
     )
-    artifact = tmp_path / "a.txt"
-    artifact.write_bytes(b"interactive\n")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SIGSTORE_", "ACTIONS_", "GITHUB_", "GITLAB_", "CI"))
-    }
+    env = _without_ambient_credentials()
     env["BROWSER"] = f"{sys.executable} {browser}"
-    out = subprocess.run(
-        [sys.executable, "-m", "sigstore_rs", "--trust-config", str(config), "sign", str(artifact)],
-        capture_output=True, text=True, check=False, timeout=120, env=env,
-    )  # fmt: skip
+    out = run_module("sigstore_rs", "--trust-config", config, "sign", artifact, env=env)
     assert out.returncode == 0, out.stderr
     from sigstore_rs.testing import DEFAULT_IDENTITY
 
-    Verifier.from_trust_config(config).verify_artifact(
-        artifact,
-        Bundle.from_file(tmp_path / "a.txt.sigstore.json"),
-        Identity(identity=DEFAULT_IDENTITY, issuer=sigstore_instance.issuer),
-    )
+    _verify_ours(config, artifact, DEFAULT_IDENTITY, sigstore_instance.issuer)
 
 
 @pytest.mark.parametrize("in_toto", [False, True], ids=["message", "in-toto"])
@@ -345,13 +325,10 @@ def test_pypi_sign_with_rekor_v2_carries_timestamps(
     TSA's timestamps (`verification_material.timestamps`, the field proposed
     for the index-hosted attestation format) and verifies with them; without
     them it has no signed time."""
-    config = sigstore_instance_v2.write_trust_config(tmp_path / "trust_config.json")
-    dist = tmp_path / "sampleproject-1.0.tar.gz"
-    dist.write_bytes(b"an sdist")
-    signed = _ours(
-        "--trust-config", str(config), "pypi", "sign", "--identity-token",
-        sigstore_instance_v2.token(ALICE), str(dist),
-    )  # fmt: skip
+    config, dist = config_and_artifact(
+        sigstore_instance_v2, tmp_path, b"an sdist", "sampleproject-1.0.tar.gz"
+    )
+    signed = _sign(config, sigstore_instance_v2.token(ALICE), dist, pypi=True)
     assert signed.returncode == 0, signed.stderr
     raw = (tmp_path / (dist.name + ".publish.attestation")).read_bytes()
     doc = json.loads(raw)
@@ -387,10 +364,7 @@ def test_log_down_writes_nothing(sigstore_instance: Instance, tmp_path: Path) ->
     config.write_text(json.dumps(cfg))
     artifact = tmp_path / "a.txt"
     artifact.write_bytes(b"x")
-    out = _ours(
-        "--trust-config", str(config), "sign", "--identity-token",
-        sigstore_instance.token(ALICE), str(artifact),
-    )  # fmt: skip
+    out = _sign(config, sigstore_instance.token(ALICE), artifact)
     assert out.returncode != 0
     assert "127.0.0.1" in out.stderr, out.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "trust_config.json"]
@@ -399,24 +373,16 @@ def test_log_down_writes_nothing(sigstore_instance: Instance, tmp_path: Path) ->
 def test_out_of_band_browser_flow(sigstore_instance: Instance, tmp_path: Path) -> None:
     """`--oauth-force-oob`: the CLI prints the authorization URL and reads
     the code from standard input, as on a headless machine."""
-    import os
     import re
     import urllib.error
     import urllib.request
 
-    config = sigstore_instance.write_trust_config(tmp_path / "trust_config.json")
-    artifact = tmp_path / "a.txt"
-    artifact.write_bytes(b"out of band\n")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SIGSTORE_", "ACTIONS_", "GITHUB_", "GITLAB_", "CI"))
-    }
+    config, artifact = config_and_artifact(sigstore_instance, tmp_path, b"out of band\n")
     proc = subprocess.Popen(
         [sys.executable, "-m", "sigstore_rs", "--trust-config", str(config), "sign",
          "--oauth-force-oob", str(artifact)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=env,
+        env=_without_ambient_credentials(),
     )  # fmt: skip
     assert proc.stderr is not None
     assert proc.stdin is not None
@@ -443,8 +409,4 @@ def test_out_of_band_browser_flow(sigstore_instance: Instance, tmp_path: Path) -
     assert proc.returncode == 0, err
     from sigstore_rs.testing import DEFAULT_IDENTITY
 
-    Verifier.from_trust_config(config).verify_artifact(
-        artifact,
-        Bundle.from_file(tmp_path / "a.txt.sigstore.json"),
-        Identity(identity=DEFAULT_IDENTITY, issuer=sigstore_instance.issuer),
-    )
+    _verify_ours(config, artifact, DEFAULT_IDENTITY, sigstore_instance.issuer)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import config_and_artifact, run_module
 from sigstore_rs import Bundle, Identity, Verifier
 from sigstore_rs.testing import Instance
 
@@ -65,20 +66,14 @@ def instance(request: pytest.FixtureRequest) -> Iterator[Instance]:
         yield inst
 
 
-def _sigstore(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sigstore", "--trust-config", str(config), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+def _sigstore(config: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    return run_module("sigstore", "--trust-config", config, *args)
 
 
 def test_sigstore_python_signs_against_the_instance(instance: Instance, tmp_path: Path) -> None:
-    config = instance.write_trust_config(tmp_path / "trust_config.json")
-    artifact = tmp_path / "artifact.txt"
-    artifact.write_bytes(b"signed by sigstore-python against a local instance\n")
+    config, artifact = config_and_artifact(
+        instance, tmp_path, b"signed by sigstore-python against a local instance\n", "artifact.txt"
+    )
     identity = "alice@example.com"
     signed = _sigstore(config, "sign", "--identity-token", instance.token(identity), str(artifact))
     assert signed.returncode == 0, signed.stderr
@@ -108,9 +103,7 @@ def test_sigstore_python_signs_against_the_instance(instance: Instance, tmp_path
 
 
 def test_sigstore_python_sees_the_ca_fail(sigstore_instance: Instance, tmp_path: Path) -> None:
-    config = sigstore_instance.write_trust_config(tmp_path / "trust_config.json")
-    artifact = tmp_path / "a.txt"
-    artifact.write_bytes(b"a")
+    config, artifact = config_and_artifact(sigstore_instance, tmp_path, b"a")
     sigstore_instance.set_fault("ca_error")
     try:
         r = _sigstore(config, "sign", "--identity-token", sigstore_instance.token(), str(artifact))
