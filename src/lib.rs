@@ -63,8 +63,9 @@
 //! [`pep740`], [`sign`], [`oidc`]. [`crypto`] is the one seam to
 //! cryptography. [`net`] is the one module that opens client sockets; every
 //! other module is sans-IO, except [`testing`], whose local Sigstore instance
-//! runs its own servers on 127.0.0.1. Transparency-log, X.509 and RFC 3161 internals are
-//! private to the crate: the verifier is their interface.
+//! runs its own servers on 127.0.0.1. Transparency-log, X.509 and RFC 3161 internals, and
+//! the one DER reader and writer they share, are private to the crate: the verifier is
+//! their interface.
 //!
 //! # Cargo features
 //!
@@ -80,6 +81,7 @@
 
 pub mod bundle;
 pub mod crypto;
+pub(crate) mod der;
 pub mod dsse;
 pub mod error;
 pub mod legacy;

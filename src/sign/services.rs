@@ -206,7 +206,8 @@ pub mod rekor_v2 {
 /// `application/timestamp-query`, receive a `TimeStampResp`.
 pub mod tsa {
     use super::*;
-    use crate::trust::der_tlv;
+    use crate::der::write::{octets, seq, tlv, uint};
+    use crate::der::TAG_BOOLEAN;
 
     pub const CONTENT_TYPE: &str = "application/timestamp-query";
 
@@ -233,23 +234,12 @@ pub mod tsa {
             0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
             0x00,
         ];
-        let mut imprint_body = SHA256_ALG.to_vec();
-        imprint_body.extend(der_tlv(0x04, imprint.as_bytes()));
-        let mut body = der_tlv(0x02, &[1]);
-        body.extend(der_tlv(0x30, &imprint_body));
-        body.extend(der_tlv(0x02, &der_positive_integer(nonce)));
-        body.extend([0x01, 0x01, 0xff]);
-        Ok(der_tlv(0x30, &body))
-    }
-
-    /// Minimal two's-complement encoding of a non-negative big-endian integer.
-    fn der_positive_integer(bytes: &[u8]) -> Vec<u8> {
-        let trimmed: Vec<u8> = bytes.iter().copied().skip_while(|b| *b == 0).collect();
-        match trimmed.first() {
-            None => vec![0],
-            Some(b) if b & 0x80 != 0 => std::iter::once(0).chain(trimmed).collect(),
-            Some(_) => trimmed,
-        }
+        Ok(seq(&[
+            &uint(&[1]),
+            &seq(&[SHA256_ALG, &octets(imprint.as_bytes())]),
+            &uint(nonce),
+            &tlv(TAG_BOOLEAN, &[0xff]),
+        ]))
     }
 
     /// Checks the answer is a granted `TimeStampResp` for this imprint and

@@ -25,8 +25,9 @@
 
 use super::http::{Request, Response};
 use super::oidc::{Issuer, VerifiedToken};
-use super::{der, pem, Fault, Faults};
+use super::{pem, Fault, Faults};
 use crate::crypto::{self, HashAlgorithm};
+use crate::der::write as der;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use p256::ecdsa::signature::Signer as _;

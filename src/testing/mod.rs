@@ -17,7 +17,6 @@
 //! ```
 
 mod ca;
-mod der;
 mod http;
 mod log;
 mod oidc;

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::bundle::Bundle;
+use crate::der::write as der;
 use crate::policy::Policy;
 use crate::test_support::expect_step;
 use crate::trust::TrustedRoot;
@@ -75,7 +76,7 @@ fn timestamp(inst: &Instance, sig: &[u8]) -> Vec<u8> {
     let req = der::seq(&[
         &der::uint(&[1]),
         &der::seq(&[
-            &der::seq(&[&der::oid("2.16.840.1.101.3.4.2.1")]),
+            &der::seq(&[&der::oid("2.16.840.1.101.3.4.2.1").unwrap()]),
             &der::octets(&sha2::Sha256::digest(sig)),
         ]),
         &der::uint(&random_bytes(8)),

@@ -19,9 +19,10 @@
 //! signing-certificate-v2 (RFC 5816) naming the leaf; the leaf is embedded
 //! when the request sets certReq.
 
-use super::der::{self, generalized_time, octets, oid, seq, set_of, tlv, uint};
 use super::http::{Request, Response};
 use super::{Fault, Faults};
+use crate::der::write::{generalized_time, octets, oid, seq, set_of, tlv, uint};
+use crate::der::{DerError, Reader, TAG_BOOLEAN, TAG_INTEGER, TAG_SEQUENCE};
 use p256::ecdsa::signature::Signer as _;
 use p256::pkcs8::EncodePrivateKey as _;
 use rcgen::{
@@ -69,8 +70,9 @@ impl Tsa {
         p.not_after = super::ca::at(now + 10 * 365 * 86_400);
         p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         p.use_authority_key_identifier_extension = true;
-        let mut eku =
-            CustomExtension::from_oid_content(&[2, 5, 29, 37], seq(&[&oid("1.3.6.1.5.5.7.3.8")]));
+        let time_stamping = oid("1.3.6.1.5.5.7.3.8")
+            .map_err(|e| crate::Error::Io(format!("encoding the TSA's extendedKeyUsage: {e}")))?;
+        let mut eku = CustomExtension::from_oid_content(&[2, 5, 29, 37], seq(&[&time_stamping]));
         eku.set_criticality(true);
         p.custom_extensions.push(eku);
         let leaf = p.signed_by(&leaf_kp, &root, &root_key).map_err(rc)?;
@@ -110,50 +112,47 @@ impl Tsa {
     }
 
     /// A granted TimeStampResp for the DER TimeStampReq `req`.
-    pub fn respond(&self, req: &[u8], now: i64) -> Result<Vec<u8>, String> {
-        let (outer, _) = der::read(req)?;
-        if outer.tag != 0x30 {
-            return Err("expected a SEQUENCE".into());
-        }
-        let fields = der::children(outer.content)?;
+    pub fn respond(&self, req: &[u8], now: i64) -> Result<Vec<u8>, DerError> {
+        let outer = Reader::new(req).read(TAG_SEQUENCE, "TimeStampReq")?;
+        let fields = outer.children("TimeStampReq")?;
         let imprint = fields
             .get(1)
-            .filter(|e| e.tag == 0x30)
-            .ok_or("expected a messageImprint")?
+            .filter(|e| e.tag == TAG_SEQUENCE)
+            .ok_or_else(|| DerError::new("TimeStampReq.messageImprint", "missing"))?
             .raw
             .to_vec();
         let mut nonce = None;
         let mut cert_req = false;
         for f in fields.iter().skip(2) {
             match f.tag {
-                0x02 => nonce = Some(f.raw.to_vec()),
-                0x01 => cert_req = f.content.first().is_some_and(|b| *b != 0),
+                TAG_INTEGER => nonce = Some(f.raw.to_vec()),
+                TAG_BOOLEAN => cert_req = f.value.first().is_some_and(|b| *b != 0),
                 _ => {}
             }
         }
         let mut tst = vec![
             uint(&[1]),
-            oid(POLICY),
+            oid(POLICY)?,
             imprint,
             uint(&super::random_bytes(16)),
-            generalized_time(now),
+            generalized_time(now)?,
         ];
         if let Some(n) = nonce {
             tst.push(n);
         }
         let tst_refs: Vec<&[u8]> = tst.iter().map(Vec::as_slice).collect();
         let tst_info = seq(&tst_refs);
-        let sha256_alg = seq(&[&oid(OID_SHA256)]);
+        let sha256_alg = seq(&[&oid(OID_SHA256)?]);
         // ESSCertIDv2 with the default hash (SHA-256) omitted.
         let cert_id = seq(&[&octets(&Sha256::digest(&self.leaf_der))]);
         let attrs = [
-            seq(&[&oid(OID_CONTENT_TYPE), &set_of(&[&oid(OID_TST_INFO)])]),
+            seq(&[&oid(OID_CONTENT_TYPE)?, &set_of(&[&oid(OID_TST_INFO)?])]),
             seq(&[
-                &oid(OID_MESSAGE_DIGEST),
+                &oid(OID_MESSAGE_DIGEST)?,
                 &set_of(&[&octets(&Sha256::digest(&tst_info))]),
             ]),
             seq(&[
-                &oid(OID_SIGNING_CERTIFICATE_V2),
+                &oid(OID_SIGNING_CERTIFICATE_V2)?,
                 &set_of(&[&seq(&[&seq(&[&cert_id])])]),
             ]),
         ];
@@ -168,7 +167,7 @@ impl Tsa {
             &sha256_alg,
             // [0] IMPLICIT SignedAttributes: the SET re-tagged.
             &implicit,
-            &seq(&[&oid(OID_ECDSA_SHA256)]),
+            &seq(&[&oid(OID_ECDSA_SHA256)?]),
             &octets(sig.to_der().as_bytes()),
         ]);
         let certs = if cert_req {
@@ -179,11 +178,11 @@ impl Tsa {
         let signed_data = seq(&[
             &uint(&[3]),
             &set_of(&[&sha256_alg]),
-            &seq(&[&oid(OID_TST_INFO), &tlv(0xa0, &octets(&tst_info))]),
+            &seq(&[&oid(OID_TST_INFO)?, &tlv(0xa0, &octets(&tst_info))]),
             &certs,
             &set_of(&[&signer_info]),
         ]);
-        let token = seq(&[&oid(OID_SIGNED_DATA), &tlv(0xa0, &signed_data)]);
+        let token = seq(&[&oid(OID_SIGNED_DATA)?, &tlv(0xa0, &signed_data)]);
         Ok(seq(&[&seq(&[&uint(&[0])]), &token]))
     }
 }

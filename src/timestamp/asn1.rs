@@ -1,9 +1,9 @@
 //! The RFC 3161 / RFC 5652 structures a Sigstore `signedTimestamp` holds,
-//! parsed with the reader in `der.rs`. Each parser quotes its ASN.1.
+//! parsed with [`crate::der::Reader`]. Each parser quotes its ASN.1.
 
-use super::der::{self, Reader, Tlv};
 use super::TimestampError;
 use crate::crypto::HashAlgorithm;
+use crate::der::{self, DerError, Reader, Tlv};
 
 pub const OID_SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
 pub const OID_CT_TST_INFO: &str = "1.2.840.113549.1.9.16.1.4";
@@ -267,7 +267,7 @@ pub fn parse_tst_info(data: &[u8]) -> Result<TstInfo, TimestampError> {
     m.finish("messageImprint")?;
     let serial_number = r.read_integer_bytes("TSTInfo.serialNumber")?;
     let gt = r.read(der::TAG_GENERALIZED_TIME, "TSTInfo.genTime")?;
-    let gen_time = der::generalized_time(gt.value, "TSTInfo.genTime")?;
+    let gen_time = der::parse_generalized_time(gt.value, "TSTInfo.genTime")?;
     r.read_optional(der::TAG_SEQUENCE, "TSTInfo.accuracy")?;
     r.read_optional(der::TAG_BOOLEAN, "TSTInfo.ordering")?;
     let nonce = r
@@ -293,7 +293,7 @@ pub fn parse_tst_info(data: &[u8]) -> Result<TstInfo, TimestampError> {
 /// ```
 /// Returns the OID; parameters (NULL or absent for every algorithm we accept)
 /// are skipped.
-pub fn algorithm_identifier(r: &mut Reader<'_>, what: &str) -> Result<String, TimestampError> {
+pub fn algorithm_identifier(r: &mut Reader<'_>, what: &str) -> Result<String, DerError> {
     let seq = r.read(der::TAG_SEQUENCE, what)?;
     let mut a = seq.reader();
     let oid = a.read_oid(what)?;

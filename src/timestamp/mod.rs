@@ -16,11 +16,11 @@
 //! the one a Fulcio leaf meets, with timeStamping for codeSigning.
 
 mod asn1;
-mod der;
 
 pub use asn1::{parse_signed_timestamp, TimeStampToken};
 
 use crate::crypto::{CryptoBackend, HashAlgorithm, SignatureAlgorithm};
+use crate::der::{self, DerError};
 use crate::error::{Error, Step};
 use crate::trust::CertificateAuthority;
 use asn1::{Attribute, SignerId};
@@ -112,6 +112,13 @@ pub enum TimestampError {
         index: usize,
         source: Box<TimestampError>,
     },
+}
+
+/// A token the DER reader rejects is malformed; the message names the field.
+impl From<DerError> for TimestampError {
+    fn from(e: DerError) -> Self {
+        TimestampError::Malformed(e.to_string())
+    }
 }
 
 impl From<TimestampError> for Error {
@@ -296,7 +303,7 @@ pub fn verify_timestamp(
     let mut r = der::Reader::new(ct);
     let ct_oid = r
         .read_oid("content-type attribute")
-        .map_err(|e| bad_attr("content-type", &e.to_string()))?;
+        .map_err(|e| bad_attr("content-type", &TimestampError::from(e).to_string()))?;
     if ct_oid != asn1::OID_CT_TST_INFO {
         return Err(bad_attr(
             "content-type",
@@ -315,7 +322,7 @@ pub fn verify_timestamp(
     let mut r = der::Reader::new(md);
     let md = r
         .read(der::TAG_OCTET_STRING, "message-digest attribute")
-        .map_err(|e| bad_attr("message-digest", &e.to_string()))?;
+        .map_err(|e| bad_attr("message-digest", &TimestampError::from(e).to_string()))?;
     let econtent_digest = crypto.digest(signer.digest_algorithm, &token.econtent);
     if econtent_digest.as_bytes() != md.value {
         return Err(TimestampError::MessageDigestMismatch {
@@ -723,7 +730,7 @@ fn check_signing_certificate_attr(
     signer: &X509Certificate<'_>,
 ) -> Result<(), TimestampError> {
     let mismatch = |why: String| TimestampError::SigningCertificateMismatch(why);
-    let malformed = |e: TimestampError| mismatch(e.to_string());
+    let malformed = |e: DerError| mismatch(TimestampError::from(e).to_string());
     let v2 = single_attribute(
         attrs,
         asn1::OID_ATTR_SIGNING_CERTIFICATE_V2,

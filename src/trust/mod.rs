@@ -435,36 +435,16 @@ fn check_ca(c: wire::CertificateAuthority) -> Result<CertificateAuthority, Strin
 }
 
 /// Wraps a PKCS#1 RSAPublicKey in a SubjectPublicKeyInfo (RFC 3279 §2.3.1).
-/// Hand-written: four DER headers are less code than another ASN.1 crate.
+/// Hand-written: two DER headers are less code than another ASN.1 crate.
 fn rsa_pkcs1_to_spki(pkcs1: &[u8]) -> Vec<u8> {
+    use crate::der::{write, TAG_BIT_STRING};
     // AlgorithmIdentifier { rsaEncryption, NULL }
     const ALG: &[u8] = &[
         0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
     ];
-    let mut bit_string = vec![0u8];
-    bit_string.extend_from_slice(pkcs1);
-    let mut body = ALG.to_vec();
-    body.extend(der_tlv(0x03, &bit_string));
-    der_tlv(0x30, &body)
-}
-
-pub(crate) fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let n = content.len();
-    if n < 0x80 {
-        out.push(n as u8);
-    } else {
-        let bytes: Vec<u8> = n
-            .to_be_bytes()
-            .iter()
-            .copied()
-            .skip_while(|b| *b == 0)
-            .collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend(bytes);
-    }
-    out.extend_from_slice(content);
-    out
+    // A BIT STRING's first content octet counts the unused bits: none.
+    let key = write::tlv(TAG_BIT_STRING, &[&[0u8][..], pkcs1].concat());
+    write::seq(&[ALG, &key])
 }
 
 #[cfg(test)]

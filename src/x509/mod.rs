@@ -8,7 +8,6 @@
 //! once, eagerly, into owned facts, so later checks cannot fail on parsing.
 
 mod chain;
-mod der;
 mod sct;
 
 pub(crate) use chain::check_leaf_profile;

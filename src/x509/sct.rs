@@ -4,8 +4,9 @@
 //! TBS (the leaf's TBS without the SCT list) and checking the log's signature
 //! over it.
 
-use super::{der, Certificate, EmbeddedSct, X509Error};
+use super::{Certificate, EmbeddedSct, X509Error};
 use crate::crypto::{CryptoBackend, HashAlgorithm, SignatureAlgorithm};
+use crate::der::{self, DerError, Reader, TAG_OID, TAG_SEQUENCE};
 use crate::trust::TransparencyLog;
 
 /// sigstore-python (`sigstore/verify/verifier.py`, `verify_sct`) accepts a
@@ -38,7 +39,7 @@ pub fn verify_embedded_scts(
     };
     let issuer = Certificate::from_der(issuer_der.to_vec())?;
     let issuer_key_hash = crypto.digest(HashAlgorithm::Sha256, issuer.public_key_spki());
-    let precert_tbs = der::remove_extension(leaf.tbs_der(), &SCT_LIST_OID_CONTENTS)
+    let precert_tbs = remove_extension(leaf.tbs_der(), &SCT_LIST_OID_CONTENTS)
         .map_err(|e| X509Error::MalformedScts(format!("cannot rebuild the precertificate: {e}")))?;
 
     let mut verified = 0;
@@ -63,6 +64,65 @@ pub fn verify_embedded_scts(
         });
     }
     Ok(verified)
+}
+
+/// `extensions [3] EXPLICIT Extensions` (RFC 5280 §4.1).
+const TAG_EXTENSIONS: u8 = 0xA3;
+
+/// Returns `tbs` (a DER TBSCertificate) without the extension whose OID has
+/// the DER contents `oid_contents`; fails unless exactly one such extension
+/// exists.
+///
+/// No available crate performs this rewrite (x509-parser only reads; rcgen
+/// only builds new certificates). Every element kept is copied verbatim;
+/// only the two containers whose contents change are re-encoded, with
+/// minimal DER lengths, so the result is the precertificate TBS the log
+/// signed.
+///
+/// RFC 5280 §4.1:
+/// ```text
+/// TBSCertificate ::= SEQUENCE { ..., extensions [3] EXPLICIT Extensions OPTIONAL }
+/// Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension
+/// Extension ::= SEQUENCE { extnID OBJECT IDENTIFIER, critical BOOLEAN DEFAULT FALSE,
+///                          extnValue OCTET STRING }
+/// ```
+pub(crate) fn remove_extension(tbs: &[u8], oid_contents: &[u8]) -> Result<Vec<u8>, DerError> {
+    let mut top = Reader::new(tbs);
+    let outer = top.read(TAG_SEQUENCE, "TBSCertificate")?;
+    top.finish("TBSCertificate")?;
+    let mut removed = 0usize;
+    let mut body = Vec::with_capacity(tbs.len());
+    for field in outer.children("TBSCertificate")? {
+        if field.tag != TAG_EXTENSIONS {
+            body.extend_from_slice(field.raw);
+            continue;
+        }
+        let mut f = field.reader();
+        let exts = f.read(TAG_SEQUENCE, "TBSCertificate.extensions")?;
+        f.finish("TBSCertificate.extensions")?;
+        let mut kept = Vec::with_capacity(exts.value.len());
+        let mut e = exts.reader();
+        while !e.is_empty() {
+            let ext = e.read(TAG_SEQUENCE, "Extension")?;
+            let id = ext.reader().read(TAG_OID, "Extension.extnID")?;
+            if id.value == oid_contents {
+                removed += 1;
+            } else {
+                kept.extend_from_slice(ext.raw);
+            }
+        }
+        body.extend(der::write::tlv(
+            TAG_EXTENSIONS,
+            &der::write::tlv(TAG_SEQUENCE, &kept),
+        ));
+    }
+    if removed != 1 {
+        return Err(DerError::new(
+            "TBSCertificate.extensions",
+            format!("expected exactly one extension to remove, found {removed}"),
+        ));
+    }
+    Ok(der::write::tlv(TAG_SEQUENCE, &body))
 }
 
 fn verify_one(

@@ -932,10 +932,16 @@ mod generated {
             };
             let good = with_sct(false);
             assert_eq!(
-                der::remove_extension(good.tbs_der(), &[0x2b, 6, 1, 4, 1, 0xd6, 0x79, 2, 4, 2])
+                sct::remove_extension(good.tbs_der(), &[0x2b, 6, 1, 4, 1, 0xd6, 0x79, 2, 4, 2])
                     .expect("strip"),
                 precert.tbs_der(),
                 "precertificate reconstruction"
+            );
+            assert_eq!(
+                sct::remove_extension(precert.tbs_der(), &[0x2b, 6, 1, 4, 1, 0xd6, 0x79, 2, 4, 2])
+                    .expect_err("no SCT list")
+                    .to_string(),
+                "TBSCertificate.extensions: expected exactly one extension to remove, found 0"
             );
             let info =
                 verify_chain(crypto, &good, &pki.cas(), NOW, Purpose::CodeSigning).expect("chain");
