@@ -48,9 +48,12 @@ except ModuleNotFoundError:  # Python < 3.11
 
 ROOT = Path(__file__).resolve().parents[1]
 CI_WORKFLOW = ".github/workflows/wheels.yml"
+# maturin's --features replaces pyproject.toml's [tool.maturin] features rather
+# than adding to them, so the RustCrypto wheel names them all again
+# (tests/python/test_build_wheels.py checks the two lists agree).
 BACKENDS = {
     "aws-lc": [],
-    "rust-crypto": ["--no-default-features", "--features", "python"],
+    "rust-crypto": ["--no-default-features", "--features", "python,testing"],
 }
 # PEP 600 names for the legacy manylinux tags.
 LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}

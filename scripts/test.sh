@@ -49,8 +49,24 @@ step "module dependencies: no import cycles (scripts/module_cycles.py)"
 "$PY" scripts/module_cycles.py
 step "cargo clippy"
 cargo clippy --all-targets -- -D warnings
-# `fuzzing` exposes src/fuzz/ outside the tests, as fuzz/ builds it.
-cargo clippy --all-targets --features python,fuzzing -- -D warnings
+# `fuzzing` exposes src/fuzz/ outside the tests, as fuzz/ builds it;
+# `testing` the local instance, as the wheel builds it.
+cargo clippy --all-targets --features python,testing,fuzzing -- -D warnings
+# The extension module without the local instance (sigstore_rs.testing then
+# refuses to import, naming the feature).
+cargo clippy --lib --features python -- -D warnings
+step "the library without the local instance (feature testing)"
+# Neither the default nor the RustCrypto build of the crate has the local
+# instance's servers and certificate builder; only the tests and the wheel do.
+for flags in "" --no-default-features; do
+    deps=$(cargo tree -e normal --target all $flags -i rcgen -i tiny_http 2>/dev/null)
+    if [ -n "$deps" ]; then
+        echo "cargo tree $flags: the library depends on rcgen or tiny_http:" >&2
+        echo "$deps" >&2
+        exit 1
+    fi
+done
+cargo clippy --no-default-features --lib -- -D warnings
 # Every Rust test must run: an #[ignore]d test, or a run with no tests, fails.
 cargo_test() {
     local log
@@ -65,15 +81,18 @@ cargo_test() {
 }
 step "cargo test"
 cargo_test
+# src/testing/'s unit tests ran above (it compiles under cfg(test)); its doc
+# example needs the library built with the feature.
+cargo_test --doc --features testing testing
 step "cargo test --no-default-features (RustCrypto backend)"
 cargo_test --no-default-features
 step "cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
-RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features python
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features python,testing
 MSRV=$(sed -n 's/^rust-version = "\(.*\)"$/\1/p' Cargo.toml)
 step "cargo +$MSRV check --locked (the declared minimum Rust)"
 grep -q "^$MSRV-" <<<"$(rustup toolchain list)" || rustup toolchain install "$MSRV" --profile minimal
-cargo +"$MSRV" check --locked --all-targets --features python
+cargo +"$MSRV" check --locked --all-targets --features python,testing
 
 pytest_args=()
 if [ "$PROFILE" = release ]; then

@@ -74,9 +74,16 @@
 //!   ([`crypto::rust_crypto::RustCrypto`], always compiled) is the default.
 //! * `python`: the PyO3 extension module `sigstore_rs._rust`; not needed, and
 //!   not wanted, by Rust callers.
+//! * `testing`: [`testing`], the local Sigstore instance (servers on
+//!   127.0.0.1, certificates made with rcgen) for tests that sign against
+//!   it. The wheel enables it; a library that only verifies or signs leaves it
+//!   off, and neither rcgen nor tiny_http is then built.
 //! * `fuzzing`: exposes the (hidden, unstable) fuzz targets the AFL++
 //!   harnesses in `fuzz/` call; see `scripts/fuzz.sh`.
-
+//!
+// Links to the module that `testing` gates point at this section without it.
+#![cfg_attr(feature = "testing", doc = "[`testing`]: crate::testing")]
+#![cfg_attr(not(feature = "testing"), doc = "[`testing`]: crate#cargo-features")]
 #![warn(missing_docs)]
 
 pub mod bundle;
@@ -90,6 +97,9 @@ pub mod oidc;
 pub mod pep740;
 pub mod policy;
 pub mod sign;
+// The local instance: for users (feature `testing`, which the wheel enables)
+// and for the unit tests, src/testing/'s own included.
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub(crate) mod timestamp;
 pub(crate) mod tlog;

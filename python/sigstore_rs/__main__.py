@@ -358,7 +358,11 @@ def _serve(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from sigstore_rs.testing import DEFAULT_IDENTITY, Instance
+    try:
+        from sigstore_rs.testing import DEFAULT_IDENTITY, Instance
+    except ImportError as e:  # a build without the Cargo feature `testing`
+        print(f"sigstore-rs testing: error: {e}", file=sys.stderr)
+        return 1
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -12,6 +12,10 @@ its own 127.0.0.1 port, speaking the real Sigstore protocols::
 Keys are fresh per instance and never leave memory. For pytest, add
 ``pytest_plugins = ["sigstore_rs.pytest_plugin"]`` to use the
 ``sigstore_instance`` fixture.
+
+The instance is compiled in with the Cargo feature ``testing``, which the
+published wheels enable; importing this module from a build without it raises
+:class:`ImportError` saying so.
 """
 
 from __future__ import annotations
@@ -22,6 +26,14 @@ from types import TracebackType
 from typing import Any
 
 from sigstore_rs import _rust
+
+if not hasattr(_rust, "LocalInstance"):
+    raise ImportError(
+        "this build of sigstore_rs has no local Sigstore instance: sigstore_rs.testing"
+        " needs the Cargo feature `testing` (the published wheels have it; build with"
+        " `maturin build --features python,testing`)",
+        name=__name__,
+    )
 
 __all__ = ["DEFAULT_IDENTITY", "FAULTS", "SERVICES", "Instance"]
 

@@ -34,6 +34,7 @@ pub const TAG_INTEGER: u8 = 0x02;
 pub const TAG_BIT_STRING: u8 = 0x03;
 pub const TAG_OCTET_STRING: u8 = 0x04;
 pub const TAG_OID: u8 = 0x06;
+#[cfg(any(test, feature = "testing"))]
 pub const TAG_UTF8_STRING: u8 = 0x0C;
 pub const TAG_GENERALIZED_TIME: u8 = 0x18;
 pub const TAG_SEQUENCE: u8 = 0x30;

@@ -1,10 +1,11 @@
 //! The writer: whole elements with minimal definite lengths (X.690 §10.1),
 //! built bottom-up from their encoded parts.
 
-use super::{
-    DerError, TAG_GENERALIZED_TIME, TAG_INTEGER, TAG_OCTET_STRING, TAG_OID, TAG_SEQUENCE, TAG_SET,
-    TAG_UTF8_STRING,
-};
+use super::{TAG_INTEGER, TAG_OCTET_STRING, TAG_SEQUENCE};
+// SET OF, UTF8String, OBJECT IDENTIFIER and GeneralizedTime are written only
+// by the local instance (feature `testing`) and the tests.
+#[cfg(any(test, feature = "testing"))]
+use super::{DerError, TAG_GENERALIZED_TIME, TAG_OID, TAG_SET, TAG_UTF8_STRING};
 
 /// An element: `tag`, the length (short form below 128, else the long form
 /// with no leading zero octets, X.690 §8.1.3 and §10.1), `content`.
@@ -31,6 +32,7 @@ pub fn seq(parts: &[&[u8]]) -> Vec<u8> {
     tlv(TAG_SEQUENCE, &parts.concat())
 }
 
+#[cfg(any(test, feature = "testing"))]
 /// A SET OF the given encoded elements, sorted by their encodings as DER
 /// requires (X.690 §11.6).
 pub fn set_of(parts: &[&[u8]]) -> Vec<u8> {
@@ -60,10 +62,12 @@ pub fn octets(v: &[u8]) -> Vec<u8> {
     tlv(TAG_OCTET_STRING, v)
 }
 
+#[cfg(any(test, feature = "testing"))]
 pub fn utf8(s: &str) -> Vec<u8> {
     tlv(TAG_UTF8_STRING, s.as_bytes())
 }
 
+#[cfg(any(test, feature = "testing"))]
 /// An OBJECT IDENTIFIER from its dotted form (X.690 §8.19): the first two
 /// arcs share one subidentifier, each written in base 128.
 pub fn oid(dotted: &str) -> Result<Vec<u8>, DerError> {
@@ -99,6 +103,7 @@ pub fn oid(dotted: &str) -> Result<Vec<u8>, DerError> {
     Ok(tlv(TAG_OID, &body))
 }
 
+#[cfg(any(test, feature = "testing"))]
 /// X.690 §8.19.2: 7-bit groups, most significant first, the top bit set on
 /// all but the last, no leading `0x80` group.
 fn push_base128(out: &mut Vec<u8>, v: u64) {
@@ -110,6 +115,7 @@ fn push_base128(out: &mut Vec<u8>, v: u64) {
     }
 }
 
+#[cfg(any(test, feature = "testing"))]
 /// A GeneralizedTime `YYYYMMDDHHMMSSZ` (RFC 5280 §4.1.2.5.2) for `unix`
 /// seconds; fails outside the four-digit years.
 pub fn generalized_time(unix: i64) -> Result<Vec<u8>, DerError> {

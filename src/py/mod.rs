@@ -10,6 +10,9 @@ mod errors;
 mod pep740;
 mod policy;
 mod sign;
+// `LocalInstance` (sigstore_rs.testing) exists only in builds with the local
+// instance; the façade names the missing feature when it is absent.
+#[cfg(feature = "testing")]
 mod testing;
 mod verifier;
 
@@ -32,6 +35,7 @@ mod _rust {
         detect_credential, in_toto_statement, interactive_token, sha256_file, PyIdentityToken,
         PySigner, PySigningContext,
     };
+    #[cfg(feature = "testing")]
     #[pymodule_export]
     use super::testing::PyLocalInstance;
     #[pymodule_export]

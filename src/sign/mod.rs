@@ -26,7 +26,18 @@
 //! # Ok(()) }
 //! ```
 //!
-//! [`crate::testing::Instance`] is a local instance to sign against in tests.
+//! [`crate::testing::Instance`] is a local instance to sign against in tests
+//! (Cargo feature `testing`).
+//!
+// Without the feature the link points at the crate's list of features.
+#![cfg_attr(
+    feature = "testing",
+    doc = "[`crate::testing::Instance`]: crate::testing::Instance"
+)]
+#![cfg_attr(
+    not(feature = "testing"),
+    doc = "[`crate::testing::Instance`]: crate#cargo-features"
+)]
 
 mod services;
 

@@ -7,6 +7,9 @@
 //! (ours, sigstore-python 4.x) can sign against it; all keys are fresh per
 //! instance and live in memory. See each service's module for its protocol.
 //!
+//! Built with the Cargo feature `testing` (the wheel enables it), and for the
+//! crate's own unit tests.
+//!
 //! ```no_run
 //! # fn main() -> sigstore_rs::Result<()> {
 //! use sigstore_rs::testing::{Instance, Options};

@@ -133,3 +133,24 @@ def test_cli_serve_writes_config_and_token(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGTERM if os.name != "nt" else signal.SIGINT)
         _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
+
+
+def test_a_build_without_the_feature_says_so(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A build without the Cargo feature `testing` is this one without
+    # `LocalInstance`: the façade and the CLI must name the missing feature.
+    import importlib
+
+    from sigstore_rs import _rust
+    from sigstore_rs.__main__ import main
+
+    monkeypatch.delattr(_rust, "LocalInstance")
+    monkeypatch.delitem(sys.modules, "sigstore_rs.testing")
+    with pytest.raises(ImportError, match=r"Cargo feature `testing`"):
+        importlib.import_module("sigstore_rs.testing")
+    assert main(["testing", "serve", "--dir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("sigstore-rs testing: error: this build of sigstore_rs has no local")
+    assert "Cargo feature `testing`" in err
+    assert not (tmp_path / "trust_config.json").exists()

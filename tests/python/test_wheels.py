@@ -151,10 +151,12 @@ def check_installed(venv: Path, tmp: Path) -> None:
     assert bad.returncode == 1, (bad.stdout, bad.stderr)
     assert bad.stderr.startswith(f"FAIL: {tampered}"), bad.stderr
 
+    # sigstore_rs.testing imports only where the wheel has the Cargo feature
+    # `testing` (the local instance), as every release wheel must.
     probe = run(
         venv / "bin" / "python",
         "-c",
-        "import sys, sigstore_rs.pep740, sigstore_rs._rust as r;"
+        "import sys, sigstore_rs.pep740, sigstore_rs.testing, sigstore_rs._rust as r;"
         " print(sys.version_info[:2], r.__file__)",
     )
     assert probe.returncode == 0, probe.stderr
