@@ -82,6 +82,7 @@ pub mod bundle;
 pub mod crypto;
 pub mod dsse;
 pub mod error;
+pub mod files;
 pub mod legacy;
 pub mod net;
 pub mod oidc;
@@ -92,6 +93,7 @@ pub mod testing;
 pub(crate) mod timestamp;
 pub(crate) mod tlog;
 pub mod trust;
+pub mod tuf;
 pub mod verify;
 pub(crate) mod x509;
 

@@ -1,5 +1,6 @@
 # Stubs for the compiled module (src/py/); checked by `python -m mypy.stubtest sigstore_rs._rust`.
 import os
+import pathlib
 from typing import Any, final
 
 __all__ = [
@@ -20,6 +21,8 @@ __all__ = [
     "in_toto_statement",
     "interactive_token",
     "sha256_file",
+    "tuf_download",
+    "tuf_refresh",
     "verify_distributions",
 ]
 __version__: str
@@ -190,6 +193,14 @@ class Signer:
 def detect_credential() -> str | None: ...
 def interactive_token(issuer_url: str, force_oob: bool = False) -> IdentityToken: ...
 def sha256_file(path: str | os.PathLike[str]) -> str: ...
+def tuf_refresh(metadata_dir: str | os.PathLike[str], metadata_url: str) -> None: ...
+def tuf_download(
+    metadata_dir: str | os.PathLike[str],
+    metadata_url: str,
+    targets: list[str],
+    target_dir: str | os.PathLike[str],
+    target_base_url: str,
+) -> list[pathlib.Path]: ...
 def in_toto_statement(
     subjects: list[tuple[str, str]], predicate_type: str, predicate_json: str | None = None
 ) -> bytes: ...

@@ -11,6 +11,7 @@ mod pep740;
 mod policy;
 mod sign;
 mod testing;
+mod tuf;
 mod verifier;
 
 use pyo3::prelude::*;
@@ -34,6 +35,8 @@ mod _rust {
     };
     #[pymodule_export]
     use super::testing::PyLocalInstance;
+    #[pymodule_export]
+    use super::tuf::{tuf_download, tuf_refresh};
     #[pymodule_export]
     use super::verifier::PyVerifier;
 

@@ -23,6 +23,7 @@ mod log;
 mod oidc;
 mod rekor;
 mod tsa;
+pub mod tuf;
 
 #[cfg(test)]
 mod tests;
