@@ -223,3 +223,49 @@ fn an_unsigned_initial_root_is_refused() {
         "{err}"
     );
 }
+
+/// A directory served as a TUF repository: `<base>/<file>` is
+/// `dir/<file>`, `<base>/targets/<file>` is `dir/targets/<file>`.
+struct DirRepository(PathBuf);
+
+impl super::updater::Fetcher for DirRepository {
+    fn fetch(&self, url: &str, max_length: u64) -> Result<Vec<u8>, super::FetchError> {
+        let rel = url
+            .strip_prefix("http://tuf.invalid/")
+            .ok_or(super::FetchError::Status(404))?;
+        let data = std::fs::read(self.0.join(rel)).map_err(|_| super::FetchError::Status(404))?;
+        if data.len() as u64 > max_length {
+            return Err(super::FetchError::TooLong(max_length));
+        }
+        Ok(data)
+    }
+}
+
+/// Real metadata: Sigstore's staging TUF repository as recorded by
+/// sigstore-python (timestamp v353, snapshot v16, targets v17 with an
+/// npm delegation carrying custom key fields), verified from staging's
+/// root at a time before the recorded timestamp expired.
+#[test]
+fn recorded_staging_repository_verifies() {
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/assets");
+    let repo = DirRepository(assets.join("sigstore-python/staging-tuf"));
+    let when = super::metadata::parse_expires("2025-07-20T00:00:00Z").unwrap();
+    for crypto in all_backends() {
+        let dir = std::env::temp_dir().join(format!("sigstore-rs-tuf-staging-{}-{}", std::process::id(), crypto.name()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let dir = Dir(dir);
+        std::fs::copy(assets.join("trust/staging/root.json"), dir.0.join("root.json")).unwrap();
+        let mut u = Updater::new(&dir.0, "http://tuf.invalid", &repo, crypto, when).unwrap();
+        u.refresh().unwrap();
+        let out = dir.0.join("targets");
+        std::fs::create_dir_all(&out).unwrap();
+        let p = u.fetch_target("trusted_root.json", &out, "http://tuf.invalid/targets").unwrap();
+        let root = crate::TrustedRoot::from_json(&std::fs::read(p).unwrap());
+        assert!(root.is_ok(), "{root:?}");
+        // After the timestamp's expiry the same repository is refused.
+        let later = super::metadata::parse_expires("2025-07-30T00:00:00Z").unwrap();
+        let stale = Updater::new(&dir.0, "http://tuf.invalid", &repo, crypto, later).unwrap().refresh();
+        refused(stale, "timestamp", Check::Expiry);
+    }
+}
