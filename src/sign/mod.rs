@@ -453,7 +453,10 @@ pub fn statement(
 /// The PEP 740 publish attestation predicate type.
 pub const PYPI_PUBLISH_PREDICATE: &str = "https://docs.pypi.org/attestations/publish/v1";
 
-pub use crate::files::write_atomic;
+/// Writes `data` to `path` atomically (see [`crate::files::write_atomic`]).
+pub fn write_atomic(path: &std::path::Path, data: &[u8]) -> Result<()> {
+    crate::files::write_atomic(path, data).map_err(|e| Error::Io(e.to_string()))
+}
 
 #[cfg(test)]
 mod tests;

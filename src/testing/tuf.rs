@@ -6,8 +6,9 @@
 //! `targets/<sha256>.<name>`). Helpers rotate keys, expire metadata and
 //! serve old versions, to exercise a client's refusals.
 //!
-//! It is also a [`Fetcher`], answering URLs under any base with its files,
-//! for tests that need no sockets.
+//! It is also a [`Fetcher`], answering URLs under any base as a repository
+//! laid out like Sigstore's (metadata at the base, targets below
+//! `targets/`), for tests that need no sockets.
 
 use crate::crypto::{CryptoBackend, HashAlgorithm, SigningKey};
 use crate::tuf::canonical;
@@ -299,14 +300,15 @@ impl TufRepository {
     }
 }
 
-/// Answers `<anything>/metadata/<file>` and `<anything>/targets/<file>`.
+/// Answers as Sigstore's TUF repositories are laid out: metadata files at
+/// `<base>/<file>`, targets at `<base>/targets/<path>`.
 impl Fetcher for TufRepository {
     fn fetch(&self, url: &str, max_length: u64) -> std::result::Result<Vec<u8>, FetchError> {
-        let path = ["/metadata/", "/targets/"]
-            .iter()
-            .find_map(|p| url.rfind(p).map(|i| &url[i + 1..]))
-            .ok_or(FetchError::Status(404))?;
-        let data = self.file(path).ok_or(FetchError::Status(404))?;
+        let path = match url.rfind("/targets/") {
+            Some(i) => url[i + 1..].to_string(),
+            None => format!("metadata/{}", url.rsplit('/').next().unwrap_or_default()),
+        };
+        let data = self.file(&path).ok_or(FetchError::Status(404))?;
         if data.len() as u64 > max_length {
             return Err(FetchError::TooLong(max_length));
         }

@@ -29,6 +29,7 @@
 //! ```
 
 mod signing_config;
+pub mod tuf;
 mod wire;
 
 pub use signing_config::{
@@ -456,3 +457,5 @@ pub(crate) fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_tuf;

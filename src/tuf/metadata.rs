@@ -90,6 +90,15 @@ pub(crate) fn parse_expires(s: &str) -> Result<i64, String> {
         .map_err(|_| format!("expires {s:?} is not of the form YYYY-MM-DDTHH:MM:SSZ"))
 }
 
+/// Formats Unix seconds as `expires` is written (for messages).
+pub fn format_expires(t: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_else(|| format!("{t} (Unix seconds)"))
+}
+
 /// Fields every role's `signed` object has (§4.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Common {

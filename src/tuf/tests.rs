@@ -8,7 +8,7 @@ use crate::crypto::{all_backends, CryptoBackend};
 use crate::testing::tuf::TufRepository;
 use std::path::{Path, PathBuf};
 
-const URL: &str = "http://tuf.invalid/metadata";
+const URL: &str = "http://tuf.invalid";
 const TARGETS_URL: &str = "http://tuf.invalid/targets";
 
 struct Dir(PathBuf);

@@ -81,6 +81,9 @@ struct TrustedTargets {
 pub struct TrustedSet<'c> {
     crypto: &'c dyn CryptoBackend,
     now: i64,
+    /// False only to read a cache offline (expired metadata is then used,
+    /// and the caller says how old it is).
+    check_expiry: bool,
     root: Metadata<Root>,
     timestamp: Option<Metadata<Timestamp>>,
     snapshot: Option<Metadata<Snapshot>>,
@@ -105,11 +108,22 @@ impl<'c> TrustedSet<'c> {
         Ok(TrustedSet {
             crypto,
             now,
+            check_expiry: true,
             root,
             timestamp: None,
             snapshot: None,
             targets: BTreeMap::new(),
         })
+    }
+
+    /// Stops checking expiry, for reading a cache offline: signatures,
+    /// versions, lengths and hashes are all still checked.
+    pub fn ignore_expiry(&mut self) {
+        self.check_expiry = false;
+    }
+
+    fn expired(&self, common: &super::metadata::Common) -> bool {
+        self.check_expiry && common.is_expired(self.now)
     }
 
     fn verify_root_by(
@@ -198,7 +212,7 @@ impl<'c> TrustedSet<'c> {
                 "cannot update timestamp after snapshot",
             ));
         }
-        if self.root.signed.common.is_expired(self.now) {
+        if self.expired(&self.root.signed.common) {
             return Err(err(ROOT, Check::Expiry, "the final root has expired"));
         }
         let new: Metadata<Timestamp> = parse(TIMESTAMP, data)?;
@@ -239,7 +253,7 @@ impl<'c> TrustedSet<'c> {
             .timestamp
             .as_ref()
             .ok_or_else(|| err(SNAPSHOT, Check::Order, "no trusted timestamp"))?;
-        if ts.signed.common.is_expired(self.now) {
+        if self.expired(&ts.signed.common) {
             return Err(err(
                 TIMESTAMP,
                 Check::Expiry,
@@ -310,7 +324,7 @@ impl<'c> TrustedSet<'c> {
             .snapshot
             .as_ref()
             .ok_or_else(|| err(TARGETS, Check::Order, "no trusted snapshot"))?;
-        if snapshot.signed.common.is_expired(self.now) {
+        if self.expired(&snapshot.signed.common) {
             return Err(err(
                 SNAPSHOT,
                 Check::Expiry,
@@ -401,7 +415,7 @@ impl<'c> TrustedSet<'c> {
                 ),
             ));
         }
-        if new.signed.common.is_expired(self.now) {
+        if self.expired(&new.signed.common) {
             return Err(err(
                 role,
                 Check::Expiry,
@@ -451,5 +465,5 @@ impl<'c> TrustedSet<'c> {
 }
 
 fn expired_message(expires: i64) -> String {
-    format!("expired at {}", crate::oidc::rfc3339(expires))
+    format!("expired at {}", super::metadata::format_expires(expires))
 }

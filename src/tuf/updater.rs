@@ -81,6 +81,8 @@ pub struct Updater<'a> {
     set: TrustedSet<'a>,
     limits: Limits,
     refreshed: bool,
+    /// Set by [`Updater::load_stored`]: nothing is fetched.
+    offline: bool,
 }
 
 impl<'a> Updater<'a> {
@@ -104,6 +106,7 @@ impl<'a> Updater<'a> {
             set: TrustedSet::new(&root, crypto, now)?,
             limits: Limits::default(),
             refreshed: false,
+            offline: false,
         })
     }
 
@@ -120,6 +123,9 @@ impl<'a> Updater<'a> {
 
     fn fetch(&self, name: &str, max_length: u64) -> Result<Vec<u8>, TufError> {
         let url = format!("{}{name}", self.metadata_url);
+        if self.offline {
+            return Err(TufError::Io(format!("offline: {url} is not stored")));
+        }
         self.fetcher
             .fetch(&url, max_length)
             .map_err(|error| TufError::Fetch { url, error })
@@ -242,6 +248,28 @@ impl<'a> Updater<'a> {
         Ok(targets)
     }
 
+    /// Loads the stored metadata without the network, as the trusted
+    /// state: timestamp, snapshot (checked against the timestamp's hashes)
+    /// and top-level targets must all be present and verify. With
+    /// `check_expiry` false, expired metadata is used (offline mode).
+    /// Targets are then looked up and served from the target directory
+    /// only ([`Updater::fetch_target`] fails rather than download).
+    pub fn load_stored(&mut self, check_expiry: bool) -> Result<(), TufError> {
+        if !check_expiry {
+            self.set.ignore_expiry();
+        }
+        let missing = |role: &str| TufError::Io(format!("no stored {role} metadata"));
+        let ts = self.local(TIMESTAMP).ok_or_else(|| missing(TIMESTAMP))?;
+        self.set.update_timestamp(&ts)?;
+        let snapshot = self.local(SNAPSHOT).ok_or_else(|| missing(SNAPSHOT))?;
+        self.set.update_snapshot(&snapshot, false)?;
+        let targets = self.local(TARGETS).ok_or_else(|| missing(TARGETS))?;
+        self.set.update_targets(&targets, TARGETS, ROOT)?;
+        self.refreshed = true;
+        self.offline = true;
+        Ok(())
+    }
+
     /// The trusted entry for target `path` (§5.7): refreshes first if this
     /// client has not, then searches the delegation graph depth-first in
     /// order, stopping at terminating delegations, visiting at most
@@ -299,6 +327,9 @@ impl<'a> Updater<'a> {
             }
         }
         let url = format!("{}/{remote}", target_base_url.trim_end_matches('/'));
+        if self.offline {
+            return Err(TufError::Io(format!("offline: target {path:?} is not stored")));
+        }
         let data = self
             .fetcher
             .fetch(&url, info.length)
