@@ -300,6 +300,26 @@ impl TufRepository {
     }
 }
 
+impl TufRepository {
+    /// Serves the repository over HTTP (`GET` only), laid out as the
+    /// [`Fetcher`] below reads it.
+    pub(crate) fn handle(&self, r: &super::http::Request) -> super::http::Response {
+        use super::http::Response;
+        if r.method != "GET" {
+            return Response::error(405, "the TUF repository is read-only");
+        }
+        let path = r.path.trim_start_matches('/');
+        let file = match path.strip_prefix("targets/") {
+            Some(_) => path.to_string(),
+            None => format!("metadata/{path}"),
+        };
+        match self.file(&file) {
+            Some(data) => Response::bytes(200, "application/octet-stream", data),
+            None => Response::not_found(r),
+        }
+    }
+}
+
 /// Answers as Sigstore's TUF repositories are laid out: metadata files at
 /// `<base>/<file>`, targets at `<base>/targets/<path>`.
 impl Fetcher for TufRepository {

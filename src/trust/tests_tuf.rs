@@ -50,7 +50,10 @@ impl Drop for Cache {
 }
 
 fn cache(name: &str) -> Cache {
-    let dir = std::env::temp_dir().join(format!("sigstore-rs-tufcache-{name}-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "sigstore-rs-tufcache-{name}-{}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     Cache(dir)
 }
@@ -70,13 +73,21 @@ fn now() -> i64 {
 
 fn repository() -> TufRepository {
     let root = super::STAGING_TRUSTED_ROOT.as_bytes();
-    TufRepository::new(&[("trusted_root.json", root), ("signing_config.v0.2.json", b"{\"sc\": 1}")]).unwrap()
+    TufRepository::new(&[
+        ("trusted_root.json", root),
+        ("signing_config.v0.2.json", b"{\"sc\": 1}"),
+    ])
+    .unwrap()
 }
 
 fn trusted(repo: &TufRepository, dir: &Path) -> TufTrust {
     let t = TufTrust::for_url(URL).unwrap();
-    t.trust_instance(&repo.root(1).unwrap(), &policy(dir, now()), default_backend())
-        .unwrap();
+    t.trust_instance(
+        &repo.root(1).unwrap(),
+        &policy(dir, now()),
+        default_backend(),
+    )
+    .unwrap();
     t
 }
 
@@ -100,7 +111,11 @@ fn refresh_then_a_warm_cache_makes_no_request() {
     let f = Counting::new(&repo);
     let crypto = default_backend();
     let m = t.load(&f, &policy(&c.0, now()), crypto).unwrap();
-    assert!(matches!(m.origin, Origin::Refreshed { .. }), "{:?}", m.origin);
+    assert!(
+        matches!(m.origin, Origin::Refreshed { .. }),
+        "{:?}",
+        m.origin
+    );
     assert_eq!(m.trusted_root, super::STAGING_TRUSTED_ROOT.as_bytes());
     assert_eq!(m.signing_config.as_deref(), Some(&b"{\"sc\": 1}"[..]));
     assert!(m.warnings.is_empty());
@@ -128,7 +143,13 @@ fn an_untrusted_instance_says_how_to_trust_it() {
     let repo = repository();
     let c = cache("untrusted");
     let t = TufTrust::for_url("http://other.invalid/").unwrap();
-    let e = t.load(&Counting::new(&repo), &policy(&c.0, now()), default_backend()).unwrap_err();
+    let e = t
+        .load(
+            &Counting::new(&repo),
+            &policy(&c.0, now()),
+            default_backend(),
+        )
+        .unwrap_err();
     assert!(e.to_string().contains("trust-instance ROOT.json"), "{e}");
     assert!(TufTrust::for_url("ftp://x").is_err());
     assert_eq!(
@@ -155,7 +176,11 @@ fn an_attack_is_an_error_and_the_cache_stays() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(e.to_string().contains("timestamp failed the rollback check"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("timestamp failed the rollback check"),
+        "{e}"
+    );
     assert_eq!(files(&t.cache_dir(&c.0)), before);
     // Wrongly signed targets metadata: the same.
     repo.publish().unwrap();
@@ -193,7 +218,13 @@ fn an_unreachable_repository_falls_back_loudly() {
     let prod = TufTrust::production();
     let m = prod.load(&f, &policy(&c.0, now()), crypto).unwrap();
     assert_eq!(m.origin, Origin::Embedded);
-    assert!(m.warnings.join("\n").contains("using the material embedded in sigstore_rs"), "{:?}", m.warnings);
+    assert!(
+        m.warnings
+            .join("\n")
+            .contains("using the material embedded in sigstore_rs"),
+        "{:?}",
+        m.warnings
+    );
 }
 
 #[test]
@@ -210,7 +241,10 @@ fn offline_uses_the_cache_even_expired_and_says_so() {
     let m = t.load(&f, &p, crypto).unwrap();
     assert_eq!(f.requests.load(Ordering::SeqCst), n);
     let w = m.warnings.join("\n");
-    assert!(w.contains("last refreshed 30 days ago") && w.contains("expired"), "{w}");
+    assert!(
+        w.contains("last refreshed 30 days ago") && w.contains("expired"),
+        "{w}"
+    );
     // Online, the expired cache is not used: a refresh is.
     let p = policy(&c.0, now() + 30 * 86_400);
     let e = t.load(&f, &p, crypto).unwrap_err();
@@ -237,14 +271,21 @@ fn processes_refreshing_at_once_take_turns() {
             assert_eq!(m.trusted_root, super::STAGING_TRUSTED_ROOT.as_bytes());
         }
     });
-    let m = t.load(&Counting::new(&repo), &policy(&c.0, now()), crypto).unwrap();
+    let m = t
+        .load(&Counting::new(&repo), &policy(&c.0, now()), crypto)
+        .unwrap();
     assert!(matches!(m.origin, Origin::Cache { .. }));
 }
 
 #[test]
 fn cache_directories_per_platform() {
     let env = |pairs: &'static [(&'static str, &'static str)]| {
-        move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        move |k: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
     };
     assert_eq!(
         default_cache_dir(env(&[("SIGSTORE_RS_CACHE_DIR", "/c"), ("HOME", "/h")])).unwrap(),

@@ -338,7 +338,7 @@ impl TufTrust {
             .last_refresh()
             .is_some_and(|t| policy.now >= t && policy.now - t < policy.max_age);
         if fresh && !force {
-            if let Ok(m) = self.from_cache(&locked, fetcher, policy, crypto, true) {
+            if let Ok(m) = self.cached(&locked, fetcher, policy, crypto, true) {
                 return Ok(m);
             }
         }
@@ -364,9 +364,14 @@ impl TufTrust {
         let mut updater = Updater::new(&locked.metadata(), &self.url, fetcher, crypto, policy.now)?;
         updater.refresh()?;
         let targets_url = format!("{}/targets", self.url);
-        let trusted_root = updater.fetch_target(TRUSTED_ROOT_TARGET, &locked.targets(), &targets_url)?;
+        let trusted_root =
+            updater.fetch_target(TRUSTED_ROOT_TARGET, &locked.targets(), &targets_url)?;
         let signing_config = match updater.target_info(SIGNING_CONFIG_TARGET)? {
-            Some(_) => Some(updater.fetch_target(SIGNING_CONFIG_TARGET, &locked.targets(), &targets_url)?),
+            Some(_) => Some(updater.fetch_target(
+                SIGNING_CONFIG_TARGET,
+                &locked.targets(),
+                &targets_url,
+            )?),
             None => None,
         };
         let expires = updater
@@ -374,8 +379,11 @@ impl TufTrust {
             .timestamp()
             .map(|t| t.common.expires)
             .unwrap_or(policy.now);
-        crate::files::write_atomic(&locked.dir.join("last-refresh"), policy.now.to_string().as_bytes())
-            .map_err(|e| Error::Io(e.to_string()))?;
+        crate::files::write_atomic(
+            &locked.dir.join("last-refresh"),
+            policy.now.to_string().as_bytes(),
+        )
+        .map_err(|e| Error::Io(e.to_string()))?;
         Ok(TrustMaterial {
             trusted_root: read(&trusted_root)?,
             signing_config: signing_config.as_deref().map(read).transpose()?,
@@ -385,7 +393,7 @@ impl TufTrust {
     }
 
     /// The verified cache (expiry checked or not).
-    fn from_cache(
+    fn cached(
         &self,
         locked: &Locked,
         fetcher: &dyn Fetcher,
@@ -430,20 +438,33 @@ impl TufTrust {
         crypto: &dyn CryptoBackend,
         mut warnings: Vec<String>,
     ) -> Result<TrustMaterial> {
-        match self.from_cache(locked, fetcher, policy, crypto, false) {
+        match self.cached(locked, fetcher, policy, crypto, false) {
             Ok(mut m) => {
-                if let Origin::Cache { refreshed_at, expires } = m.origin {
+                if let Origin::Cache {
+                    refreshed_at,
+                    expires,
+                } = m.origin
+                {
                     let age = match refreshed_at {
                         Some(t) => format!("last refreshed {} ago", describe_age(policy.now - t)),
                         None => "never refreshed by this client".into(),
                     };
                     let state = if policy.now >= expires {
-                        format!("its TUF timestamp expired {} ago", describe_age(policy.now - expires))
+                        format!(
+                            "its TUF timestamp expired {} ago",
+                            describe_age(policy.now - expires)
+                        )
                     } else {
-                        format!("its TUF timestamp is valid until {}", crate::tuf::metadata::format_expires(expires))
+                        format!(
+                            "its TUF timestamp is valid until {}",
+                            crate::tuf::metadata::format_expires(expires)
+                        )
                     };
                     if policy.offline || !warnings.is_empty() {
-                        warnings.push(format!("using cached trust material for {} ({age}; {state})", self.url));
+                        warnings.push(format!(
+                            "using cached trust material for {} ({age}; {state})",
+                            self.url
+                        ));
                     }
                 }
                 m.warnings = warnings;

@@ -92,7 +92,8 @@ pub(crate) fn parse_expires(s: &str) -> Result<i64, String> {
 
 /// Formats Unix seconds as `expires` is written (for messages).
 pub fn format_expires(t: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     time::OffsetDateTime::from_unix_timestamp(t)
         .ok()
         .and_then(|t| t.format(&format).ok())

@@ -251,21 +251,33 @@ fn recorded_staging_repository_verifies() {
     let repo = DirRepository(assets.join("sigstore-python/staging-tuf"));
     let when = super::metadata::parse_expires("2025-07-20T00:00:00Z").unwrap();
     for crypto in all_backends() {
-        let dir = std::env::temp_dir().join(format!("sigstore-rs-tuf-staging-{}-{}", std::process::id(), crypto.name()));
+        let dir = std::env::temp_dir().join(format!(
+            "sigstore-rs-tuf-staging-{}-{}",
+            std::process::id(),
+            crypto.name()
+        ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let dir = Dir(dir);
-        std::fs::copy(assets.join("trust/staging/root.json"), dir.0.join("root.json")).unwrap();
+        std::fs::copy(
+            assets.join("trust/staging/root.json"),
+            dir.0.join("root.json"),
+        )
+        .unwrap();
         let mut u = Updater::new(&dir.0, "http://tuf.invalid", &repo, crypto, when).unwrap();
         u.refresh().unwrap();
         let out = dir.0.join("targets");
         std::fs::create_dir_all(&out).unwrap();
-        let p = u.fetch_target("trusted_root.json", &out, "http://tuf.invalid/targets").unwrap();
+        let p = u
+            .fetch_target("trusted_root.json", &out, "http://tuf.invalid/targets")
+            .unwrap();
         let root = crate::TrustedRoot::from_json(&std::fs::read(p).unwrap());
         assert!(root.is_ok(), "{root:?}");
         // After the timestamp's expiry the same repository is refused.
         let later = super::metadata::parse_expires("2025-07-30T00:00:00Z").unwrap();
-        let stale = Updater::new(&dir.0, "http://tuf.invalid", &repo, crypto, later).unwrap().refresh();
+        let stale = Updater::new(&dir.0, "http://tuf.invalid", &repo, crypto, later)
+            .unwrap()
+            .refresh();
         refused(stale, "timestamp", Check::Expiry);
     }
 }

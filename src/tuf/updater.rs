@@ -328,7 +328,9 @@ impl<'a> Updater<'a> {
         }
         let url = format!("{}/{remote}", target_base_url.trim_end_matches('/'));
         if self.offline {
-            return Err(TufError::Io(format!("offline: target {path:?} is not stored")));
+            return Err(TufError::Io(format!(
+                "offline: target {path:?} is not stored"
+            )));
         }
         let data = self
             .fetcher
