@@ -127,6 +127,28 @@ mypy --strict python/
 step "stubtest"
 "$PY" -m mypy.stubtest sigstore_rs._rust
 
+step "TUF conformance suite (tests/tuf-conformance against sigstore-rs-tuf-conformance)"
+# The suite runs clients under faketime (Debian package `faketime`).
+if ! command -v faketime >/dev/null; then
+    SUDO=$([ "$(id -u)" -eq 0 ] || echo sudo)
+    $SUDO apt-get install -y faketime || { $SUDO apt-get update && $SUDO apt-get install -y faketime; }
+fi
+TUF_VENV=${TUF_VENV:-.venv-tuf-conformance}
+# Its own virtualenv with the pins of its pyproject.toml (Python >= 3.10).
+[ -x "$TUF_VENV/bin/python" ] || python3 -m venv "$TUF_VENV"
+"$TUF_VENV/bin/python" -m pip install --quiet --upgrade pip
+"$TUF_VENV/bin/python" -m pip install --quiet tests/tuf-conformance
+suite=$("$TUF_VENV/bin/python" -c 'import os, tuf_conformance; print(os.path.dirname(tuf_conformance.__file__))')
+log=$(mktemp)
+PYTHONDONTWRITEBYTECODE=1 "$TUF_VENV/bin/python" -m pytest -p no:cacheprovider -q -rfEsxX "$suite" \
+    --entrypoint "$(command -v sigstore-rs-tuf-conformance)" 2>&1 | tee "$log"
+# Every test must pass: no skip, xfail or xpass hides one.
+if grep -Eq '[0-9]+ (skipped|xfailed|xpassed|deselected)' "$log" || ! grep -Eq '^[0-9]+ passed in' "$log"; then
+    echo "TUF conformance: not every test ran and passed" >&2
+    exit 1
+fi
+rm -f "$log"
+
 step "pytest"
 status=0
 "$PY" -m pytest tests/python "${pytest_args[@]}" "$@" || status=$?

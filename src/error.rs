@@ -104,6 +104,11 @@ pub enum Error {
     /// answered with something the client cannot use.
     #[error("signing failed: {0}")]
     Signing(String),
+    /// Trust material could not be updated through TUF: a repository's
+    /// metadata was refused by a check of the client workflow, could not be
+    /// fetched, or the local cache could not be used.
+    #[error("{0}")]
+    TrustUpdate(#[from] crate::tuf::TufError),
 }
 
 impl Error {

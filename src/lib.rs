@@ -91,6 +91,7 @@ pub mod crypto;
 pub(crate) mod der;
 pub mod dsse;
 pub mod error;
+pub mod files;
 pub mod legacy;
 pub mod net;
 pub mod oidc;
@@ -104,6 +105,7 @@ pub mod testing;
 pub(crate) mod timestamp;
 pub(crate) mod tlog;
 pub mod trust;
+pub mod tuf;
 pub mod verify;
 pub(crate) mod x509;
 

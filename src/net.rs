@@ -279,10 +279,25 @@ impl Http {
         headers: &[(&str, &str)],
         body: Option<&[u8]>,
     ) -> Result<HttpResponse> {
+        self.request_bounded(method, url, headers, body, MAX_RESPONSE_BYTES)
+            .map_err(|e| match e {
+                Bounded::Failed(e) => e,
+                Bounded::TooLong(limit) => Error::Network(format!(
+                    "{method} {url}: the response is larger than {limit} bytes"
+                )),
+            })
+    }
+
+    fn request_bounded(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+        limit: u64,
+    ) -> std::result::Result<HttpResponse, Bounded> {
         if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(Error::InvalidInput(format!(
-                "{url:?} is not an http(s) URL"
-            )));
+            return Err(Error::InvalidInput(format!("{url:?} is not an http(s) URL")).into());
         }
         let agent = self.agent(url)?;
         let attempts = self.retry.attempts.max(1);
@@ -310,15 +325,13 @@ impl Http {
                 let content_type = resp.header("Content-Type").map(str::to_string);
                 let mut buf = Vec::new();
                 resp.into_reader()
-                    .take(MAX_RESPONSE_BYTES + 1)
+                    .take(limit.saturating_add(1))
                     .read_to_end(&mut buf)
                     .map_err(|e| {
                         Error::Network(format!("{method} {url}: reading the response: {e}"))
                     })?;
-                if buf.len() as u64 > MAX_RESPONSE_BYTES {
-                    return Err(Error::Network(format!(
-                        "{method} {url}: the response is larger than {MAX_RESPONSE_BYTES} bytes"
-                    )));
+                if buf.len() as u64 > limit {
+                    return Err(Bounded::TooLong(limit));
                 }
                 let answer = HttpResponse {
                     status,
@@ -337,7 +350,42 @@ impl Http {
         }
         Err(Error::Network(format!(
             "{method} {url} failed after {attempts} attempts: {last_err}"
-        )))
+        ))
+        .into())
+    }
+}
+
+/// How a bounded request failed.
+enum Bounded {
+    /// The body was longer than the limit.
+    TooLong(u64),
+    /// Anything else.
+    Failed(Error),
+}
+
+impl From<Error> for Bounded {
+    fn from(e: Error) -> Self {
+        Bounded::Failed(e)
+    }
+}
+
+/// TUF metadata and targets over HTTP(S): the same timeouts, proxies and
+/// retries as every other request, the body bounded by what the TUF
+/// metadata allows, non-2xx statuses reported as such (the updater stops
+/// the root walk on 403/404).
+impl crate::tuf::updater::Fetcher for Http {
+    fn fetch(
+        &self,
+        url: &str,
+        max_length: u64,
+    ) -> std::result::Result<Vec<u8>, crate::tuf::FetchError> {
+        use crate::tuf::FetchError;
+        match self.request_bounded("GET", url, &[], None, max_length) {
+            Ok(r) if r.is_success() => Ok(r.body),
+            Ok(r) => Err(FetchError::Status(r.status)),
+            Err(Bounded::TooLong(n)) => Err(FetchError::TooLong(n)),
+            Err(Bounded::Failed(e)) => Err(FetchError::Other(e.to_string())),
+        }
     }
 }
 

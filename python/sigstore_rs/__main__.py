@@ -27,6 +27,7 @@ on stderr for each other one; exits 1 if any failed, 2 on a usage error.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -112,6 +113,12 @@ def _add_testing(commands: Any) -> None:
     )
     serve.add_argument("--dir", required=True, type=Path, metavar="DIR")
     serve.add_argument("--rekor-version", type=int, choices=(1, 2), default=1)
+    serve.add_argument(
+        "--tuf",
+        action="store_true",
+        help="also write DIR/tuf.json: the URL of the instance's TUF repository and the path "
+        "of its first root.json (for `--instance URL trust-instance ROOT`)",
+    )
     serve.add_argument(
         "--identity", default=None, metavar="ID", help="the identity DIR/token is for"
     )
@@ -371,6 +378,11 @@ def _serve(args: argparse.Namespace) -> int:
     args.dir.mkdir(parents=True, exist_ok=True)
     with Instance.start(rekor_version=args.rekor_version, default_identity=identity) as inst:
         inst.write_trust_config(args.dir / "trust_config.json")
+        if args.tuf:
+            root = inst.write_tuf_root(args.dir / "tuf_root.json")
+            tmp = args.dir / "tuf.json.tmp"
+            tmp.write_text(json.dumps({"url": inst.tuf_url, "root": str(root)}), encoding="utf-8")
+            tmp.replace(args.dir / "tuf.json")
         print(f"serving; issuer {inst.issuer}; trust config in {args.dir}", flush=True)
         while True:
             tmp = args.dir / "token.tmp"

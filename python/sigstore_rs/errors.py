@@ -31,6 +31,7 @@ __all__ = [
     "StatementError",
     "TimestampError",
     "TlogEntryError",
+    "TrustUpdateError",
     "VerificationError",
 ]
 
@@ -187,3 +188,10 @@ def _cli_reason(error: BaseException, *, staging: bool) -> str:
         if "it is a log of Sigstore's public-good (production) instance" in message:
             return f"{message} (the default: no --staging, --trusted-root or --trust-config)"
     return message
+
+
+class TrustUpdateError(Error):
+    """Trust material could not be updated through TUF: the repository's
+    metadata failed a check of the TUF client workflow (the message names
+    the role and the check), could not be fetched, or the local cache could
+    not be read or written."""

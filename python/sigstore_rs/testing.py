@@ -40,7 +40,7 @@ __all__ = ["DEFAULT_IDENTITY", "FAULTS", "SERVICES", "Instance"]
 DEFAULT_IDENTITY = "signer@sigstore-rs.test"
 """The identity the interactive (PKCE) flow approves unless told otherwise."""
 
-SERVICES = ("oidc", "fulcio", "rekor_v1", "rekor_v2", "tsa")
+SERVICES = ("oidc", "fulcio", "rekor_v1", "rekor_v2", "tsa", "tuf")
 FAULTS = ("ca_error", "ca_bad_chain", "ca_untrusted", "tsa_error", "rekor_error")
 
 
@@ -101,6 +101,41 @@ class Instance:
     def set_default_identity(self, identity: str) -> None:
         """The identity the interactive (PKCE) flow approves from now on."""
         self._inner.set_default_identity(identity)
+
+    @property
+    def tuf_url(self) -> str:
+        """The TUF repository publishing this instance's ``trusted_root.json``
+        and ``signing_config.v0.2.json`` (as ``--instance URL``)."""
+        return self._inner.url("tuf")
+
+    @property
+    def tuf_root(self) -> bytes:
+        """The TUF repository's first ``root.json`` (for ``trust-instance``)."""
+        return self._inner.tuf_root()
+
+    def write_tuf_root(self, path: str | Path) -> Path:
+        """Writes :attr:`tuf_root` to ``path`` and returns it."""
+        path = Path(path)
+        path.write_bytes(self.tuf_root)
+        return path
+
+    def tuf_publish(self) -> None:
+        """Publishes new timestamp, snapshot and targets versions."""
+        self._inner.tuf_change("publish")
+
+    def tuf_rotate(self, role: str) -> None:
+        """Gives ``role`` (root, timestamp, snapshot or targets) a new key and
+        publishes the next root, signed by the old and new root keys."""
+        self._inner.tuf_change(f"rotate:{role}")
+
+    def tuf_expire(self, role: str) -> None:
+        """Publishes new metadata in which ``role`` (timestamp, snapshot or
+        targets) has already expired."""
+        self._inner.tuf_change(f"expire:{role}")
+
+    def tuf_roll_back(self) -> None:
+        """Serves the previous timestamp again (a rollback attack)."""
+        self._inner.tuf_change("roll_back")
 
     def stop(self) -> None:
         """Stops every server; later calls to them are refused."""

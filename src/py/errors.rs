@@ -58,6 +58,7 @@ fn class_name(err: &Error) -> &'static str {
         Error::Network(_) => "NetworkError",
         Error::Identity(_) => "IdentityError",
         Error::Signing(_) => "SigningError",
+        Error::TrustUpdate(_) => "TrustUpdateError",
     }
 }
 
@@ -119,6 +120,7 @@ pub fn _error_for_testing(kind: &str, message: String) -> PyResult<PyErr> {
         "NetworkError" => Error::Network(message),
         "IdentityError" => Error::Identity(message),
         "SigningError" => Error::Signing(message),
+        "TrustUpdateError" => Error::TrustUpdate(crate::tuf::TufError::Io(message)),
         _ => match ALL_STEPS.into_iter().find(|s| step_class(*s) == kind) {
             Some(step) => Error::Verification { step, message },
             None => return Err(Error::InvalidInput(format!("unknown error kind {kind:?}")).into()),

@@ -14,6 +14,7 @@ mod sign;
 // instance; the façade names the missing feature when it is absent.
 #[cfg(feature = "testing")]
 mod testing;
+mod tuf;
 mod verifier;
 
 use pyo3::prelude::*;
@@ -38,6 +39,8 @@ mod _rust {
     #[cfg(feature = "testing")]
     #[pymodule_export]
     use super::testing::PyLocalInstance;
+    #[pymodule_export]
+    use super::tuf::{tuf_download, tuf_refresh};
     #[pymodule_export]
     use super::verifier::PyVerifier;
 

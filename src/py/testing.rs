@@ -58,7 +58,7 @@ impl PyLocalInstance {
         self.with(|i| Ok(i.mint_token_with(identity, lifetime, &extra)))
     }
 
-    /// The URL of `service`: oidc, fulcio, rekor_v1, rekor_v2 or tsa.
+    /// The URL of `service`: oidc, fulcio, rekor_v1, rekor_v2, tsa or tuf.
     fn url(&self, service: &str) -> PyResult<String> {
         let kind = ServiceKind::from_name(service)
             .ok_or_else(|| Error::InvalidInput(format!("unknown service {service:?}")))?;
@@ -80,6 +80,33 @@ impl PyLocalInstance {
         self.with(|i| {
             i.set_default_identity(identity);
             Ok(())
+        })
+    }
+
+    /// The instance's TUF repository's first `root.json` (what a client
+    /// starts from: `trust-instance`).
+    fn tuf_root(&self) -> PyResult<Vec<u8>> {
+        self.with(|i| i.tuf().root(1))
+    }
+
+    /// Changes the TUF repository: `publish` (new timestamp, snapshot and
+    /// targets versions), `rotate:ROLE` (a new key for ROLE and the next
+    /// root), `expire:ROLE` (new metadata in which ROLE has expired) or
+    /// `roll_back` (serve the previous timestamp again).
+    fn tuf_change(&self, py: Python<'_>, change: &str) -> PyResult<()> {
+        py.allow_threads(|| {
+            self.with(|i| {
+                let repo = i.tuf();
+                match change.split_once(':') {
+                    None if change == "publish" => repo.publish(),
+                    None if change == "roll_back" => repo.roll_back_timestamp(),
+                    Some(("rotate", role)) => repo.rotate(role),
+                    Some(("expire", role)) => repo.expire(role),
+                    _ => Err(Error::InvalidInput(format!(
+                        "unknown TUF change {change:?}"
+                    ))),
+                }
+            })
         })
     }
 

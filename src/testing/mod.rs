@@ -25,6 +25,7 @@ mod log;
 mod oidc;
 mod rekor;
 mod tsa;
+pub mod tuf;
 
 #[cfg(test)]
 mod tests;
@@ -134,11 +135,14 @@ pub enum ServiceKind {
     RekorV2,
     /// The RFC 3161 timestamp authority.
     Tsa,
+    /// The TUF repository publishing the trusted root and signing config
+    /// (metadata at its base URL, targets under `/targets/`).
+    Tuf,
 }
 
 impl ServiceKind {
     /// The service named `name` (`oidc`, `fulcio`/`ca`, `rekor`/`rekor_v1`,
-    /// `rekor_v2`, `tsa`).
+    /// `rekor_v2`, `tsa`, `tuf`).
     pub fn from_name(name: &str) -> Option<ServiceKind> {
         Some(match name {
             "oidc" => ServiceKind::Oidc,
@@ -146,6 +150,7 @@ impl ServiceKind {
             "rekor" | "rekor_v1" | "rekor1" => ServiceKind::RekorV1,
             "rekor_v2" | "rekor2" => ServiceKind::RekorV2,
             "tsa" => ServiceKind::Tsa,
+            "tuf" => ServiceKind::Tuf,
             _ => return None,
         })
     }
@@ -169,6 +174,8 @@ struct State {
 pub struct Instance {
     state: Arc<State>,
     services: Vec<http::Service>,
+    tuf: Arc<tuf::TufRepository>,
+    tuf_url: String,
 }
 
 impl Instance {
@@ -188,8 +195,9 @@ impl Instance {
             http::bind()?,
             http::bind()?,
             http::bind()?,
+            http::bind()?,
         ];
-        let [l_oidc, l_fulcio, l_rekor1, l_rekor2, l_tsa] = listeners;
+        let [l_oidc, l_fulcio, l_rekor1, l_rekor2, l_tsa, l_tuf] = listeners;
         let state = Arc::new(State {
             started: now,
             oidc: oidc::Issuer::new(l_oidc.url.clone(), options.default_identity.clone()),
@@ -212,10 +220,25 @@ impl Instance {
         let rekor2 = l_rekor2.serve(Arc::new(move |r| s.rekor2.handle(r, &s.faults)));
         let s = Arc::clone(&state);
         let tsa = l_tsa.serve(Arc::new(move |r| s.tsa.handle(r, &s.faults)));
-        Ok(Instance {
+        let mut instance = Instance {
             state,
             services: vec![oidc, fulcio, rekor1, rekor2, tsa],
-        })
+            tuf: Arc::new(tuf::TufRepository::new(&[])?),
+            tuf_url: l_tuf.url.clone(),
+        };
+        // The TUF targets name the other services' URLs, so they are made
+        // once those are bound.
+        let root = instance.trusted_root().to_string();
+        let config = instance.signing_config().to_string();
+        instance.tuf = Arc::new(tuf::TufRepository::new(&[
+            (crate::trust::tuf::TRUSTED_ROOT_TARGET, root.as_bytes()),
+            (crate::trust::tuf::SIGNING_CONFIG_TARGET, config.as_bytes()),
+        ])?);
+        let repo = Arc::clone(&instance.tuf);
+        instance
+            .services
+            .push(l_tuf.serve(Arc::new(move |r| repo.handle(r))));
+        Ok(instance)
     }
 
     /// Stops every server and waits for their threads.
@@ -235,6 +258,7 @@ impl Instance {
             ServiceKind::RekorV1 => s.rekor1.url.clone(),
             ServiceKind::RekorV2 => s.rekor2.url.clone(),
             ServiceKind::Tsa => format!("{}/api/v1/timestamp", s.tsa_url),
+            ServiceKind::Tuf => self.tuf_url.clone(),
         }
     }
 
@@ -266,6 +290,13 @@ impl Instance {
         if let Ok(mut g) = self.state.oidc.default_identity.lock() {
             *g = identity.to_string();
         }
+    }
+
+    /// The TUF repository that publishes this instance's trusted root and
+    /// signing config (rotate keys, expire or roll back metadata through
+    /// it). Its first root is [`tuf::TufRepository::root`]`(1)`.
+    pub fn tuf(&self) -> &tuf::TufRepository {
+        &self.tuf
     }
 
     /// The OIDC issuer's URL (the `iss` of its tokens).

@@ -29,6 +29,7 @@
 //! ```
 
 mod signing_config;
+pub mod tuf;
 mod wire;
 
 pub use signing_config::{
@@ -449,3 +450,5 @@ fn rsa_pkcs1_to_spki(pkcs1: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_tuf;
