@@ -39,6 +39,7 @@ from sigstore_rs.errors import (
     StatementError,
     TimestampError,
     TlogEntryError,
+    TrustUpdateError,
     VerificationError,
 )
 from sigstore_rs.verify import (
@@ -83,6 +84,7 @@ __all__ = [
     "StatementError",
     "TimestampError",
     "TlogEntryError",
+    "TrustUpdateError",
     "VerificationError",
     "VerificationPolicy",
     "Verifier",
