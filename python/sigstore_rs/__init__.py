@@ -39,6 +39,8 @@ from sigstore_rs.errors import (
     StatementError,
     TimestampError,
     TlogEntryError,
+    TrustUpdateError,
+    TrustWarning,
     VerificationError,
 )
 from sigstore_rs.verify import (
@@ -83,6 +85,8 @@ __all__ = [
     "StatementError",
     "TimestampError",
     "TlogEntryError",
+    "TrustUpdateError",
+    "TrustWarning",
     "VerificationError",
     "VerificationPolicy",
     "Verifier",
