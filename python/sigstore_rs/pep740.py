@@ -362,7 +362,8 @@ class Attestation(_JsonModel):
         Verifies against ``verifier``, else ``Verifier.production()`` (or
         ``Verifier.staging()`` with ``staging=True``), whose trust material
         is kept current through TUF; ``offline=True`` makes no request (see
-        ``Verifier.production``).
+        ``Verifier.production``). Each call without ``verifier`` loads the
+        trust material again (a millisecond or so): pass one to reuse it.
         """
         return _result(
             self._inner.verify(

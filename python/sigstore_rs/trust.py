@@ -23,8 +23,6 @@ saying how old the material is.
 
 from __future__ import annotations
 
-import warnings
-
 from sigstore_rs import _rust
 from sigstore_rs.errors import TrustWarning
 
@@ -121,8 +119,12 @@ class TrustMaterial:
 def _warn(material: _rust.TrustMaterial, stacklevel: int) -> _rust.TrustMaterial:
     """Raises ``material``'s warnings as ``TrustWarning``, attributed to the
     frame ``stacklevel`` levels up (1: whoever called ``_warn``)."""
-    for message in material.warnings:
-        warnings.warn(message, TrustWarning, stacklevel=stacklevel + 1)
+    if material.warnings:
+        # Imported only when needed: `import sigstore_rs` stays lean.
+        import warnings
+
+        for message in material.warnings:
+            warnings.warn(message, TrustWarning, stacklevel=stacklevel + 1)
     return material
 
 
