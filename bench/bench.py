@@ -9,6 +9,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -72,7 +73,9 @@ def in_process(rounds: int) -> None:
     for label, inst, bpath, apath, ident, iss, dsse in BUNDLES:
         raw = bpath.read_bytes()
         art = apath.read_bytes()
-        rv = ours.Verifier.staging() if inst == "staging" else ours.Verifier.production()
+        rv = (ours.Verifier.staging if inst == "staging" else ours.Verifier.production)(
+            offline=True
+        )
         rp = ours.Identity(identity=ident, issuer=iss)
         pv = (PyVerifier.staging if inst == "staging" else PyVerifier.production)(offline=True)
         pp = pypolicy.Identity(identity=ident, issuer=iss)
@@ -122,7 +125,7 @@ def pep740(rounds: int) -> None:
     pver = PyVerifier.production(offline=True)
 
     def o() -> None:
-        ours.Attestation.model_validate_json(raw).verify(opub, od)
+        ours.Attestation.model_validate_json(raw).verify(opub, od, offline=True)
 
     def p() -> None:
         pa.Attestation.model_validate_json(raw).verify(ppub, pd, offline=True)
@@ -139,11 +142,11 @@ def pep740(rounds: int) -> None:
     print(f"\nBatch verify_distributions over {n} attestations")
     rates = {}
     for threads in (1, cores):
-        ours.verify_distributions(items[:20], threads=threads)
+        ours.verify_distributions(items[:20], threads=threads, offline=True)
         samples = []
         for _ in range(3 if QUICK else 5):
             t = time.perf_counter()
-            res = ours.verify_distributions(items, threads=threads)
+            res = ours.verify_distributions(items, threads=threads, offline=True)
             samples.append(time.perf_counter() - t)
             assert all(r.ok for r in res)
         rates[threads] = n / statistics.median(samples)
@@ -154,28 +157,111 @@ def pep740(rounds: int) -> None:
           f" ours 1 thread / pypi-attestations: {rates[1] / p_rate:.2f}x")  # fmt: skip
 
 
+def timed_ms(cmd: list[str], runs: int, env: dict[str, str] | None = None,
+             before: Callable[[], object] | None = None) -> float:
+    """Median wall time of a command (``before`` runs untimed before each)."""
+    samples = []
+    for _ in range(runs):
+        if before is not None:
+            before()
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True, env=env)
+        samples.append((time.perf_counter() - t) * 1e3)
+    return statistics.median(samples)
+
+
 def whole_process(runs: int) -> None:
     print("\nWhole-process CLI verify of one file (staging, offline), milliseconds")
     py = sys.executable
-    common = ["verify", "identity", "--cert-identity", "william@yossarian.net",
+    common = ["verify", "identity", "--offline", "--cert-identity", "william@yossarian.net",
               "--cert-oidc-issuer", OAUTH, "--bundle", str(SP / "bundle_v3.txt.sigstore"),
               str(SP / "bundle_v3.txt")]  # fmt: skip
     script = Path(py).parent / "sigstore-rs"
+    # --offline: both use their cached or embedded staging material, no request.
     ours_cmd = [str(script), "--staging", *common]
-    peer_cmd = [py, "-m", "sigstore", "--staging", *common[:2], "--offline", *common[2:]]
+    peer_cmd = [py, "-m", "sigstore", "--staging", *common]
+    row("sigstore-rs vs python -m sigstore", timed_ms(ours_cmd, runs), timed_ms(peer_cmd, runs),
+        "ms", "sigstore-python")  # fmt: skip
+    row("python -m sigstore_rs", timed_ms([py, "-m", "sigstore_rs", "--staging", *common], runs),
+        None, "ms", "")  # fmt: skip
 
-    def timed(cmd: list[str]) -> float:
-        samples = []
-        for _ in range(runs):
-            t = time.perf_counter()
-            subprocess.run(cmd, check=True, capture_output=True)
-            samples.append((time.perf_counter() - t) * 1e3)
-        return statistics.median(samples)
 
-    row("sigstore-rs vs python -m sigstore", timed(ours_cmd), timed(peer_cmd), "ms",
-        "sigstore-python")  # fmt: skip
-    row("python -m sigstore_rs", timed([py, "-m", "sigstore_rs", "--staging", *common]), None,
-        "ms", "")  # fmt: skip
+def tuf(runs: int, rounds: int) -> None:
+    """Trust material through TUF, against the local instance's TUF repository
+    (sigstore_rs.testing): a cold refresh (``trust-instance``: the root, then
+    timestamp, snapshot, targets and both target files) for us and for
+    sigstore-python, then a warm verify (a valid cache) with the repository
+    stopped, so that a request would fail and show as a warning: the run
+    checks stderr is empty. Its baseline is the same verify with the trust
+    config file (no TUF), today's path."""
+    import sigstore_rs.verify as ours
+    from sigstore_rs import trust
+    from sigstore_rs.testing import DEFAULT_IDENTITY, Instance
+
+    py = sys.executable
+    script = str(Path(py).parent / "sigstore-rs")
+    print("\nTrust material through TUF (the local instance's repository), milliseconds")
+    with tempfile.TemporaryDirectory() as d:
+        work = Path(d)
+        inst = Instance.start()
+        url = inst.tuf_url
+        root = inst.write_tuf_root(work / "root.json")
+        config = inst.write_trust_config(work / "trust_config.json")
+        artifact = work / "a.txt"
+        artifact.write_bytes(b"benchmark")
+        cache = work / "cache"
+        env = {**os.environ, "SIGSTORE_RS_CACHE_DIR": str(cache)}
+        # sigstore-python keeps its TUF metadata under XDG_DATA_HOME and the
+        # targets under XDG_CACHE_HOME.
+        peer_env = {**os.environ, "XDG_DATA_HOME": str(work / "xdg-data"),
+                    "XDG_CACHE_HOME": str(work / "xdg-cache")}  # fmt: skip
+
+        def fresh() -> None:
+            for path in (cache, work / "xdg-data", work / "xdg-cache"):
+                shutil.rmtree(path, ignore_errors=True)
+
+        cold = [script, "--instance", url, "trust-instance", str(root)]
+        peer_cold = [py, "-m", "sigstore", "--instance", url, "trust-instance", str(root)]
+        row("cold refresh (trust-instance), process", timed_ms(cold, runs, env, fresh),
+            timed_ms(peer_cold, runs, peer_env, fresh), "ms", "sigstore-python")  # fmt: skip
+
+        def in_process_cold() -> None:
+            fresh()
+            trust.trust_instance(url, root)
+
+        run_cache = os.environ["SIGSTORE_RS_CACHE_DIR"]
+        os.environ["SIGSTORE_RS_CACHE_DIR"] = str(cache)
+        try:
+            cold_us = median_us(in_process_cold, 1, rounds)
+            forced_us = median_us(lambda: trust.refresh(url), 5, rounds)
+            row("cold refresh, in process", cold_us / 1e3, None, "ms", "")
+            row("forced refresh (trust.refresh), in process", forced_us / 1e3, None, "ms", "")
+            subprocess.run(
+                [script, "--trust-config", str(config), "sign", "--identity-token", inst.token(),
+                 str(artifact)], check=True, capture_output=True,
+            )  # fmt: skip
+            subprocess.run(cold, check=True, capture_output=True, env=env)
+            subprocess.run(peer_cold, check=True, capture_output=True, env=peer_env)
+            verify = ["verify", "identity", "--cert-identity", DEFAULT_IDENTITY,
+                      "--cert-oidc-issuer", inst.issuer, str(artifact)]  # fmt: skip
+            inst.stop()  # from here on, a request would fail (and warn)
+            warm = [script, "--instance", url, *verify]
+            check = subprocess.run(warm, capture_output=True, text=True, env=env, check=True)
+            assert check.stderr == "", f"the warm verify made a request: {check.stderr}"
+            baseline = [script, "--trust-config", str(config), *verify]
+            print(f"  {'verify --trust-config (no TUF, as before)':44} ours "
+                  f"{timed_ms(baseline, runs, env):10.1f} ms")  # fmt: skip
+            peer_warm = [py, "-m", "sigstore", "--instance", url, *verify[:2], "--offline",
+                         *verify[2:]]  # fmt: skip
+            row("verify --instance URL, warm, no request", timed_ms(warm, runs, env),
+                timed_ms(peer_warm, runs, peer_env), "ms", "sigstore-python --offline")  # fmt: skip
+            warm_us = median_us(lambda: ours.Verifier.for_instance(url), 20, rounds)
+            file_us = median_us(lambda: ours.Verifier.from_trust_config(config), 20, rounds)
+            print(f"  {'for_instance warm / from_trust_config':44} ours "
+                  f"{warm_us / 1e3:10.2f} ms / {file_us / 1e3:.2f} ms")  # fmt: skip
+            assert trust.load(url).origin == "cache"
+        finally:
+            os.environ["SIGSTORE_RS_CACHE_DIR"] = run_cache
 
 
 def import_time(runs: int) -> None:
@@ -242,7 +328,8 @@ sp = Path(sys.argv[2])
 raw = (sp / "bundle_v3.txt.sigstore").read_bytes(); art = (sp / "bundle_v3.txt").read_bytes()
 if sys.argv[1] == "ours":
     from sigstore_rs.verify import Verifier, Bundle, Identity
-    v = Verifier.staging(); p = Identity(identity="william@yossarian.net", issuer="%s")
+    v = Verifier.staging(offline=True)
+    p = Identity(identity="william@yossarian.net", issuer="%s")
     for _ in range(200): v.verify_artifact(art, Bundle.from_json(raw), p)
 else:
     from sigstore.verify import Verifier, policy
@@ -277,14 +364,22 @@ def main() -> int:
         return 2
     rounds = 5 if QUICK else 15
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    # Our trust material: an empty cache of the run's own, used offline (the
+    # embedded roots, as sigstore-python's --offline uses its own), except in
+    # tuf(), which measures TUF against the local instance. The warning each
+    # offline load raises is printed once.
+    cache = tempfile.mkdtemp(prefix="bench-sigstore-rs-cache-")
+    os.environ["SIGSTORE_RS_CACHE_DIR"] = cache
     in_process(rounds)
     if args.floor:
         floor(args.floor)
     pep740(rounds)
     whole_process(5 if QUICK else 15)
+    tuf(5 if QUICK else 15, rounds)
     import_time(7 if QUICK else 21)
     sha256(50 if QUICK else 200)
     peak_memory()
+    shutil.rmtree(cache, ignore_errors=True)
     return 0
 
 

@@ -19,4 +19,4 @@ rm -rf bench/dist
 "$VENV/bin/maturin" build --release --quiet --out bench/dist
 "$VENV/bin/python" -m pip install --quiet --force-reinstall --no-deps bench/dist/*.whl
 cargo build --release --quiet --example floor
-exec "$VENV/bin/python" bench/bench.py --floor target/release/examples/floor "$@"
+exec "$VENV/bin/python" bench/bench.py --floor "${CARGO_TARGET_DIR:-target}/release/examples/floor" "$@"

@@ -40,6 +40,7 @@ from sigstore_rs.errors import (
     TimestampError,
     TlogEntryError,
     TrustUpdateError,
+    TrustWarning,
     VerificationError,
 )
 from sigstore_rs.verify import (
@@ -85,6 +86,7 @@ __all__ = [
     "TimestampError",
     "TlogEntryError",
     "TrustUpdateError",
+    "TrustWarning",
     "VerificationError",
     "VerificationPolicy",
     "Verifier",

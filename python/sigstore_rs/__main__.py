@@ -1,12 +1,24 @@
 """The ``sigstore-rs`` command line.
 
-    sigstore-rs [--staging | --trust-config F | --trusted-root F] verify identity \\
-        (--cert-identity ID | --cert-identity-regexp RE) --cert-oidc-issuer URL \\
-        [--bundle F] FILE_OR_DIGEST...
+    sigstore-rs [--staging | --instance URL | --trust-config F | --trusted-root F] \\
+        verify identity (--cert-identity ID | --cert-identity-regexp RE) \\
+        --cert-oidc-issuer URL [--offline] [--bundle F] FILE_OR_DIGEST...
     sigstore-rs ... verify github --repository OWNER/REPO [--ref R] [--trigger T] \\
-        [--name N] [--sha S] [--cert-identity ID] [--bundle F] FILE_OR_DIGEST...
-    sigstore-rs ... verify key --key PEM [--bundle F] FILE_OR_DIGEST...
-    sigstore-rs ... pypi (verify | inspect | convert) ...   (see sigstore_rs._pypi_cli)
+        [--name N] [--sha S] [--cert-identity ID] [--offline] [--bundle F] FILE_OR_DIGEST...
+    sigstore-rs ... verify key --key PEM [--offline] [--bundle F] FILE_OR_DIGEST...
+    sigstore-rs ... pypi (verify | inspect | convert | sign) ...   (see sigstore_rs._pypi_cli)
+    sigstore-rs ... (sign | attest) ...                         (see sigstore_rs._sign_cli)
+    sigstore-rs --instance URL trust-instance ROOT.json       (see sigstore_rs._trust_cli)
+    sigstore-rs [--staging | --instance URL] trust (show [--offline] | refresh)
+
+The trust material is the instance's (default: Sigstore's public-good
+production instance; ``--staging``; ``--instance URL`` names any TUF
+repository trusted with ``trust-instance``), kept current through TUF in the
+per-user cache and refreshed when it is more than twelve hours old.
+``--offline`` makes no request: the cache, else the material embedded in
+this release. ``--trust-config`` and ``--trusted-root`` bypass TUF. Every
+fallback (unreachable repository, offline material) is a ``warning: ...``
+line on stderr.
 
 ``verify identity`` and ``verify github`` also verify a legacy detached
 signature, as sigstore-python's ``--certificate``/``--signature`` do::
@@ -32,7 +44,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sigstore_rs import __version__, _pypi_cli, _sign_cli
+from sigstore_rs import __version__, _pypi_cli, _sign_cli, _trust_cli
 from sigstore_rs.errors import Error, _cli_reason
 from sigstore_rs.verify import (
     Bundle,
@@ -57,6 +69,8 @@ _COMMANDS = {
     "pypi": "PEP 740 attestations of Python distributions",
     "sign": "sign files (keyless)",
     "attest": "sign an in-toto attestation about files",
+    "trust-instance": "trust a Sigstore instance: its TUF root, with --instance URL",
+    "trust": "show or refresh the trust material (TUF)",
     "testing": "a local Sigstore instance for tests",
 }
 
@@ -66,7 +80,7 @@ def _command_of(argv: Sequence[str]) -> str | None:
     first word that is neither a global option nor its value."""
     words = iter(argv)
     for word in words:
-        if word in ("--trust-config", "--trusted-root"):
+        if word in ("--trust-config", "--trusted-root", "--instance"):
             next(words, None)
         elif not word.startswith("-"):
             return word if word in _COMMANDS else None
@@ -81,16 +95,31 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     trust = parser.add_mutually_exclusive_group()
     trust.add_argument(
-        "--staging", action="store_true", help="use the Sigstore staging instance's trusted root"
+        "--staging",
+        action="store_true",
+        help="use Sigstore's staging instance (default: the public-good production instance)",
     )
     trust.add_argument(
-        "--trust-config", type=Path, metavar="FILE", help="a ClientTrustConfig JSON file"
+        "--instance",
+        metavar="URL",
+        help="use the Sigstore instance whose TUF repository is URL (see trust-instance)",
     )
-    trust.add_argument("--trusted-root", type=Path, metavar="FILE", help="a trusted_root.json file")
+    trust.add_argument(
+        "--trust-config",
+        type=Path,
+        metavar="FILE",
+        help="a ClientTrustConfig JSON file (no TUF)",
+    )
+    trust.add_argument(
+        "--trusted-root", type=Path, metavar="FILE", help="a trusted_root.json file (no TUF)"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     if only is not None:
         for name, help in _COMMANDS.items():
-            if name != only and not (only in ("sign", "attest") and name in ("sign", "attest")):
+            if name != only and not (
+                (only in ("sign", "attest") and name in ("sign", "attest"))
+                or (only in ("trust", "trust-instance") and name in ("trust", "trust-instance"))
+            ):
                 commands.add_parser(name, help=help, add_help=False)
     if only in (None, "verify"):
         _add_verify(commands)
@@ -98,6 +127,8 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
         _pypi_cli.add_parser(commands)
     if only in (None, "sign", "attest"):
         _sign_cli.add_parsers(commands)
+    if only in (None, "trust", "trust-instance"):
+        _trust_cli.add_parsers(commands)
     if only in (None, "testing"):
         _add_testing(commands)
     return parser
@@ -197,11 +228,13 @@ def _add_verify(commands: Any) -> None:
             help="the Rekor v1 instance to look the entry up in "
             "(default: the trusted root's Rekor v1 log)",
         )
+    for sub in (identity, github, key):
+        detached = "" if sub is key else "; a detached signature then needs --rekor-bundle"
         sub.add_argument(
             "--offline",
             action="store_true",
-            help="use no network: a detached signature then needs --rekor-bundle "
-            "(bundles are always verified offline)",
+            help="use no network: the cached trust material, else the material embedded in "
+            f"this release (with a warning saying how old){detached}",
         )
 
 
@@ -232,7 +265,8 @@ def _verifier(args: argparse.Namespace) -> Verifier:
         return Verifier.from_trusted_root(args.trusted_root)
     if args.trust_config is not None:
         return Verifier.from_trust_config(args.trust_config)
-    return Verifier.staging() if args.staging else Verifier.production()
+    offline = getattr(args, "offline", False)
+    return Verifier.for_instance(_trust_cli.instance(args), offline=offline)
 
 
 def _bundle_path(input: str, explicit: Path | None) -> Path:
@@ -328,6 +362,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # --help, --version and usage errors
         return e.code if isinstance(e.code, int) else 2
+    with _trust_cli.warnings_on_stderr():
+        return _run(parser, args)
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.command in ("trust", "trust-instance"):
+        problem = _trust_cli.usage_error(args)
+        if problem is not None:
+            print(f"{parser.prog} {args.command}: error: {problem}", file=sys.stderr)
+            return 2
+        return _trust_cli.run(args)
     if args.command in ("sign", "attest"):
         return _sign_cli.run(args)
     if args.command == "pypi":

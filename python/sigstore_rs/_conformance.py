@@ -1,10 +1,14 @@
 """The Sigstore conformance suite's client CLI (``sigstore-rs-conformance``).
 
-    verify-bundle [--staging] --bundle FILE
+    verify-bundle [--staging] [--offline] --bundle FILE
         (--certificate-identity ID --certificate-oidc-issuer URL | --key PEM)
         [--trusted-root FILE] FILE_OR_DIGEST
     sign-bundle [--staging] [--in-toto] --identity-token T --bundle FILE
         [--trusted-root FILE --signing-config FILE] FILE
+
+Without ``--trusted-root``, the instance's trust material comes through TUF
+(``Verifier.production()``); ``--offline`` (ours, not the suite's) makes no
+request: the cache, else the embedded material, with a warning on stderr.
 
 Exits 0 only when verification succeeds; the reason for a failure goes to stderr.
 """
@@ -16,6 +20,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sigstore_rs._trust_cli import warnings_on_stderr
 from sigstore_rs.errors import Error
 from sigstore_rs.verify import Bundle, Identity, Verifier
 
@@ -26,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
 
     verify = commands.add_parser("verify-bundle", help="verify an artifact against a bundle")
     verify.add_argument("--staging", action="store_true")
+    verify.add_argument("--offline", action="store_true")
     verify.add_argument("--bundle", required=True, type=Path, metavar="FILE")
     verify.add_argument("--certificate-identity", metavar="ID")
     verify.add_argument("--certificate-oidc-issuer", metavar="URL")
@@ -48,7 +54,8 @@ def _verify_bundle(args: argparse.Namespace) -> int:
     if args.trusted_root is not None:
         verifier = Verifier.from_trusted_root(args.trusted_root)
     else:
-        verifier = Verifier.staging() if args.staging else Verifier.production()
+        instance = Verifier.staging if args.staging else Verifier.production
+        verifier = instance(offline=args.offline)
     bundle = Bundle.from_file(args.bundle)
     if args.key is not None:
         verifier.verify_artifact_with_key(args.input, bundle, args.key.read_bytes())
@@ -59,9 +66,11 @@ def _verify_bundle(args: argparse.Namespace) -> int:
 
 
 def _sign_bundle(args: argparse.Namespace) -> int:
-    from sigstore_rs.sign import SigningContext, write_atomic
+    from sigstore_rs.sign import IdentityToken, SigningContext, write_atomic
 
     try:
+        # The token first: a malformed one fails before any request.
+        token = IdentityToken(args.identity_token)
         if args.trusted_root is not None and args.signing_config is not None:
             ctx = SigningContext.from_parts(args.trusted_root, args.signing_config)
         elif args.trusted_root is not None or args.signing_config is not None:
@@ -69,7 +78,7 @@ def _sign_bundle(args: argparse.Namespace) -> int:
             return 2
         else:
             ctx = SigningContext.staging() if args.staging else SigningContext.production()
-        signer = ctx.signer(args.identity_token)
+        signer = ctx.signer(token)
         if args.in_toto:
             bundle = signer.sign_dsse(args.input.read_bytes())
         else:
@@ -87,6 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else 2
+    with warnings_on_stderr():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "sign-bundle":
         return _sign_bundle(args)
     if args.key is None and (

@@ -1,8 +1,8 @@
 """``sigstore-rs pypi``: PEP 740 attestations on the command line.
 
-    sigstore-rs [--staging | ...] pypi verify (--repository OWNER/REPO [--workflow W] [--gitlab]
-        | --email EMAIL | --cert-identity ID --cert-oidc-issuer URL | --trust-on-first-use)
-        [--attestation F | --provenance F] DIST...
+    sigstore-rs [--staging | --instance URL | ...] pypi verify (--repository OWNER/REPO
+        [--workflow W] [--gitlab] | --email EMAIL | --cert-identity ID --cert-oidc-issuer URL
+        | --trust-on-first-use) [--offline] [--attestation F | --provenance F] DIST...
     sigstore-rs pypi inspect FILE
     sigstore-rs pypi convert [--to-bundle] FILE
 
@@ -79,6 +79,12 @@ def add_parser(commands: Any) -> None:
     evidence = verify.add_mutually_exclusive_group()
     evidence.add_argument("--attestation", type=Path, metavar="FILE")
     evidence.add_argument("--provenance", type=Path, metavar="FILE")
+    verify.add_argument(
+        "--offline",
+        action="store_true",
+        help="use no network: the cached trust material, else the material embedded in "
+        "this release (with a warning saying how old)",
+    )
     verify.add_argument("dists", nargs="+", metavar="DIST", help="a wheel or sdist file")
 
     sign = sub.add_parser("sign", help="sign distributions: DIST.publish.attestation each")

@@ -1,9 +1,11 @@
 # Stubs for the compiled module (src/py/); checked by `python -m mypy.stubtest sigstore_rs._rust`.
 import os
 import pathlib
-from typing import Any, final
+from typing import Any, Literal, final
 
 __all__ = [
+    "PRODUCTION_TUF_URL",
+    "STAGING_TUF_URL",
     "Attestation",
     "Bundle",
     "Distribution",
@@ -14,6 +16,7 @@ __all__ = [
     "Publisher",
     "Signer",
     "SigningContext",
+    "TrustMaterial",
     "Verifier",
     "__version__",
     "_error_for_testing",
@@ -21,11 +24,16 @@ __all__ = [
     "in_toto_statement",
     "interactive_token",
     "sha256_file",
+    "trust_instance",
+    "trust_load",
+    "trust_refresh",
     "tuf_download",
     "tuf_refresh",
     "verify_distributions",
 ]
 __version__: str
+PRODUCTION_TUF_URL: str
+STAGING_TUF_URL: str
 
 @final
 class Bundle:
@@ -61,11 +69,36 @@ class Policy:
     def all_of(policies: list[Policy]) -> Policy: ...
 
 @final
+class TrustMaterial:
+    @property
+    def url(self) -> str: ...
+    @property
+    def origin(self) -> Literal["refreshed", "cache", "embedded"]: ...
+    @property
+    def refreshed_at(self) -> int | None: ...
+    @property
+    def expires(self) -> int | None: ...
+    @property
+    def root_version(self) -> int | None: ...
+    @property
+    def cache_dir(self) -> pathlib.Path: ...
+    @property
+    def warnings(self) -> list[str]: ...
+    @property
+    def trusted_root_json(self) -> bytes: ...
+    @property
+    def signing_config_json(self) -> bytes | None: ...
+    def authorities(self) -> list[tuple[str, str, int, int | None]]: ...
+    def services(self) -> list[tuple[str, str, int]]: ...
+
+def trust_load(url: str, offline: bool = False) -> TrustMaterial: ...
+def trust_refresh(url: str) -> TrustMaterial: ...
+def trust_instance(url: str, root: str | os.PathLike[str]) -> None: ...
+
+@final
 class Verifier:
     @staticmethod
-    def production() -> Verifier: ...
-    @staticmethod
-    def staging() -> Verifier: ...
+    def from_trust_material(material: TrustMaterial) -> Verifier: ...
     @staticmethod
     def from_trusted_root(path: str | os.PathLike[str]) -> Verifier: ...
     @staticmethod
@@ -168,9 +201,7 @@ class IdentityToken:
 @final
 class SigningContext:
     @staticmethod
-    def production() -> SigningContext: ...
-    @staticmethod
-    def staging() -> SigningContext: ...
+    def from_trust_material(material: TrustMaterial) -> SigningContext: ...
     @staticmethod
     def from_trust_config(data: bytes) -> SigningContext: ...
     @staticmethod

@@ -1,11 +1,14 @@
 """The ``sign``, ``attest`` and ``pypi sign`` commands.
 
-    sigstore-rs [--staging | --trust-config F] sign [--identity-token T] [--oauth-force-oob]
+    sigstore-rs [--staging | --instance URL | --trust-config F] sign [--identity-token T]
+        [--oauth-force-oob]
         [--bundle F | --output-directory D] [--signature F --certificate F] FILE...
     sigstore-rs ... attest --predicate-type T --predicate FILE [...] FILE...
     sigstore-rs ... pypi sign DIST...
 
-Every input is signed before anything is written; outputs are written
+The services and trust material are the instance's signing config and
+trusted root, kept current through TUF (see ``sigstore_rs._trust_cli``), or
+``--trust-config``'s. Every input is signed before anything is written; outputs are written
 atomically, so a failure leaves no file behind.
 """
 
@@ -16,7 +19,7 @@ import os
 import sys
 from pathlib import Path
 
-from sigstore_rs import _rust
+from sigstore_rs import _rust, _trust_cli
 from sigstore_rs.errors import Error, IdentityError
 from sigstore_rs.sign import (
     PYPI_PUBLISH_PREDICATE,
@@ -77,7 +80,7 @@ def context(args: argparse.Namespace) -> SigningContext:
         return SigningContext.from_trust_config(args.trust_config)
     if getattr(args, "trusted_root", None) is not None:
         raise Error("signing needs a signing config: pass --trust-config (not --trusted-root)")
-    return SigningContext.staging() if args.staging else SigningContext.production()
+    return SigningContext.for_instance(_trust_cli.instance(args))
 
 
 def token(args: argparse.Namespace, ctx: SigningContext) -> IdentityToken:

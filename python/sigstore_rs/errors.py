@@ -32,6 +32,7 @@ __all__ = [
     "TimestampError",
     "TlogEntryError",
     "TrustUpdateError",
+    "TrustWarning",
     "VerificationError",
 ]
 
@@ -186,7 +187,10 @@ def _cli_reason(error: BaseException, *, staging: bool) -> str:
         if "it is a log of Sigstore's staging instance" in message and not staging:
             return f"{message} (--staging)"
         if "it is a log of Sigstore's public-good (production) instance" in message:
-            return f"{message} (the default: no --staging, --trusted-root or --trust-config)"
+            return (
+                f"{message} (the default: no --staging, --instance, --trusted-root or "
+                "--trust-config)"
+            )
     return message
 
 
@@ -195,3 +199,11 @@ class TrustUpdateError(Error):
     metadata failed a check of the TUF client workflow (the message names
     the role and the check), could not be fetched, or the local cache could
     not be read or written."""
+
+
+class TrustWarning(UserWarning):
+    """Trust material was used that may not be current: the TUF repository
+    could not be reached, or ``offline`` was asked for, so the cached
+    material (the message says how old) or the material embedded in this
+    release was used instead. Raised with :func:`warnings.warn`; the CLI
+    prints it on stderr as ``warning: ...``."""

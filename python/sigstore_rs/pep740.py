@@ -82,10 +82,10 @@ def _bytes(data: bytes | str) -> bytes:
     return data.encode() if isinstance(data, str) else data
 
 
-def _verifier(staging: bool, verifier: Verifier | None) -> _rust.Verifier:
+def _verifier(staging: bool, offline: bool, verifier: Verifier | None) -> _rust.Verifier:
     if verifier is not None:
         return verifier._inner
-    return _rust.Verifier.staging() if staging else _rust.Verifier.production()
+    return (Verifier.staging if staging else Verifier.production)(offline=offline)._inner
 
 
 def _result(r: tuple[str, str | None]) -> tuple[str, dict[str, Any] | None]:
@@ -359,13 +359,16 @@ class Attestation(_JsonModel):
         """Verifies that this attestation, signed by ``identity``, attests to
         ``dist``; returns ``(predicate_type, predicate)``.
 
-        The embedded trusted roots are used (production, or staging with
-        ``staging=True``) unless ``verifier`` is given; ``offline`` is accepted
-        for compatibility (nothing is fetched either way).
+        Verifies against ``verifier``, else ``Verifier.production()`` (or
+        ``Verifier.staging()`` with ``staging=True``), whose trust material
+        is kept current through TUF; ``offline=True`` makes no request (see
+        ``Verifier.production``). Each call without ``verifier`` loads the
+        trust material again (a millisecond or so): pass one to reuse it.
         """
-        del offline
         return _result(
-            self._inner.verify(_verifier(staging, verifier), _policy(identity), dist._inner)
+            self._inner.verify(
+                _verifier(staging, offline, verifier), _policy(identity), dist._inner
+            )
         )
 
     def __repr__(self) -> str:
@@ -430,6 +433,7 @@ class Provenance:
         *,
         trust_on_first_use: bool = False,
         staging: bool = False,
+        offline: bool = False,
         verifier: Verifier | None = None,
     ) -> list[VerifiedAttestation]:
         """Verifies every attestation against ``dist``; returns each one's
@@ -441,11 +445,12 @@ class Provenance:
         the publisher it is filed under. Without one, pass
         ``trust_on_first_use=True`` to accept the publisher the provenance
         object names, and show or record the ``publisher`` of the result;
-        with neither (or both), ``InvalidInput`` is raised.
+        with neither (or both), ``InvalidInput`` is raised. The verifier is
+        chosen as for ``Attestation.verify``.
         """
         policy = None if publisher is None else _policy(publisher)
         results = self._inner.verify(
-            _verifier(staging, verifier),
+            _verifier(staging, offline, verifier),
             dist._inner,
             policy,
             trust_on_first_use=trust_on_first_use,
@@ -507,6 +512,7 @@ def verify_distributions(
     *,
     trust_on_first_use: bool = False,
     staging: bool = False,
+    offline: bool = False,
     verifier: Verifier | None = None,
     threads: int | None = None,
 ) -> list[DistributionResult]:
@@ -518,7 +524,8 @@ def verify_distributions(
     publisher is the one expected, as for ``Provenance.verify``. An item
     without one fails with ``InvalidInput``, unless ``trust_on_first_use=True``
     and its evidence is a provenance object: then the publishers it names
-    are accepted, and reported in the result's ``publishers``.
+    are accepted, and reported in the result's ``publishers``. The verifier
+    is chosen as for ``Attestation.verify``.
     """
     native: list[tuple[object, object, _rust.Policy | None]] = []
     for dist, evidence, identity in items:
@@ -530,7 +537,10 @@ def verify_distributions(
             )
         )
     results = _rust.verify_distributions(
-        _verifier(staging, verifier), native, threads, trust_on_first_use=trust_on_first_use
+        _verifier(staging, offline, verifier),
+        native,
+        threads,
+        trust_on_first_use=trust_on_first_use,
     )
     out = []
     for ok, err in results:

@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 
 from sigstore_rs import _rust
+from sigstore_rs import trust as _trust
 from sigstore_rs.verify import Bundle
 
 TYPE_CHECKING = False
@@ -106,19 +107,29 @@ class SigningContext:
 
     def __init__(self, inner: _rust.SigningContext) -> None:
         """Wraps the compiled context; use ``production()``, ``staging()``,
-        ``from_trust_config()`` or ``from_parts()``."""
+        ``for_instance()``, ``from_trust_config()`` or ``from_parts()``."""
         self._inner = inner
 
     @classmethod
-    def production(cls) -> SigningContext:
-        """Sigstore's public-good instance (embedded trusted root and signing
-        config): Fulcio, Rekor and the timestamp authority it names."""
-        return cls(_rust.SigningContext.production())
+    def production(cls, *, offline: bool = False) -> SigningContext:
+        """Sigstore's public-good instance: the Fulcio, Rekor and timestamp
+        authority its signing config names, with its trusted root, both
+        kept current through TUF as ``Verifier.production()`` keeps the
+        trusted root (``offline``: the cache, else the embedded material,
+        with a ``TrustWarning``)."""
+        return cls(_from_tuf(_trust.PRODUCTION, offline))
 
     @classmethod
-    def staging(cls) -> SigningContext:
-        """Sigstore's staging instance (embedded trust material)."""
-        return cls(_rust.SigningContext.staging())
+    def staging(cls, *, offline: bool = False) -> SigningContext:
+        """As ``production()``, for Sigstore's staging instance."""
+        return cls(_from_tuf(_trust.STAGING, offline))
+
+    @classmethod
+    def for_instance(cls, url: str, *, offline: bool = False) -> SigningContext:
+        """As ``production()``, for the instance whose TUF repository is at
+        ``url`` (trusted first with ``sigstore_rs.trust.trust_instance``); its
+        repository must publish a signing config."""
+        return cls(_from_tuf(url, offline))
 
     @classmethod
     def from_trust_config(cls, path: StrPath) -> SigningContext:
@@ -145,6 +156,12 @@ class SigningContext:
         if isinstance(token, str):
             token = IdentityToken(token)
         return Signer(self._inner.signer(token))
+
+
+def _from_tuf(url: str, offline: bool) -> _rust.SigningContext:
+    # Warnings are attributed to the caller of the public constructor.
+    material = _trust._load(url, offline=offline, stacklevel=3)
+    return _rust.SigningContext.from_trust_material(material)
 
 
 def write_atomic(path: StrPath, data: bytes | str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 from sigstore_rs import _rust
+from sigstore_rs import trust as _trust
 
 # `typing` costs milliseconds to import; annotations are strings here
 # (PEP 563), so it is only needed by type checkers.
@@ -358,6 +359,11 @@ class Bundle:
         return repr(self._inner)
 
 
+def _from_tuf(url: str, offline: bool) -> _rust.Verifier:
+    # Warnings are attributed to the caller of the public constructor.
+    return _rust.Verifier.from_trust_material(_trust._load(url, offline=offline, stacklevel=3))
+
+
 def _artifact(input: ArtifactInput) -> bytes | str | os.PathLike[str]:
     if isinstance(input, (bytearray, memoryview)):
         return bytes(input)
@@ -376,19 +382,32 @@ class Verifier:
 
     def __init__(self, inner: _rust.Verifier) -> None:
         """Wraps a compiled verifier; use ``production()``, ``staging()``,
-        ``from_trusted_root()`` or ``from_trust_config()``."""
+        ``for_instance()``, ``from_trusted_root()`` or ``from_trust_config()``."""
         self._inner = inner
 
     @classmethod
-    def production(cls) -> Verifier:
-        """A verifier for Sigstore's public-good instance (the trusted root
-        embedded in this release). Shared process-wide; cheap to call."""
-        return cls(_rust.Verifier.production())
+    def production(cls, *, offline: bool = False) -> Verifier:
+        """A verifier for Sigstore's public-good instance, its trusted root
+        kept current through TUF (see ``sigstore_rs.trust``): the verified
+        cache, refreshed first when it is more than twelve hours old. With
+        ``offline``, no request is made: the cache, else the trusted root
+        embedded in this release, with a ``TrustWarning`` saying how old it
+        is. A refused update raises ``TrustUpdateError``. Each call checks
+        the cache (about a millisecond): keep the verifier rather than
+        calling this per bundle."""
+        return cls(_from_tuf(_trust.PRODUCTION, offline))
 
     @classmethod
-    def staging(cls) -> Verifier:
-        """A verifier for Sigstore's staging instance (embedded trusted root)."""
-        return cls(_rust.Verifier.staging())
+    def staging(cls, *, offline: bool = False) -> Verifier:
+        """As ``production()``, for Sigstore's staging instance."""
+        return cls(_from_tuf(_trust.STAGING, offline))
+
+    @classmethod
+    def for_instance(cls, url: str, *, offline: bool = False) -> Verifier:
+        """As ``production()``, for the instance whose TUF repository is at
+        ``url`` (trusted first with ``sigstore_rs.trust.trust_instance``, or
+        ``sigstore-rs --instance URL trust-instance ROOT``)."""
+        return cls(_from_tuf(url, offline))
 
     @classmethod
     def from_trusted_root(cls, path: StrPath) -> Verifier:

@@ -14,6 +14,7 @@ mod sign;
 // instance; the façade names the missing feature when it is absent.
 #[cfg(feature = "testing")]
 mod testing;
+mod trust;
 mod tuf;
 mod verifier;
 
@@ -40,6 +41,8 @@ mod _rust {
     #[pymodule_export]
     use super::testing::PyLocalInstance;
     #[pymodule_export]
+    use super::trust::{trust_instance, trust_load, trust_refresh, PyTrustMaterial};
+    #[pymodule_export]
     use super::tuf::{tuf_download, tuf_refresh};
     #[pymodule_export]
     use super::verifier::PyVerifier;
@@ -48,6 +51,9 @@ mod _rust {
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        use crate::trust::tuf::{PRODUCTION_TUF_URL, STAGING_TUF_URL};
+        m.add("PRODUCTION_TUF_URL", PRODUCTION_TUF_URL)?;
+        m.add("STAGING_TUF_URL", STAGING_TUF_URL)?;
         m.add("__version__", env!("CARGO_PKG_VERSION"))
     }
 }

@@ -2,6 +2,7 @@
 //! OIDC helpers. Every network round trip releases the GIL.
 
 use super::bundle::PyBundle;
+use super::trust::PyTrustMaterial;
 use crate::error::Error;
 use crate::oidc::{ambient, interactive, IdentityToken};
 use crate::sign::{self, Signer, SigningContext};
@@ -110,17 +111,12 @@ pub struct PySigningContext {
 
 #[pymethods]
 impl PySigningContext {
+    /// From trust material loaded through TUF (`sigstore_rs.trust`): its
+    /// trusted root and signing config.
     #[staticmethod]
-    fn production() -> PyResult<Self> {
+    fn from_trust_material(material: &PyTrustMaterial) -> PyResult<Self> {
         Ok(PySigningContext {
-            inner: SigningContext::production()?,
-        })
-    }
-
-    #[staticmethod]
-    fn staging() -> PyResult<Self> {
-        Ok(PySigningContext {
-            inner: SigningContext::staging()?,
+            inner: SigningContext::new(material.trusted_root.clone(), &material.signing_config()?)?,
         })
     }
 

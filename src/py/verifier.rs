@@ -5,6 +5,7 @@
 
 use super::bundle::PyBundle;
 use super::policy::PyPolicy;
+use super::trust::PyTrustMaterial;
 use crate::crypto::HashAlgorithm;
 use crate::error::{Error, Result};
 use crate::legacy::{self, DetachedSignature};
@@ -81,20 +82,10 @@ impl PyVerifier {
 
 #[pymethods]
 impl PyVerifier {
-    /// The Sigstore public-good instance (embedded trusted root).
+    /// From trust material loaded through TUF (`sigstore_rs.trust`).
     #[staticmethod]
-    fn production() -> PyResult<Self> {
-        Ok(PyVerifier {
-            inner: Verifier::production()?,
-        })
-    }
-
-    /// The Sigstore staging instance (embedded trusted root).
-    #[staticmethod]
-    fn staging() -> PyResult<Self> {
-        Ok(PyVerifier {
-            inner: Verifier::staging()?,
-        })
+    fn from_trust_material(material: &PyTrustMaterial) -> Self {
+        Self::new(material.trusted_root.clone())
     }
 
     /// From a `trusted_root.json` file.

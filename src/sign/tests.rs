@@ -193,3 +193,62 @@ fn statements_and_atomic_writes() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The way users sign and verify: the instance's trusted root and signing
+/// config come through its TUF repository (trusted from its first root),
+/// then a warm cache serves the verifier without a request (the repository
+/// is down by then: a request would show as a warning).
+#[test]
+fn signs_and_verifies_with_trust_material_from_tuf() {
+    use crate::testing::{Instance, Options, ServiceKind};
+    use crate::trust::tuf::{Origin, RefreshPolicy, TufTrust};
+
+    let mut inst = Instance::start(Options::default()).expect("instance");
+    let cache = std::env::temp_dir().join(format!("sigstore-rs-sign-tuf-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cache);
+    let policy = RefreshPolicy {
+        cache_dir: cache.clone(),
+        offline: false,
+        max_age: 3600,
+        now: oidc::now(),
+    };
+    let crypto = crypto::default_backend();
+    let tuf = TufTrust::for_url(&inst.url(ServiceKind::Tuf)).expect("url");
+    let first_root = inst.tuf().root(1).expect("root");
+    tuf.trust_instance(&first_root, &policy, crypto)
+        .expect("trust");
+    let m = tuf.load(&Http::new(), &policy, crypto).expect("refresh");
+    assert!(
+        matches!(m.origin, Origin::Refreshed { .. }),
+        "{:?}",
+        m.origin
+    );
+    let config = SigningConfig::from_json(m.signing_config.as_deref().expect("config"))
+        .expect("signing config");
+    let root = TrustedRoot::from_json(&m.trusted_root).expect("trusted root");
+    let ctx = SigningContext::new(root, &config).expect("context");
+    assert_eq!(ctx.services().fulcio.url, inst.url(ServiceKind::Fulcio));
+    let token = IdentityToken::parse(&inst.mint_token("alice@example.com")).expect("token");
+    let data = b"signed with trust material from TUF";
+    let bundle = ctx
+        .signer(token)
+        .expect("signer")
+        .sign_artifact(data)
+        .expect("sign");
+    let issuer = inst.issuer_url().to_string();
+    inst.stop();
+
+    let warm = tuf.load(&Http::new(), &policy, crypto).expect("warm cache");
+    assert!(
+        matches!(warm.origin, Origin::Cache { .. }),
+        "{:?}",
+        warm.origin
+    );
+    assert!(warm.warnings.is_empty(), "{:?}", warm.warnings);
+    let verifier = Verifier::new(TrustedRoot::from_json(&warm.trusted_root).expect("root"));
+    let policy = Policy::identity("alice@example.com", issuer);
+    verifier
+        .verify_artifact(&Artifact::Bytes(data.to_vec()), &bundle, &policy)
+        .expect("verifies");
+    let _ = std::fs::remove_dir_all(&cache);
+}

@@ -307,3 +307,81 @@ fn cache_directories_per_platform() {
     assert_eq!(describe_age(3 * 3600), "3 hours");
     assert_eq!(describe_age(86_400 * 2), "2 days");
 }
+
+/// A refresh refused after the timestamp was accepted (an expired
+/// snapshot): the spec stores the new timestamp at once, which would leave
+/// a set that no longer loads; the last good files are put back, so the
+/// cache is as it was and still serves offline.
+#[test]
+fn a_refusal_part_way_leaves_the_last_good_cache() {
+    let repo = repository();
+    let c = cache("partway");
+    let t = trusted(&repo, &c.0);
+    let f = Counting::new(&repo);
+    let crypto = default_backend();
+    t.load(&f, &policy(&c.0, now()), crypto).unwrap();
+    let before = files(&t.cache_dir(&c.0));
+    repo.expire("snapshot").unwrap();
+    let e = t.refresh(&f, &policy(&c.0, now()), crypto).unwrap_err();
+    match &e {
+        Error::TrustUpdate(TufError::Metadata(m)) => {
+            assert_eq!((m.role.as_str(), m.check), ("snapshot", Check::Expiry));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(files(&t.cache_dir(&c.0)), before);
+    let mut p = policy(&c.0, now());
+    p.offline = true;
+    let m = t.load(&f, &p, crypto).unwrap();
+    assert!(matches!(m.origin, Origin::Cache { .. }), "{:?}", m.origin);
+    // Cut off part-way (the snapshot cannot be fetched): the same.
+    repo.publish().unwrap();
+    struct SnapshotDown<'a>(&'a TufRepository);
+    impl Fetcher for SnapshotDown<'_> {
+        fn fetch(&self, url: &str, max_length: u64) -> Result<Vec<u8>, FetchError> {
+            if url.contains("snapshot") {
+                return Err(FetchError::Other("connection reset".into()));
+            }
+            self.0.fetch(url, max_length)
+        }
+    }
+    let m = t
+        .refresh(&SnapshotDown(&repo), &policy(&c.0, now()), crypto)
+        .unwrap();
+    assert!(matches!(m.origin, Origin::Cache { .. }), "{:?}", m.origin);
+    assert!(
+        m.warnings.join("\n").contains("cannot reach"),
+        "{:?}",
+        m.warnings
+    );
+    assert_eq!(files(&t.cache_dir(&c.0)), before);
+}
+
+#[test]
+fn material_names_its_root_version_and_embedded_material_its_age() {
+    let repo = repository();
+    let c = cache("versions");
+    let t = trusted(&repo, &c.0);
+    let f = Counting::new(&repo);
+    let crypto = default_backend();
+    let m = t.load(&f, &policy(&c.0, now()), crypto).unwrap();
+    assert_eq!(m.root_version, Some(1));
+    repo.rotate("root").unwrap();
+    let m = t.refresh(&f, &policy(&c.0, now()), crypto).unwrap();
+    assert_eq!(m.root_version, Some(2));
+    let m = t.load(&f, &policy(&c.0, now() + 60), crypto).unwrap();
+    assert!(matches!(m.origin, Origin::Cache { .. }));
+    assert_eq!(m.root_version, Some(2));
+    // Offline with nothing cached: the embedded material, saying how old.
+    let mut p = policy(&c.0, now());
+    p.offline = true;
+    let m = TufTrust::staging().load(&f, &p, crypto).unwrap();
+    assert_eq!((m.origin, m.root_version), (Origin::Embedded, None));
+    let w = m.warnings.join("\n");
+    assert!(
+        w.contains("using the material embedded in sigstore_rs")
+            && w.contains("whose newest log or authority dates from 20")
+            && w.contains(" days ago)"),
+        "{w}"
+    );
+}

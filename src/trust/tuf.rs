@@ -156,6 +156,9 @@ pub struct TrustMaterial {
     pub signing_config: Option<Vec<u8>>,
     /// Its origin.
     pub origin: Origin,
+    /// The version of the TUF root it was verified under (`None` for the
+    /// embedded material).
+    pub root_version: Option<u64>,
     /// What the user should know (fallbacks, stale material), one line each.
     pub warnings: Vec<String>,
 }
@@ -209,6 +212,49 @@ impl Locked {
             .trim()
             .parse()
             .ok()
+    }
+}
+
+/// The files of an instance's `metadata/` and `targets/` at one moment (a
+/// few small files).
+struct Stored(Vec<(PathBuf, Vec<u8>)>);
+
+impl Stored {
+    fn read(locked: &Locked) -> Result<Stored> {
+        let mut files = Vec::new();
+        for dir in [locked.metadata(), locked.targets()] {
+            let entries = std::fs::read_dir(&dir).map_err(|e| io("cannot read", &dir, e))?;
+            for path in entries.flatten().map(|e| e.path()) {
+                let data = std::fs::read(&path).map_err(|e| io("cannot read", &path, e))?;
+                files.push((path, data));
+            }
+        }
+        Ok(Stored(files))
+    }
+
+    /// Puts the files back as they were, best effort: the caller reports
+    /// the error that made this necessary, and a file that could not be
+    /// restored fails the next load's checks, never passes them.
+    fn restore(&self, locked: &Locked) {
+        let Ok(now) = Stored::read(locked) else {
+            return;
+        };
+        for (path, data) in &now.0 {
+            match self.0.iter().find(|(p, _)| p == path) {
+                None => {
+                    let _ = std::fs::remove_file(path);
+                }
+                Some((_, old)) if old != data => {
+                    let _ = crate::files::write_atomic(path, old);
+                }
+                Some(_) => {}
+            }
+        }
+        for (path, old) in &self.0 {
+            if !path.exists() {
+                let _ = crate::files::write_atomic(path, old);
+            }
+        }
     }
 }
 
@@ -342,7 +388,17 @@ impl TufTrust {
                 return Ok(m);
             }
         }
-        match self.fetch(&locked, fetcher, policy, crypto) {
+        // The TUF workflow stores each role as soon as it is accepted
+        // (§5.4.5, §5.5.7), so a refresh refused or cut off part-way would
+        // leave, say, a new timestamp beside the old snapshot: a set that
+        // no longer loads, offline or as a fallback. The last good files
+        // are put back instead.
+        let last_good = Stored::read(&locked)?;
+        let fetched = self.fetch(&locked, fetcher, policy, crypto);
+        if fetched.is_err() {
+            last_good.restore(&locked);
+        }
+        match fetched {
             Ok(m) => Ok(m),
             Err(Error::TrustUpdate(TufError::Fetch { url, error })) => {
                 let warning = format!(
@@ -388,6 +444,7 @@ impl TufTrust {
             trusted_root: read(&trusted_root)?,
             signing_config: signing_config.as_deref().map(read).transpose()?,
             origin: Origin::Refreshed { expires },
+            root_version: Some(updater.trusted().root().common.version),
             warnings: Vec::new(),
         })
     }
@@ -424,6 +481,7 @@ impl TufTrust {
                 refreshed_at: locked.last_refresh(),
                 expires,
             },
+            root_version: Some(updater.trusted().root().common.version),
             warnings: Vec::new(),
         })
     }
@@ -479,18 +537,45 @@ impl TufTrust {
                     other => other.clone(),
                 })?;
                 warnings.push(format!(
-                    "no usable cached trust material for {} ({cache_err}); using the material embedded in sigstore_rs {}",
+                    "no usable cached trust material for {} ({cache_err}); using the material embedded in sigstore_rs {}{}",
                     self.url,
-                    env!("CARGO_PKG_VERSION")
+                    env!("CARGO_PKG_VERSION"),
+                    embedded_age(embedded.trusted_root, policy.now)
                 ));
                 Ok(TrustMaterial {
                     trusted_root: embedded.trusted_root.as_bytes().to_vec(),
                     signing_config: Some(embedded.signing_config.as_bytes().to_vec()),
                     origin: Origin::Embedded,
+                    root_version: None,
                     warnings,
                 })
             }
         }
+    }
+}
+
+/// How old embedded material is, as a clause for the warning. It records
+/// no date of its own, so the newest `validFor.start` among its logs and
+/// authorities stands for it: what Sigstore added since is missing from it.
+fn embedded_age(trusted_root: &str, now: i64) -> String {
+    let Ok(root) = super::TrustedRoot::from_json(trusted_root.as_bytes()) else {
+        return String::new();
+    };
+    let logs = root
+        .tlogs
+        .iter()
+        .chain(&root.ctlogs)
+        .map(|l| l.key.validity.start);
+    let authorities = (root.certificate_authorities.iter())
+        .chain(&root.timestamp_authorities)
+        .map(|c| c.validity.start);
+    match logs.chain(authorities).max() {
+        Some(t) => format!(
+            ", whose newest log or authority dates from {} ({} ago)",
+            crate::tuf::metadata::format_expires(t),
+            describe_age(now - t)
+        ),
+        None => String::new(),
     }
 }
 

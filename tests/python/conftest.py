@@ -1,12 +1,24 @@
 """Locates the recorded Sigstore material in ``tests/assets`` (see its NOTICE.md
-and MANIFEST.md).
+and MANIFEST.md), and keeps the trust material of every test in a cache of
+its own.
 
 The material is part of the repository: a missing file is a broken checkout,
 and the tests that need it fail; nothing here skips.
+
+Trust material: the tests make no request beyond 127.0.0.1. Every test, and
+every process it starts, uses one fresh TUF cache for the session
+(``SIGSTORE_RS_CACHE_DIR``), never the user's; the public instances are
+loaded with ``offline=True`` (``--offline``), which with that empty cache
+means the material embedded in this release, and a ``TrustWarning`` saying
+so that the tests assert (``helpers.embedded``). Any other ``TrustWarning``
+is an error.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,6 +31,33 @@ def fixtures_dir() -> Path:
     if not (ASSETS / "MANIFEST.md").is_file():
         raise FileNotFoundError(f"recorded test material missing: {ASSETS} (part of the repo)")
     return ASSETS
+
+
+_CACHE_ENV = "SIGSTORE_RS_CACHE_DIR"
+_saved_cache_env: list[str | None] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Here rather than in pyproject.toml, whose pytest settings the TUF
+    # conformance suite's run (in a venv without sigstore_rs) also reads.
+    config.addinivalue_line("filterwarnings", "error::sigstore_rs.errors.TrustWarning")
+    # Before collection, so that nothing loads trust material from elsewhere.
+    _saved_cache_env.append(os.environ.get(_CACHE_ENV))
+    os.environ[_CACHE_ENV] = tempfile.mkdtemp(prefix="sigstore-rs-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    path = os.environ.pop(_CACHE_ENV, None)
+    if path is not None:
+        shutil.rmtree(path, ignore_errors=True)
+    if _saved_cache_env and _saved_cache_env[0] is not None:
+        os.environ[_CACHE_ENV] = _saved_cache_env[0]
+
+
+@pytest.fixture(scope="session")
+def trust_cache() -> Path:
+    """The session's TUF cache directory (see the module docstring)."""
+    return Path(os.environ[_CACHE_ENV])
 
 
 @pytest.fixture(scope="session")

@@ -1,13 +1,74 @@
 """Helpers the pytest files share: the command lines run as child processes,
-and the files a signing test starts from."""
+the files a signing test starts from, and the offline verifiers of the
+public instances."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 from pathlib import Path
+from typing import Any, Callable, TypeVar
 
+from sigstore_rs import TrustWarning, Verifier
 from sigstore_rs.testing import Instance
+
+T = TypeVar("T")
+
+#: What the one warning of an offline load says when the session's empty
+#: cache (conftest.py) leaves only the material embedded in this release.
+EMBEDDED = "using the material embedded in sigstore_rs"
+
+
+def assert_embedded(messages: list[str]) -> None:
+    """``messages`` are the warnings of one offline load with no usable
+    cache: exactly one, saying the embedded material was used and how old it
+    is, and none saying a repository could not be reached (no request)."""
+    assert len(messages) == 1, messages
+    assert "no usable cached trust material" in messages[0], messages
+    assert EMBEDDED in messages[0], messages
+    assert " days ago)" in messages[0], messages
+
+
+def offline_call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn(*args, **kwargs, offline=True)`` for a call that loads a public
+    instance's trust material: checks its one ``TrustWarning`` (see
+    ``assert_embedded``), also when ``fn`` raises."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            return fn(*args, **kwargs, offline=True)
+        finally:
+            assert_embedded(
+                [str(w.message) for w in caught if issubclass(w.category, TrustWarning)]
+            )
+
+
+def embedded(instance: str = "production") -> Verifier:
+    """The verifier of Sigstore's ``production`` or ``staging`` instance as
+    the tests use it: offline (tests make no request), so from the trusted
+    root embedded in this release, with the ``TrustWarning`` saying so."""
+    return offline_call(Verifier.staging if instance == "staging" else Verifier.production)
+
+
+def split_warnings(stderr: str) -> tuple[list[str], str]:
+    """A CLI's stderr as its ``warning: `` lines (without the prefix) and
+    the rest."""
+    lines = stderr.splitlines(keepends=True)
+    found = [
+        line[len("warning: ") :].rstrip("\n") for line in lines if line.startswith("warning: ")
+    ]
+    rest = "".join(line for line in lines if not line.startswith("warning: "))
+    return found, rest
+
+
+def offline_stderr(stderr: str) -> str:
+    """The stderr of a CLI run with ``--offline`` against a public instance:
+    checks its one warning (the embedded material, see ``assert_embedded``)
+    and returns the rest."""
+    found, rest = split_warnings(stderr)
+    assert_embedded(found)
+    return rest
 
 
 def run_module(

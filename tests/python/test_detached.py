@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from helpers import run_module
+from helpers import embedded, offline_stderr, run_module
 from sigstore_rs import Identity, Verifier, errors
 
 IDENTITY = "a@tny.town"
@@ -196,7 +196,7 @@ def test_trusted_root_naming_another_host_rejects_the_checkpoint(
 
 def test_online_lookup_with_an_explicit_rekor_url(sp: Path, rekor: FakeRekor) -> None:
     cert, sig = pair(sp, "bundle.txt")
-    Verifier.staging().verify_detached(
+    embedded("staging").verify_detached(
         sp / "bundle.txt", cert, sig, POLICY, rekor_url=rekor.url + "/"
     )
 
@@ -254,7 +254,7 @@ def test_entry_for_the_artifact_but_not_this_signature(
 def test_offline_with_the_entry(sp: Path) -> None:
     cert, sig = pair(sp, "bundle.txt")
     _, entry = api_entry(sp / "bundle.txt.sigstore")
-    verifier = Verifier.staging()
+    verifier = embedded("staging")
     for doc in (entry, cosign_bundle(entry)):
         verifier.verify_detached(
             sp / "bundle.txt",
@@ -278,7 +278,7 @@ def test_offline_with_the_entry(sp: Path) -> None:
 def test_offline_without_an_entry(sp: Path, name: str) -> None:
     cert, sig = pair(sp, name)
     with pytest.raises(errors.InvalidInput, match="needs its transparency log entry"):
-        Verifier.staging().verify_detached(sp / name, cert, sig, POLICY, offline=True)
+        embedded("staging").verify_detached(sp / name, cert, sig, POLICY, offline=True)
 
 
 def test_recorded_cosign_bundle_cannot_verify(sp: Path) -> None:
@@ -290,11 +290,11 @@ def test_recorded_cosign_bundle_cannot_verify(sp: Path) -> None:
     _, sig = pair(sp, "bundle.txt")
     good_cert, _ = pair(sp, "bundle.txt")
     with pytest.raises(errors.InvalidBundle, match="Rekor bundle: the file is empty"):
-        Verifier.staging().verify_detached(
+        embedded("staging").verify_detached(
             sp / "bundle_no_checkpoint.txt", good_cert, sig, POLICY, rekor_bundle=b"", offline=True
         )
     with pytest.raises(errors.InvalidInput, match="not a PEM certificate"):
-        Verifier.staging().verify_detached(
+        embedded("staging").verify_detached(
             sp / "bundle_no_checkpoint.txt", crt, sig, POLICY, rekor_bundle=b"{}", offline=True
         )
 
@@ -305,7 +305,7 @@ def test_unreachable_rekor_is_a_network_error(sp: Path, rekor: FakeRekor) -> Non
     rekor.server.shutdown()
     rekor.server.server_close()
     with pytest.raises(errors.NetworkError, match=url):
-        Verifier.staging().verify_detached(sp / "bundle.txt", cert, sig, POLICY, rekor_url=url)
+        embedded("staging").verify_detached(sp / "bundle.txt", cert, sig, POLICY, rekor_url=url)
 
 
 def test_missing_entry_is_a_network_error(sp: Path, rekor: FakeRekor) -> None:
@@ -314,7 +314,7 @@ def test_missing_entry_is_a_network_error(sp: Path, rekor: FakeRekor) -> None:
     del rekor.entries[uuid]
     cert, sig = pair(sp, "bundle.txt")
     with pytest.raises(errors.NetworkError, match="HTTP status 404"):
-        Verifier.staging().verify_detached(
+        embedded("staging").verify_detached(
             sp / "bundle.txt", cert, sig, POLICY, rekor_url=rekor.url
         )
 
@@ -328,7 +328,7 @@ def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return run_module("sigstore_rs", *args, env={**os.environ, "NO_PROXY": "127.0.0.1"})
 
 
-def test_cli_online(sp: Path, rekor: FakeRekor, trusted_root: Path) -> None:
+def test_cli_online(fixtures: Path, sp: Path, rekor: FakeRekor, trusted_root: Path) -> None:
     art = sp / "bundle.txt"
     for args in (
         ["--certificate", f"{art}.crt", "--signature", f"{art}.sig"],
@@ -338,9 +338,12 @@ def test_cli_online(sp: Path, rekor: FakeRekor, trusted_root: Path) -> None:
         proc = cli("--trusted-root", trusted_root, "verify", "identity", *CLI_IDENTITY, *args, art)
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout == f"OK: {art}\n"
+    # The staging trusted root as a file: online here means Rekor, and tests
+    # fetch no trust material through TUF.
+    staging_root = fixtures / "trust" / "staging" / "trusted_root.json"
     proc = cli(
-        "--staging", "verify", "identity", *CLI_IDENTITY, "--rekor-url", rekor.url, "--cert",
-        f"{art}.crt", art,
+        "--trusted-root", staging_root, "verify", "identity", *CLI_IDENTITY, "--rekor-url",
+        rekor.url, "--cert", f"{art}.crt", art,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
 
@@ -356,6 +359,7 @@ def test_cli_offline(sp: Path, tmp_path: Path) -> None:
             "--certificate", f"{art}.crt", art,
         )  # fmt: skip
         assert proc.returncode == 0, proc.stderr
+        assert offline_stderr(proc.stderr) == ""
     # FILE.rekor is used when present, as sigstore-python 1.x did.
     work = tmp_path / "work"
     work.mkdir()
@@ -367,6 +371,7 @@ def test_cli_offline(sp: Path, tmp_path: Path) -> None:
         work / "bundle.txt.sig", work / "bundle.txt",
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
+    assert offline_stderr(proc.stderr) == ""
 
 
 def test_cli_wrong_artifact(sp: Path, rekor: FakeRekor, trusted_root: Path) -> None:
@@ -390,18 +395,20 @@ def test_cli_offline_without_an_entry(sp: Path, name: str) -> None:
     )
     assert proc.returncode == 1
     assert proc.stdout == ""
-    assert f"FAIL: {art}: --offline needs the transparency log entry" in proc.stderr
-    assert "--rekor-bundle" in proc.stderr
+    stderr = offline_stderr(proc.stderr)
+    assert f"FAIL: {art}: --offline needs the transparency log entry" in stderr
+    assert "--rekor-bundle" in stderr
 
 
 def test_cli_missing_material(sp: Path, tmp_path: Path) -> None:
     art = tmp_path / "x.txt"
     art.write_bytes(b"x")
     proc = cli(
-        "--staging", "verify", "identity", *CLI_IDENTITY, "--signature", sp / "a.txt.sig", art
-    )
+        "--staging", "verify", "identity", "--offline", *CLI_IDENTITY, "--signature",
+        sp / "a.txt.sig", art,
+    )  # fmt: skip
     assert proc.returncode == 1
-    assert f"missing certificate {art}.crt (pass --certificate)" in proc.stderr
+    assert f"missing certificate {art}.crt (pass --certificate)" in offline_stderr(proc.stderr)
 
 
 @pytest.mark.parametrize(

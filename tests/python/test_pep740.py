@@ -4,6 +4,7 @@ those pypi-attestations 0.0.30 gives)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -12,6 +13,7 @@ from typing import Any, Callable, Union
 
 import pytest
 
+from helpers import embedded, offline_call, offline_stderr
 from sigstore_rs import Identity
 from sigstore_rs.__main__ import main
 from sigstore_rs.errors import (
@@ -35,6 +37,9 @@ from sigstore_rs.pep740 import (
     verify_distributions,
 )
 from sigstore_rs.verify import Bundle, VerificationPolicy
+
+#: The production verifier (offline: the embedded trusted root), made once.
+PRODUCTION = functools.cache(embedded)
 
 Identityish = Union[VerificationPolicy, GitHubPublisher, GitLabPublisher, GooglePublisher]
 
@@ -128,18 +133,18 @@ def test_fixture_verdicts(
 ) -> None:
     a = _load(pa, att)
     d = Distribution.from_file(pa / dist)
-    predicate_type, predicate = a.verify(right, d, staging=staging)
+    predicate_type, predicate = offline_call(a.verify, right, d, staging=staging)
     assert predicate_type == AttestationType.PYPI_PUBLISH_V1.value
     assert predicate == a.statement["predicate"]
 
     with pytest.raises(PolicyError):
-        a.verify(wrong_repo, d, staging=staging)
+        offline_call(a.verify, wrong_repo, d, staging=staging)
     if wrong_wf is not None:
         with pytest.raises(PolicyError, match="build config URI"):
-            a.verify(wrong_wf, d, staging=staging)
+            offline_call(a.verify, wrong_wf, d, staging=staging)
     # The other instance's trust root does not vouch for it.
     with pytest.raises(VerificationError):
-        a.verify(right, d, staging=not staging)
+        offline_call(a.verify, right, d, staging=not staging)
 
     modified = tmp_path / dist
     shutil.copyfile(pa / dist, modified)
@@ -147,10 +152,10 @@ def test_fixture_verdicts(
     data[len(data) // 2] ^= 1
     modified.write_bytes(bytes(data))
     with pytest.raises(ArtifactDigestError):
-        a.verify(right, Distribution.from_file(modified), staging=staging)
+        offline_call(a.verify, right, Distribution.from_file(modified), staging=staging)
 
     with pytest.raises(StatementError, match="is not the distribution"):
-        a.verify(right, Distribution(name=other, digest=d.digest), staging=staging)
+        offline_call(a.verify, right, Distribution(name=other, digest=d.digest), staging=staging)
 
 
 def test_publisher_environment_is_informational(pa: Path) -> None:
@@ -177,7 +182,7 @@ def test_publisher_environment_is_informational(pa: Path) -> None:
         ),
     ]:
         assert "informational" in (type(publisher).__doc__ or "")
-        _load(pa, att).verify(publisher, Distribution.from_file(pa / dist))
+        _load(pa, att).verify(publisher, Distribution.from_file(pa / dist), verifier=PRODUCTION())
 
 
 def test_names_are_compared_after_normalisation(pa: Path) -> None:
@@ -185,11 +190,11 @@ def test_names_are_compared_after_normalisation(pa: Path) -> None:
     digest = Distribution.from_file(pa / "pypi_attestations-0.0.19.tar.gz").digest
     publisher = _github("trailofbits/pypi-attestations")
     for name in ("PyPI.Attestations-0.0.19.tar.gz", "pypi_attestations-0.0.019.zip"):
-        assert a.verify(publisher, Distribution(name=name, digest=digest))[0].endswith("/v1")
+        dist = Distribution(name=name, digest=digest)
+        assert a.verify(publisher, dist, verifier=PRODUCTION())[0].endswith("/v1")
+    wheel = Distribution(name="pypi_attestations-0.0.19-py3-none-any.whl", digest=digest)
     with pytest.raises(StatementError):
-        a.verify(
-            publisher, Distribution(name="pypi_attestations-0.0.19-py3-none-any.whl", digest=digest)
-        )
+        a.verify(publisher, wheel, verifier=PRODUCTION())
 
 
 @pytest.mark.parametrize(
@@ -220,11 +225,12 @@ def test_provenance(pa: Path) -> None:
     [bundle] = p.attestation_bundles
     assert bundle.publisher == publisher
     verified = [VerifiedAttestation(publisher, AttestationType.PYPI_PUBLISH_V1.value, None)]
-    assert p.verify(d, publisher) == verified
+    assert p.verify(d, publisher, verifier=PRODUCTION()) == verified
     with pytest.raises(PolicyError, match=r"attestation_bundles\[0\]\.attestations\[0\]"):
-        p.verify(d, _github("trailofbits/pypi-attestations", "other.yml"))
+        p.verify(d, _github("trailofbits/pypi-attestations", "other.yml"), verifier=PRODUCTION())
+    other = Distribution(name="pypi_attestations-0.1.0.tar.gz", digest=d.digest)
     with pytest.raises(StatementError):
-        p.verify(Distribution(name="pypi_attestations-0.1.0.tar.gz", digest=d.digest), publisher)
+        p.verify(other, publisher, verifier=PRODUCTION())
     rebuilt = Provenance(attestation_bundles=p.attestation_bundles)
     assert json.loads(rebuilt.model_dump_json()) == json.loads(p.model_dump_json())
 
@@ -238,10 +244,10 @@ def test_provenance_needs_an_expected_publisher(pa: Path) -> None:
     d = Distribution.from_file(pa / "pypi_attestations-0.0.19.tar.gz")
     publisher = _github("trailofbits/pypi-attestations")
     with pytest.raises(InvalidInput, match="trust_on_first_use=True"):
-        p.verify(d)
+        p.verify(d, verifier=PRODUCTION())
     with pytest.raises(InvalidInput, match="not both"):
-        p.verify(d, publisher, trust_on_first_use=True)
-    [tofu] = p.verify(d, trust_on_first_use=True)
+        p.verify(d, publisher, trust_on_first_use=True, verifier=PRODUCTION())
+    [tofu] = p.verify(d, trust_on_first_use=True, verifier=PRODUCTION())
     assert tofu.publisher == publisher
     assert str(tofu.publisher) == (
         "GitHub repository trailofbits/pypi-attestations, workflow release.yml"
@@ -252,9 +258,9 @@ def test_provenance_needs_an_expected_publisher(pa: Path) -> None:
     doc["attestation_bundles"][0]["publisher"]["repository"] = "mallory/pypi-attestations"
     relabelled = Provenance.model_validate_json(json.dumps(doc))
     with pytest.raises(PolicyError):
-        relabelled.verify(d, publisher)
+        relabelled.verify(d, publisher, verifier=PRODUCTION())
     with pytest.raises(PolicyError):
-        relabelled.verify(d, trust_on_first_use=True)
+        relabelled.verify(d, trust_on_first_use=True, verifier=PRODUCTION())
 
 
 @pytest.mark.parametrize("att", sorted({c[0] for c in CASES}))
@@ -314,7 +320,7 @@ def test_verify_distributions_batch(pa: Path) -> None:
         (d, a, None),
         (d, p, None),
     ]
-    results = verify_distributions(items * 3)
+    results = offline_call(verify_distributions, items * 3)
     assert len(results) == 21
     for i, r in enumerate(results):
         kind = i % 7
@@ -337,7 +343,7 @@ def test_verify_distributions_batch(pa: Path) -> None:
 
     # Trust on first use: only for the items that name no publisher, and
     # only a provenance object names one to trust.
-    tofu = verify_distributions(items, trust_on_first_use=True)
+    tofu = verify_distributions(items, trust_on_first_use=True, verifier=PRODUCTION())
     assert tofu[6].ok, tofu[6].error
     assert tofu[6].publishers == [good]
     assert isinstance(tofu[5].error, InvalidInput)
@@ -349,9 +355,19 @@ Run = Callable[..., tuple[int, str, str]]
 
 @pytest.fixture
 def run(capsys: pytest.CaptureFixture[str]) -> Run:
+    """The CLI in process. ``pypi verify`` runs ``--offline`` (tests fetch no
+    trust material): unless it stops at a usage error, its warning that the
+    embedded material was used is checked and taken out of stderr."""
+
     def go(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
+        args = list(argv)
+        offline = args[:2] in (["pypi", "verify"], ["--staging", "pypi"])
+        if offline:
+            args.insert(args.index("verify") + 1, "--offline")
+        code = main(args)
         out, err = capsys.readouterr()
+        if offline and code != 2:
+            err = offline_stderr(err)
         return code, out, err
 
     return go

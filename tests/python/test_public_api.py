@@ -10,6 +10,7 @@ import pytest
 
 import sigstore_rs
 from conftest import ASSETS
+from helpers import embedded
 from sigstore_rs import errors
 
 MODULES = [
@@ -18,6 +19,7 @@ MODULES = [
     "sigstore_rs.verify",
     "sigstore_rs.pep740",
     "sigstore_rs.sign",
+    "sigstore_rs.trust",
     "sigstore_rs.testing",
     "sigstore_rs.pytest_plugin",
 ]
@@ -32,7 +34,7 @@ def test_every_error_is_importable_from_the_package() -> None:
 def test_invalid_input_is_a_value_error() -> None:
     assert issubclass(sigstore_rs.InvalidInput, ValueError)
     with pytest.raises(ValueError, match="digest"):
-        sigstore_rs.Verifier.staging().verify_artifact(
+        embedded("staging").verify_artifact(
             "sha256:zz",
             sigstore_rs.Bundle.from_file(ASSETS / "sigstore-python" / "bundle_v3.txt.sigstore"),
             sigstore_rs.Identity(identity="x@example.com"),

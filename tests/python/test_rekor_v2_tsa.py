@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run_module
+from helpers import embedded, offline_stderr, run_module
 from sigstore_rs import errors
 from sigstore_rs.verify import Bundle, Identity, Verifier
 
@@ -32,34 +32,35 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_staging_rekor_v2_api(sp: Path) -> None:
     bundle = Bundle.from_file(sp / "staging-rekor-v2.txt.sigstore.json")
     policy = Identity(identity="jku@goto.fi", issuer=GITHUB_OAUTH)
-    Verifier.staging().verify_artifact(sp / "staging-rekor-v2.txt", bundle, policy)
+    embedded("staging").verify_artifact(sp / "staging-rekor-v2.txt", bundle, policy)
     with pytest.raises(errors.VerificationError):
-        Verifier.staging().verify_artifact(b"tampered", bundle, policy)
+        embedded("staging").verify_artifact(b"tampered", bundle, policy)
     with pytest.raises(errors.PolicyError):
-        Verifier.staging().verify_artifact(
+        embedded("staging").verify_artifact(
             sp / "staging-rekor-v2.txt", bundle, Identity(identity="x@y.z", issuer=GITHUB_OAUTH)
         )
 
 
 def test_staging_rekor_v2_dsse_api(sp: Path, fixtures: Path) -> None:
     bundle = Bundle.from_file(sp / "a.dsse.staging-rekor-v2.txt.sigstore.json")
-    payload_type, payload = Verifier.staging().verify_dsse(bundle, BEACON)
+    payload_type, payload = embedded("staging").verify_dsse(bundle, BEACON)
     assert payload_type == "application/vnd.in-toto+json"
     assert json.loads(payload)["_type"] == "https://in-toto.io/Statement/v1"
     # The statement's subject is the conformance suite's a.txt.
     subject = fixtures / "conformance" / "bundle-verify" / "a.txt"
-    Verifier.staging().verify_artifact(subject, bundle, BEACON)
+    embedded("staging").verify_artifact(subject, bundle, BEACON)
     with pytest.raises(errors.ArtifactDigestError):
-        Verifier.staging().verify_artifact(b"not the subject", bundle, BEACON)
+        embedded("staging").verify_artifact(b"not the subject", bundle, BEACON)
 
 
 def test_staging_rekor_v2_cli(sp: Path) -> None:
     ok = _cli(
-        "--staging", "verify", "identity", "--cert-identity", "jku@goto.fi",
+        "--staging", "verify", "identity", "--offline", "--cert-identity", "jku@goto.fi",
         "--cert-oidc-issuer", GITHUB_OAUTH, str(sp / "staging-rekor-v2.txt"),
     )  # fmt: skip
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.strip() == f"OK: {sp / 'staging-rekor-v2.txt'}"
+    assert offline_stderr(ok.stderr) == ""
 
 
 def test_tsa_bundle_api_and_cli(sp: Path) -> None:
@@ -77,7 +78,7 @@ def test_tsa_bundle_api_and_cli(sp: Path) -> None:
         errors.SigningTimeError,
         match=r"RFC 3161 timestamp 0's time \S+ \(\d+\) is outside the certificate's validity",
     ):
-        Verifier.staging().verify_artifact(tsa / "bundle.txt", late, ALEXIS)
+        embedded("staging").verify_artifact(tsa / "bundle.txt", late, ALEXIS)
 
     common = [
         "--trust-config", str(tsa / "trust_config.json"), "verify", "identity",
@@ -109,5 +110,5 @@ def test_timestamp_without_certificates_is_a_clear_error(sp: Path) -> None:
     bundle = Bundle.from_json(json.dumps(doc).encode())
     policy = Identity(identity="jku@goto.fi", issuer=GITHUB_OAUTH)
     with pytest.raises(errors.TimestampError) as exc:
-        Verifier.staging().verify_artifact(sp / "staging-rekor-v2.txt", bundle, policy)
+        embedded("staging").verify_artifact(sp / "staging-rekor-v2.txt", bundle, policy)
     assert "imprint" in str(exc.value)
