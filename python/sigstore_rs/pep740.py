@@ -32,12 +32,14 @@ from __future__ import annotations
 import base64
 import json
 import os
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal, Union
 
 from sigstore_rs import _rust
+from sigstore_rs import trust as _trust
 from sigstore_rs.errors import ConversionError, Error, VerificationError
 from sigstore_rs.verify import Bundle, VerificationPolicy, Verifier
 
@@ -82,10 +84,29 @@ def _bytes(data: bytes | str) -> bytes:
     return data.encode() if isinstance(data, str) else data
 
 
+# The verifier of the calls given no ``verifier=``: loading trust material
+# checks the TUF cache (a millisecond or two, several verifications' worth), so
+# material loaded without a warning is kept for a few minutes, far inside the
+# twelve hours the cache itself is trusted without a refresh. A fallback (stale
+# cache, embedded material) is not kept: each call tries again, and warns.
+_DEFAULT_VERIFIER_SECONDS = 300.0
+_default_verifiers: dict[tuple[bool, bool], tuple[float, _rust.Verifier]] = {}
+
+
 def _verifier(staging: bool, offline: bool, verifier: Verifier | None) -> _rust.Verifier:
     if verifier is not None:
         return verifier._inner
-    return (Verifier.staging if staging else Verifier.production)(offline=offline)._inner
+    key = (staging, offline)
+    now = time.monotonic()
+    kept = _default_verifiers.get(key)
+    if kept is not None and now - kept[0] < _DEFAULT_VERIFIER_SECONDS:
+        return kept[1]
+    url = _trust.STAGING if staging else _trust.PRODUCTION
+    material = _trust._load(url, offline=offline, stacklevel=3)
+    inner = _rust.Verifier.from_trust_material(material)
+    if not material.warnings:
+        _default_verifiers[key] = (now, inner)
+    return inner
 
 
 def _result(r: tuple[str, str | None]) -> tuple[str, dict[str, Any] | None]:

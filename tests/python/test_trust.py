@@ -407,3 +407,37 @@ def test_api_warnings_are_trust_warnings_at_the_callers_line() -> None:
         assert_embedded([str(w.message)])
     # The shared helper the other tests use says the same.
     embedded("staging")
+
+
+def test_pep740_default_verifier_is_kept_only_when_healthy(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Calls without ``verifier=`` reuse material that loaded without a
+    warning (for a few minutes), and load again after a fallback."""
+    from sigstore_rs import pep740
+
+    loads: list[bool] = []
+    real_load = trust._load
+
+    def counting_load(u: str, *, offline: bool, stacklevel: int) -> object:
+        loads.append(offline)
+        return real_load(u, offline=offline, stacklevel=stacklevel + 1)
+
+    monkeypatch.setattr(pep740._trust, "PRODUCTION", url)
+    monkeypatch.setattr(pep740._trust, "_load", counting_load)
+    monkeypatch.setattr(pep740, "_default_verifiers", {})
+    first = pep740._verifier(False, False, None)
+    assert pep740._verifier(False, False, None) is first
+    assert loads == [False]
+    # Past the keeping time: loaded again.
+    monkeypatch.setattr(pep740, "_DEFAULT_VERIFIER_SECONDS", 0.0)
+    assert pep740._verifier(False, False, None) is not first
+    assert loads == [False, False]
+    # A fallback is never kept: staging offline with an empty cache warns each time.
+    monkeypatch.setattr(pep740, "_DEFAULT_VERIFIER_SECONDS", 300.0)
+    for _ in range(2):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pep740._verifier(True, True, None)
+        assert_embedded([str(w.message) for w in caught])
+    assert loads == [False, False, True, True]
