@@ -3,7 +3,9 @@
 //! refusals with the cache intact, network failures falling back loudly,
 //! offline, and processes refreshing at once.
 
-use super::tuf::{default_cache_dir, describe_age, Origin, RefreshPolicy, TufTrust};
+use super::tuf::{
+    default_cache_dir, describe_age, refresh_interval, Origin, RefreshPolicy, TufTrust,
+};
 use crate::crypto::default_backend;
 use crate::error::Error;
 use crate::testing::tuf::TufRepository;
@@ -303,6 +305,20 @@ fn cache_directories_per_platform() {
         );
     }
     assert!(default_cache_dir(env(&[])).is_err());
+    assert_eq!(refresh_interval(env(&[])).unwrap(), 12 * 3600);
+    assert_eq!(
+        refresh_interval(env(&[("SIGSTORE_RS_REFRESH_INTERVAL", "0")])).unwrap(),
+        0
+    );
+    assert_eq!(
+        refresh_interval(env(&[("SIGSTORE_RS_REFRESH_INTERVAL", " 600 ")])).unwrap(),
+        600
+    );
+    let e = refresh_interval(env(&[("SIGSTORE_RS_REFRESH_INTERVAL", "2h")])).unwrap_err();
+    assert!(
+        e.to_string().contains("not a whole number of seconds"),
+        "{e}"
+    );
     assert_eq!(describe_age(59), "59 seconds");
     assert_eq!(describe_age(3 * 3600), "3 hours");
     assert_eq!(describe_age(86_400 * 2), "2 days");

@@ -48,6 +48,24 @@ pub const DEFAULT_MAX_AGE_SECONDS: i64 = 12 * 3600;
 /// The environment variable that overrides the cache directory.
 pub const CACHE_DIR_ENV: &str = "SIGSTORE_RS_CACHE_DIR";
 
+/// The environment variable that overrides [`DEFAULT_MAX_AGE_SECONDS`]:
+/// whole seconds, `0` to refresh on every load.
+pub const REFRESH_INTERVAL_ENV: &str = "SIGSTORE_RS_REFRESH_INTERVAL";
+
+/// The refresh interval `env` sets ([`REFRESH_INTERVAL_ENV`]), else the
+/// default; a value that is not a whole number of seconds is an error
+/// rather than silently the default.
+pub fn refresh_interval(env: impl Fn(&str) -> Option<String>) -> Result<i64> {
+    match env(REFRESH_INTERVAL_ENV).filter(|v| !v.trim().is_empty()) {
+        None => Ok(DEFAULT_MAX_AGE_SECONDS),
+        Some(v) => v.trim().parse::<u32>().map(i64::from).map_err(|_| {
+            Error::InvalidInput(format!(
+                "{REFRESH_INTERVAL_ENV}={v:?} is not a whole number of seconds"
+            ))
+        }),
+    }
+}
+
 struct Embedded {
     root: &'static str,
     trusted_root: &'static str,
@@ -108,13 +126,14 @@ pub struct RefreshPolicy {
 }
 
 impl RefreshPolicy {
-    /// The default cache directory, [`DEFAULT_MAX_AGE_SECONDS`], the
-    /// system clock.
+    /// The cache directory and refresh interval from the environment
+    /// ([`default_cache_dir`], [`refresh_interval`]), the system clock.
     pub fn from_env(offline: bool) -> Result<RefreshPolicy> {
+        let env = |k: &str| std::env::var(k).ok();
         Ok(RefreshPolicy {
-            cache_dir: default_cache_dir(|k| std::env::var(k).ok())?,
+            cache_dir: default_cache_dir(env)?,
             offline,
-            max_age: DEFAULT_MAX_AGE_SECONDS,
+            max_age: refresh_interval(env)?,
             now: unix_now(),
         })
     }
