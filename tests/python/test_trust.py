@@ -441,3 +441,17 @@ def test_pep740_default_verifier_is_kept_only_when_healthy(
             pep740._verifier(True, True, None)
         assert_embedded([str(w.message) for w in caught])
     assert loads == [False, False, True, True]
+
+
+def test_the_refresh_interval_is_configurable(url: str) -> None:
+    """``SIGSTORE_RS_REFRESH_INTERVAL`` seconds: ``0`` refreshes on every
+    load; a value that is not a whole number of seconds is an error."""
+    env = {**os.environ, "SIGSTORE_RS_REFRESH_INTERVAL": "0"}
+    for _ in range(2):
+        show = cli("--instance", url, "trust", "show", env=env)
+        assert show.returncode == 0, show.stderr
+        assert show.stdout.splitlines()[1] == "trust material:  refreshed through TUF just now"
+    env["SIGSTORE_RS_REFRESH_INTERVAL"] = "2h"
+    bad = cli("--instance", url, "trust", "show", env=env)
+    assert bad.returncode != 0
+    assert "SIGSTORE_RS_REFRESH_INTERVAL=\"2h\" is not a whole number of seconds" in bad.stderr
