@@ -454,4 +454,4 @@ def test_the_refresh_interval_is_configurable(url: str) -> None:
     env["SIGSTORE_RS_REFRESH_INTERVAL"] = "2h"
     bad = cli("--instance", url, "trust", "show", env=env)
     assert bad.returncode != 0
-    assert "SIGSTORE_RS_REFRESH_INTERVAL=\"2h\" is not a whole number of seconds" in bad.stderr
+    assert 'SIGSTORE_RS_REFRESH_INTERVAL="2h" is not a whole number of seconds' in bad.stderr
