@@ -438,34 +438,18 @@ impl TufTrust {
     ) -> Result<TrustMaterial> {
         let mut updater = Updater::new(&locked.metadata(), &self.url, fetcher, crypto, policy.now)?;
         updater.refresh()?;
-        let targets_url = format!("{}/targets", self.url);
-        let trusted_root =
-            updater.fetch_target(TRUSTED_ROOT_TARGET, &locked.targets(), &targets_url)?;
-        let signing_config = match updater.target_info(SIGNING_CONFIG_TARGET)? {
-            Some(_) => Some(updater.fetch_target(
-                SIGNING_CONFIG_TARGET,
-                &locked.targets(),
-                &targets_url,
-            )?),
-            None => None,
-        };
-        let expires = updater
-            .trusted()
-            .timestamp()
-            .map(|t| t.common.expires)
-            .unwrap_or(policy.now);
+        let material = material(
+            &mut updater,
+            locked,
+            &format!("{}/targets", self.url),
+            policy.now,
+        )?;
         crate::files::write_atomic(
             &locked.dir.join("last-refresh"),
             policy.now.to_string().as_bytes(),
         )
         .map_err(|e| Error::Io(e.to_string()))?;
-        Ok(TrustMaterial {
-            trusted_root: read(&trusted_root)?,
-            signing_config: signing_config.as_deref().map(read).transpose()?,
-            origin: Origin::Refreshed { expires },
-            root_version: Some(updater.trusted().root().common.version),
-            warnings: Vec::new(),
-        })
+        Ok(material)
     }
 
     /// The verified cache (expiry checked or not).
@@ -479,30 +463,15 @@ impl TufTrust {
     ) -> Result<TrustMaterial> {
         let mut updater = Updater::new(&locked.metadata(), &self.url, fetcher, crypto, policy.now)?;
         updater.load_stored(check_expiry)?;
-        let trusted_root = updater.fetch_target(TRUSTED_ROOT_TARGET, &locked.targets(), "")?;
-        let signing_config = match updater.target_info(SIGNING_CONFIG_TARGET)? {
-            Some(_) => Some(read(&updater.fetch_target(
-                SIGNING_CONFIG_TARGET,
-                &locked.targets(),
-                "",
-            )?)?),
-            None => None,
-        };
-        let expires = updater
-            .trusted()
-            .timestamp()
-            .map(|t| t.common.expires)
-            .unwrap_or(policy.now);
-        Ok(TrustMaterial {
-            trusted_root: read(&trusted_root)?,
-            signing_config,
-            origin: Origin::Cache {
+        // Stored targets only: the updater is offline.
+        let mut material = material(&mut updater, locked, "", policy.now)?;
+        if let Origin::Refreshed { expires } = material.origin {
+            material.origin = Origin::Cache {
                 refreshed_at: locked.last_refresh(),
                 expires,
-            },
-            root_version: Some(updater.trusted().root().common.version),
-            warnings: Vec::new(),
-        })
+            };
+        }
+        Ok(material)
     }
 
     /// The cache without checking expiry, else the embedded material, each
@@ -596,6 +565,37 @@ fn embedded_age(trusted_root: &str, now: i64) -> String {
         ),
         None => String::new(),
     }
+}
+
+/// The trusted root and signing config through `updater` (fetched from
+/// `targets_url` unless already stored, or only from the store when the
+/// updater is offline), as material refreshed now; the caller relabels a
+/// cache load.
+fn material(
+    updater: &mut Updater<'_>,
+    locked: &Locked,
+    targets_url: &str,
+    now: i64,
+) -> Result<TrustMaterial> {
+    let trusted_root = updater.fetch_target(TRUSTED_ROOT_TARGET, &locked.targets(), targets_url)?;
+    let signing_config = match updater.target_info(SIGNING_CONFIG_TARGET)? {
+        Some(_) => Some(read(&updater.fetch_target(
+            SIGNING_CONFIG_TARGET,
+            &locked.targets(),
+            targets_url,
+        )?)?),
+        None => None,
+    };
+    let trusted = updater.trusted();
+    Ok(TrustMaterial {
+        trusted_root: read(&trusted_root)?,
+        signing_config,
+        origin: Origin::Refreshed {
+            expires: trusted.timestamp().map(|t| t.common.expires).unwrap_or(now),
+        },
+        root_version: Some(trusted.root().common.version),
+        warnings: Vec::new(),
+    })
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
