@@ -28,15 +28,19 @@ from types import ModuleType
 import pytest
 
 from conftest import REPO
+from helpers import offline_stderr
 
 DIST = REPO / "dist"
 ASSETS = REPO / "tests" / "assets" / "sigstore-python"
 VERSION = re.search(r'^version = "([^"]+)"', (REPO / "Cargo.toml").read_text(), re.M)[1]  # type: ignore[index]
 REBUILD = "run scripts/build_wheels.py (scripts/test.sh does) to build it"
+# --offline: tests make no request; the staging root embedded in the wheel,
+# with its one warning (checked by ``offline_stderr``).
 VERIFY = [
     "--staging",
     "verify",
     "identity",
+    "--offline",
     "--cert-identity",
     "william@yossarian.net",
     "--cert-oidc-issuer",
@@ -144,12 +148,13 @@ def check_installed(venv: Path, tmp: Path) -> None:
     )
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("OK: tests/assets/sigstore-python/bundle_v3.txt"), ok.stdout
+    assert offline_stderr(ok.stderr) == ""
 
     tampered = tmp / "bundle_v3.txt"
     tampered.write_bytes((ASSETS / "bundle_v3.txt").read_bytes() + b"!")
     bad = run(cli, *VERIFY, "--bundle", ASSETS / "bundle_v3.txt.sigstore", tampered)
     assert bad.returncode == 1, (bad.stdout, bad.stderr)
-    assert bad.stderr.startswith(f"FAIL: {tampered}"), bad.stderr
+    assert offline_stderr(bad.stderr).startswith(f"FAIL: {tampered}"), bad.stderr
 
     # sigstore_rs.testing imports only where the wheel has the Cargo feature
     # `testing` (the local instance), as every release wheel must.
