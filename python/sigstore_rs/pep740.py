@@ -22,6 +22,15 @@ the publisher you expect, from the user or a lock file, never from the index::
 or, as an explicit choice, trust the publisher it names on first use
 (``trust_on_first_use=True``) and show ``v.publisher`` to the user.
 
+The models read and write pypi-attestations' JSON (``model_validate_json``,
+``model_validate``, ``model_dump_json``, ``model_dump``) and, as its pydantic
+models do, ignore unknown keys in the unsigned objects (provenance, bundle,
+publisher, attestation wrapper): PyPI's provenance objects carry a publisher
+``claims`` key. The signed content (statement, certificate, log entry) is
+read strictly by the core. An index parses the ``attestations`` upload form
+field with ``Attestation.list_from_json`` (pydantic's
+``TypeAdapter(list[Attestation]).validate_json``).
+
 Everything is checked by the compiled core (``src/pep740/``); these classes
 only carry its objects and parse predicate JSON. ``verify_distributions``
 verifies many distributions at once on all cores.
@@ -36,11 +45,11 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Literal, Union
+from typing import Any, Literal, TypeVar, Union
 
 from sigstore_rs import _rust
 from sigstore_rs import trust as _trust
-from sigstore_rs.errors import ConversionError, Error, VerificationError
+from sigstore_rs.errors import ConversionError, Error, InvalidAttestation, VerificationError
 from sigstore_rs.verify import Bundle, VerificationPolicy, Verifier
 
 __all__ = [
@@ -48,6 +57,7 @@ __all__ = [
     "AttestationBundle",
     "AttestationError",
     "AttestationType",
+    "CircleCIPublisher",
     "ConversionError",
     "Distribution",
     "DistributionResult",
@@ -63,6 +73,10 @@ __all__ = [
     "VerifiedAttestation",
     "verify_distributions",
 ]
+
+#: The pypi-attestations release whose public API (names, signatures, JSON)
+#: this module mirrors; sigstore_rs's own version is ``sigstore_rs.__version__``.
+__version__ = "0.0.30"
 
 #: Every sigstore_rs error; pypi-attestations' ``AttestationError``.
 AttestationError = Error
@@ -82,6 +96,13 @@ class AttestationType(str, Enum):
 
 def _bytes(data: bytes | str) -> bytes:
     return data.encode() if isinstance(data, str) else data
+
+
+def _object(obj: object, what: str) -> dict[str, Any]:
+    """A ``model_validate`` argument: a JSON object, as a dict."""
+    if not isinstance(obj, dict):
+        raise InvalidAttestation(f"not a PEP 740 {what}: expected a JSON object (a dict)")
+    return obj
 
 
 # The verifier of the calls given no ``verifier=``: loading trust material
@@ -153,6 +174,10 @@ class _JsonModel:
     def model_dump_json(self) -> str:
         raise NotImplementedError
 
+    def model_dump(self) -> dict[str, Any]:
+        """The object as the JSON-compatible dict ``model_dump_json`` writes."""
+        return json.loads(self.model_dump_json())  # type: ignore[no-any-return]
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, _JsonModel):
             return NotImplemented
@@ -169,7 +194,30 @@ class _Publisher(_JsonModel):
     kind: str
 
     def __init__(self, fields: dict[str, Any]) -> None:
+        if fields.get("kind") != type(self).kind:
+            raise InvalidAttestation(
+                f"not a Trusted Publisher: kind {fields.get('kind')!r}, "
+                f"expected {type(self).kind!r} for {type(self).__name__}"
+            )
         self._inner = _rust.Publisher.from_json(json.dumps(fields).encode())
+
+    @classmethod
+    def model_validate_json(cls: type[_P], data: bytes | str) -> _P:
+        """Parses a publisher object (``{"kind": ..., ...}``, unknown keys
+        ignored) of this class's kind; raises ``InvalidAttestation``."""
+        publisher = _publisher(_rust.Publisher.from_json(_bytes(data)))
+        if not isinstance(publisher, cls):
+            raise InvalidAttestation(
+                f"not a Trusted Publisher: kind {publisher.kind!r}, expected {cls.kind!r}"
+            )
+        return publisher
+
+    @classmethod
+    def model_validate(cls: type[_P], obj: object) -> _P:
+        """Like ``model_validate_json``, from a dict (or a publisher of this class)."""
+        if isinstance(obj, cls):
+            return obj
+        return cls.model_validate_json(json.dumps(_object(obj, "Trusted Publisher")))
 
     def _as_policy(self) -> VerificationPolicy:
         return VerificationPolicy(self._inner.policy())
@@ -200,13 +248,20 @@ class GitHubPublisher(_Publisher):
     __slots__ = ("environment", "repository", "workflow")
     kind: Literal["GitHub"] = "GitHub"
 
-    def __init__(self, *, repository: str, workflow: str, environment: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        repository: str,
+        workflow: str,
+        environment: str | None = None,
+        kind: Literal["GitHub"] = "GitHub",
+    ) -> None:
         self.repository = repository
         self.workflow = workflow
         self.environment = environment
         super().__init__(
             {
-                "kind": "GitHub",
+                "kind": kind,
                 "repository": repository,
                 "workflow": workflow,
                 "environment": environment,
@@ -229,14 +284,19 @@ class GitLabPublisher(_Publisher):
     kind: Literal["GitLab"] = "GitLab"
 
     def __init__(
-        self, *, repository: str, workflow_filepath: str, environment: str | None = None
+        self,
+        *,
+        repository: str,
+        workflow_filepath: str,
+        environment: str | None = None,
+        kind: Literal["GitLab"] = "GitLab",
     ) -> None:
         self.repository = repository
         self.workflow_filepath = workflow_filepath
         self.environment = environment
         super().__init__(
             {
-                "kind": "GitLab",
+                "kind": kind,
                 "repository": repository,
                 "workflow_filepath": workflow_filepath,
                 "environment": environment,
@@ -251,12 +311,49 @@ class GooglePublisher(_Publisher):
     __slots__ = ("email",)
     kind: Literal["Google"] = "Google"
 
-    def __init__(self, *, email: str) -> None:
+    def __init__(self, *, email: str, kind: Literal["Google"] = "Google") -> None:
         self.email = email
-        super().__init__({"kind": "Google", "email": email})
+        super().__init__({"kind": kind, "email": email})
 
 
-Publisher = Union[GitHubPublisher, GitLabPublisher, GooglePublisher]
+class CircleCIPublisher(_Publisher):
+    """A CircleCI Trusted Publisher (pypi-attestations 0.0.30). Verification
+    checks that the signing certificate comes from ``https://oidc.circleci.com``
+    with the Build Signer URI
+    ``https://circleci.com/api/v2/projects/PROJECT_ID/pipeline-definitions/PIPELINE_DEFINITION_ID``,
+    and, when given, that its Source Repository URI is ``vcs_origin`` (as
+    CircleCI writes it, ``github.com/org/repo``) and its Source Repository
+    Ref is ``vcs_ref`` (``refs/heads/main``)."""
+
+    __slots__ = ("pipeline_definition_id", "project_id", "vcs_origin", "vcs_ref")
+    kind: Literal["CircleCI"] = "CircleCI"
+
+    def __init__(
+        self,
+        *,
+        project_id: str,
+        pipeline_definition_id: str,
+        vcs_origin: str | None = None,
+        vcs_ref: str | None = None,
+        kind: Literal["CircleCI"] = "CircleCI",
+    ) -> None:
+        self.project_id = project_id
+        self.pipeline_definition_id = pipeline_definition_id
+        self.vcs_origin = vcs_origin
+        self.vcs_ref = vcs_ref
+        super().__init__(
+            {
+                "kind": kind,
+                "project_id": project_id,
+                "pipeline_definition_id": pipeline_definition_id,
+                "vcs_origin": vcs_origin,
+                "vcs_ref": vcs_ref,
+            }
+        )
+
+
+Publisher = Union[GitHubPublisher, GitLabPublisher, GooglePublisher, CircleCIPublisher]
+_P = TypeVar("_P", bound=_Publisher)
 
 
 def _policy(identity: VerificationPolicy | Publisher) -> _rust.Policy:
@@ -270,6 +367,8 @@ def _publisher(inner: _rust.Publisher) -> Publisher:
         return GitHubPublisher(**fields)
     if kind == "GitLab":
         return GitLabPublisher(**fields)
+    if kind == "CircleCI":
+        return CircleCIPublisher(**fields)
     return GooglePublisher(**fields)
 
 
@@ -329,8 +428,36 @@ class Attestation(_JsonModel):
 
     @classmethod
     def model_validate_json(cls, data: bytes | str) -> Attestation:
-        """Parses an attestation; raises ``InvalidAttestation`` (a ``ValueError``)."""
+        """Parses an attestation (unknown keys outside the signed content
+        ignored); raises ``InvalidAttestation`` (a ``ValueError``)."""
         return cls._wrap(_rust.Attestation.from_json(_bytes(data)))
+
+    @classmethod
+    def model_validate(cls, obj: object) -> Attestation:
+        """Like ``model_validate_json``, from a dict (or an ``Attestation``)."""
+        if isinstance(obj, Attestation):
+            return obj
+        return cls.model_validate_json(json.dumps(_object(obj, "attestation")))
+
+    @classmethod
+    def list_from_json(cls, data: bytes | str) -> list[Attestation]:
+        """Parses a JSON array of attestations, such as the ``attestations``
+        field of an upload (pypi-attestations and Warehouse use
+        ``TypeAdapter(list[Attestation]).validate_json``); raises
+        ``InvalidAttestation`` naming the item that is not one."""
+        try:
+            items = json.loads(data)
+        except ValueError as e:
+            raise InvalidAttestation(f"not a JSON array of attestations: {e}") from None
+        if not isinstance(items, list):
+            raise InvalidAttestation("not a JSON array of attestations")
+        out = []
+        for i, item in enumerate(items):
+            try:
+                out.append(cls.model_validate(item))
+            except InvalidAttestation as e:
+                raise InvalidAttestation(f"attestations[{i}]: {e}") from None
+        return out
 
     def model_dump_json(self) -> str:
         """The attestation as PEP 740 JSON."""
@@ -403,8 +530,38 @@ class AttestationBundle:
     publisher: Publisher
     attestations: list[Attestation]
 
+    @classmethod
+    def model_validate_json(cls, data: bytes | str) -> AttestationBundle:
+        """Parses an attestation bundle (``{"publisher": ..., "attestations":
+        [...]}``, unknown keys ignored; at least one attestation); raises
+        ``InvalidAttestation``."""
+        try:
+            doc = json.loads(data)
+        except ValueError as e:
+            raise InvalidAttestation(f"not a PEP 740 attestation bundle: {e}") from None
+        return cls.model_validate(doc)
 
-class Provenance:
+    @classmethod
+    def model_validate(cls, obj: object) -> AttestationBundle:
+        """Like ``model_validate_json``, from a dict (or an ``AttestationBundle``)."""
+        if isinstance(obj, AttestationBundle):
+            return obj
+        doc = {"version": 1, "attestation_bundles": [_object(obj, "attestation bundle")]}
+        return Provenance.model_validate(doc).attestation_bundles[0]
+
+    def model_dump(self) -> dict[str, Any]:
+        """The bundle as a JSON-compatible dict, in PEP 740's field names."""
+        return {
+            "publisher": self.publisher.model_dump(),
+            "attestations": [a.model_dump() for a in self.attestations],
+        }
+
+    def model_dump_json(self) -> str:
+        """The bundle as PEP 740 JSON."""
+        return json.dumps(self.model_dump(), separators=(",", ":"))
+
+
+class Provenance(_JsonModel):
     """A PEP 740 provenance object (version 1): attestations grouped by publisher."""
 
     __slots__ = ("_inner",)
@@ -415,13 +572,7 @@ class Provenance:
     ) -> None:
         doc = {
             "version": version,
-            "attestation_bundles": [
-                {
-                    "publisher": json.loads(b.publisher.model_dump_json()),
-                    "attestations": [json.loads(a.model_dump_json()) for a in b.attestations],
-                }
-                for b in attestation_bundles
-            ],
+            "attestation_bundles": [b.model_dump() for b in attestation_bundles],
         }
         self._inner = _rust.Provenance.from_json(json.dumps(doc).encode())
 
@@ -432,6 +583,13 @@ class Provenance:
         self = cls.__new__(cls)
         self._inner = _rust.Provenance.from_json(_bytes(data))
         return self
+
+    @classmethod
+    def model_validate(cls, obj: object) -> Provenance:
+        """Like ``model_validate_json``, from a dict (or a ``Provenance``)."""
+        if isinstance(obj, Provenance):
+            return obj
+        return cls.model_validate_json(json.dumps(_object(obj, "provenance object")))
 
     def model_dump_json(self) -> str:
         """The provenance object as PEP 740 JSON."""

@@ -7,12 +7,21 @@
 //! Envelope             { statement: base64(in-toto v1 Statement JSON), signature: base64 }
 //! Provenance           { version: 1, attestation_bundles: [AttestationBundle, ...] }
 //! AttestationBundle    { publisher: Publisher, attestations: [Attestation, ...] }
-//! Publisher            { kind: "GitHub" | "GitLab" | "Google", ...kind's fields }
+//! Publisher            { kind: "GitHub" | "GitLab" | "Google" | "CircleCI", ...kind's fields }
 //! ```
 //!
-//! Unknown keys and versions other than 1 are rejected, so a newer format is
-//! never half-understood. (The specification lets signers add keys; the
-//! pydantic models of pypi-attestations ignore them.)
+//! Where the line between lenient and strict runs, and why: the objects
+//! above are unsigned wrappers, and unknown keys in them are ignored, as
+//! pypi-attestations' pydantic models do (`extra="ignore"`) and as the
+//! specification lets indexes and signers add keys (provenance objects PyPI
+//! has served carry a publisher `claims` key). Ignoring a key there cannot
+//! change a verdict: nothing unknown is ever read. What verification reads
+//! stays strict: the DSSE payload (the in-toto statement, parsed by
+//! [`crate::dsse`]), the certificate (DER), and the transparency entry,
+//! which becomes a bundle's log entry and is parsed by the bundle's wire
+//! types under a bundle's rules (a key given twice is rejected here too). A `version` other than 1 is rejected, so
+//! a newer format is never half-understood; a provenance object without
+//! one is version 1, as in pypi-attestations.
 
 use super::publisher::Publisher;
 use crate::bundle::{Bundle, Content, SigningMaterial, TlogEntry};
@@ -71,7 +80,6 @@ impl<'de> Deserialize<'de> for Base64Bytes {
 /// What an attestation is verified with: the signing certificate and the
 /// transparency log entry (and, optionally, timestamps).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct VerificationMaterial {
     /// The signing certificate, DER.
     pub certificate: Base64Bytes,
@@ -185,7 +193,6 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
 /// The signed statement: a DSSE envelope with its payload type fixed to
 /// in-toto and exactly one signature.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Envelope {
     /// The in-toto v1 Statement, JSON bytes.
     pub statement: Base64Bytes,
@@ -198,7 +205,6 @@ pub struct Envelope {
 /// converts losslessly to a Sigstore bundle v0.3 ([`Attestation::to_bundle`]);
 /// verify it with [`Attestation::verify`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Attestation {
     /// Always 1.
     pub version: FormatVersion,
@@ -210,7 +216,6 @@ pub struct Attestation {
 
 /// The attestations one Trusted Publisher made for a distribution.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct AttestationBundle {
     /// The publisher the index recorded for the upload.
     pub publisher: Publisher,
@@ -223,9 +228,9 @@ pub struct AttestationBundle {
 /// grouping the file's attestations by publisher. Verify it with
 /// [`Provenance::verify`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Provenance {
-    /// Always 1.
+    /// Always 1 (pypi-attestations' default when the key is absent).
+    #[serde(default)]
     pub version: FormatVersion,
     /// One bundle per publisher; at least one.
     pub attestation_bundles: Vec<AttestationBundle>,

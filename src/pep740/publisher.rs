@@ -33,12 +33,16 @@ pub const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
 pub const GITLAB_ISSUER: &str = "https://gitlab.com";
 /// The OIDC issuer of Google accounts and service accounts.
 pub const GOOGLE_ISSUER: &str = "https://accounts.google.com";
+/// The OIDC issuer of CircleCI job tokens.
+pub const CIRCLECI_ISSUER: &str = "https://oidc.circleci.com";
 
 /// A Trusted Publisher: the CI identity PyPI accepted an upload from,
 /// as a provenance object names it (`{"kind": "GitHub", …}`). Unknown kinds
-/// and fields are rejected.
+/// are rejected; unknown fields (such as the `claims` PyPI has added to the
+/// publishers it serves) are ignored, as pypi-attestations does: a
+/// publisher is unsigned, and only its known fields make the policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", deny_unknown_fields)]
+#[serde(tag = "kind")]
 pub enum Publisher {
     /// A GitHub Actions workflow: `repository` is `OWNER/REPO`, `workflow`
     /// the workflow's file name under `.github/workflows/`.
@@ -74,6 +78,21 @@ pub enum Publisher {
         /// The service account's email address.
         email: String,
     },
+    /// A CircleCI pipeline (pypi-attestations 0.0.30's `CircleCIPublisher`).
+    #[serde(rename = "CircleCI")]
+    CircleCI {
+        /// The CircleCI project ID (a UUID).
+        project_id: String,
+        /// The pipeline definition ID (a UUID) allowed to publish.
+        pipeline_definition_id: String,
+        /// The source repository, as CircleCI's `vcs-origin` claim gives it
+        /// (`github.com/ORG/REPO`, no scheme); checked when given.
+        #[serde(default)]
+        vcs_origin: Option<String>,
+        /// The git ref (`refs/heads/main`); checked when given.
+        #[serde(default)]
+        vcs_ref: Option<String>,
+    },
 }
 
 impl Publisher {
@@ -89,12 +108,13 @@ impl Publisher {
             .map_err(|e| Error::InvalidAttestation(format!("publisher: {e}")))
     }
 
-    /// The `kind` tag: `"GitHub"`, `"GitLab"` or `"Google"`.
+    /// The `kind` tag: `"GitHub"`, `"GitLab"`, `"Google"` or `"CircleCI"`.
     pub fn kind(&self) -> &'static str {
         match self {
             Publisher::GitHub { .. } => "GitHub",
             Publisher::GitLab { .. } => "GitLab",
             Publisher::Google { .. } => "Google",
+            Publisher::CircleCI { .. } => "CircleCI",
         }
     }
 
@@ -108,6 +128,10 @@ impl Publisher {
     /// GitLab: likewise with `https://gitlab.com/NAMESPACE/PROJECT//PATH@X`,
     /// and both the digest and the ref must be present.
     /// Google: the SAN is the email and the issuer Google's.
+    /// CircleCI: the issuer is CircleCI's, the Build Signer URI is
+    /// `https://circleci.com/api/v2/projects/PROJECT/pipeline-definitions/DEF`,
+    /// and the Source Repository URI and Ref equal `vcs_origin` and `vcs_ref`
+    /// when the publisher gives them (pypi-attestations 0.0.30's policy).
     /// The environment is not in the certificate and is not checked.
     pub fn policy(&self) -> Policy {
         match self {
@@ -142,6 +166,27 @@ impl Publisher {
                 },
             ]),
             Publisher::Google { email } => Policy::identity(email.clone(), GOOGLE_ISSUER),
+            Publisher::CircleCI {
+                project_id,
+                pipeline_definition_id,
+                vcs_origin,
+                vcs_ref,
+            } => {
+                let mut all = vec![Policy::claim(Claim::OidcIssuer, CIRCLECI_ISSUER)];
+                if let Some(origin) = vcs_origin {
+                    all.push(Policy::claim(Claim::SourceRepositoryUri, origin.clone()));
+                }
+                if let Some(r) = vcs_ref {
+                    all.push(Policy::claim(Claim::SourceRepositoryRef, r.clone()));
+                }
+                all.push(Policy::claim(
+                    Claim::BuildSignerUri,
+                    format!(
+                        "https://circleci.com/api/v2/projects/{project_id}/pipeline-definitions/{pipeline_definition_id}"
+                    ),
+                ));
+                Policy::AllOf(all)
+            }
         }
     }
 }
@@ -173,6 +218,24 @@ impl fmt::Display for Publisher {
                 environment
             }
             Publisher::Google { email } => return write!(f, "Google service account {email}"),
+            Publisher::CircleCI {
+                project_id,
+                pipeline_definition_id,
+                vcs_origin,
+                vcs_ref,
+            } => {
+                write!(
+                    f,
+                    "CircleCI project {project_id}, pipeline definition {pipeline_definition_id}"
+                )?;
+                if let Some(o) = vcs_origin {
+                    write!(f, ", origin {o}")?;
+                }
+                if let Some(r) = vcs_ref {
+                    write!(f, ", ref {r}")?;
+                }
+                return Ok(());
+            }
         };
         match environment {
             Some(e) => write!(f, ", environment {e}"),

@@ -139,11 +139,103 @@ fn publisher_json() {
     for bad in [
         &br#"{"kind":"Jenkins","url":"x"}"#[..],
         br#"{"kind":"GitHub","repository":"o/r"}"#,
-        br#"{"kind":"GitHub","repository":"o/r","workflow":"w","extra":1}"#,
         br#"{"repository":"o/r","workflow":"w"}"#,
     ] {
         expect_err!(Publisher::from_json(bad), Error::InvalidAttestation(_));
     }
+    // Unknown fields are ignored, as pypi-attestations does.
+    let p = Publisher::from_json(
+        br#"{"kind":"GitHub","repository":"o/r","workflow":"w","claims":{"sha":"x"},"extra":1}"#,
+    )
+    .unwrap();
+    assert_eq!(p, github("o/r", "w"));
+    let c = Publisher::from_json(
+        br#"{"kind":"CircleCI","project_id":"p","pipeline_definition_id":"d"}"#,
+    )
+    .unwrap();
+    assert_eq!(c.kind(), "CircleCI");
+    assert_eq!(
+        json(c.to_json().unwrap().as_bytes()),
+        serde_json::json!({"kind":"CircleCI","project_id":"p","pipeline_definition_id":"d",
+            "vcs_origin":null,"vcs_ref":null})
+    );
+}
+
+/// The CircleCI policy is pypi-attestations 0.0.30's: CircleCI's issuer, the
+/// Build Signer URI naming the project and pipeline definition, and the
+/// origin and ref only when the publisher gives them.
+#[test]
+fn circleci_publisher_policy() {
+    let c = |origin: Option<&str>, r: Option<&str>| Publisher::CircleCI {
+        project_id: "p".into(),
+        pipeline_definition_id: "d".into(),
+        vcs_origin: origin.map(Into::into),
+        vcs_ref: r.map(Into::into),
+    };
+    let signer = Policy::claim(
+        crate::policy::Claim::BuildSignerUri,
+        "https://circleci.com/api/v2/projects/p/pipeline-definitions/d",
+    );
+    let issuer = Policy::claim(crate::policy::Claim::OidcIssuer, publisher::CIRCLECI_ISSUER);
+    let same = |a: Policy, b: Policy| assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    same(
+        c(None, None).policy(),
+        Policy::AllOf(vec![issuer.clone(), signer.clone()]),
+    );
+    same(
+        c(Some("github.com/o/r"), Some("refs/heads/main")).policy(),
+        Policy::AllOf(vec![
+            issuer,
+            Policy::claim(crate::policy::Claim::SourceRepositoryUri, "github.com/o/r"),
+            Policy::claim(crate::policy::Claim::SourceRepositoryRef, "refs/heads/main"),
+            signer,
+        ]),
+    );
+    assert_eq!(
+        c(Some("github.com/o/r"), None).to_string(),
+        "CircleCI project p, pipeline definition d, origin github.com/o/r"
+    );
+}
+
+/// Provenance objects PyPI has served carry a publisher `claims` key, and
+/// a signer or index may add others to any unsigned object: they are
+/// ignored, and the object verifies exactly as the original.
+#[test]
+fn provenance_with_unknown_unsigned_keys_verifies_as_the_original() {
+    let d = dist("pypi_attestations-0.0.19.tar.gz");
+    let v = production();
+    let raw = read("pypi_attestations-0.0.19.tar.gz.provenance");
+    let mut doc = json(&raw);
+    doc["extra"] = 1.into();
+    let bundle = &mut doc["attestation_bundles"][0];
+    bundle["extra"] = serde_json::json!([1]);
+    bundle["publisher"]["claims"] = serde_json::json!({
+        "ref": "refs/tags/v0.0.19", "sha": "0123456789abcdef0123456789abcdef01234567",
+    });
+    let att = &mut bundle["attestations"][0];
+    att["extra"] = serde_json::json!({"a": null});
+    att["verification_material"]["extra"] = 1.into();
+    att["envelope"]["extra"] = "x".into();
+    let lenient = Provenance::from_json(doc.to_string().as_bytes()).unwrap();
+    let original = Provenance::from_json(&raw).unwrap();
+    assert_eq!(lenient, original);
+    assert_eq!(
+        json(lenient.to_json().unwrap().as_bytes()),
+        json(original.to_json().unwrap().as_bytes())
+    );
+    let real = github("trailofbits/pypi-attestations", "release.yml");
+    for expected in [Expected::Policy(real.policy()), Expected::TrustOnFirstUse] {
+        let a = lenient.verify(&v, &d, &expected).unwrap();
+        assert_eq!(a, original.verify(&v, &d, &expected).unwrap());
+        assert_eq!(a[0].publisher.as_ref(), Some(&real));
+    }
+    // Without `version`, a provenance object is version 1.
+    let mut doc = json(&raw);
+    doc.as_object_mut().unwrap().remove("version");
+    assert_eq!(
+        Provenance::from_json(doc.to_string().as_bytes()).unwrap(),
+        original
+    );
 }
 
 #[test]
@@ -196,7 +288,7 @@ fn publisher_policies_on_edge_case_certificates() {
 }
 
 #[test]
-fn attestation_json_round_trips_and_rejects_unknowns() {
+fn attestation_json_round_trips_and_ignores_unknowns() {
     let raw = read("pypi_attestations-0.0.19.tar.gz.publish.attestation");
     let a = Attestation::from_json(&raw).unwrap();
     assert_eq!(json(a.to_json().unwrap().as_bytes()), json(&raw));
@@ -204,13 +296,13 @@ fn attestation_json_round_trips_and_rejects_unknowns() {
     let back = Attestation::from_bundle(&a.to_bundle().unwrap()).unwrap();
     assert_eq!(back, a);
 
+    // Unknown keys in the unsigned wrappers are ignored (pydantic's
+    // `extra="ignore"`), and dropped when written back.
     let mut v = json(&raw);
     v["extra"] = 1.into();
-    let err = Attestation::from_json(v.to_string().as_bytes()).unwrap_err();
-    assert!(err.to_string().contains("unknown field `extra`"), "{err}");
-    let mut v = json(&raw);
     v["envelope"]["x"] = 1.into();
-    assert!(Attestation::from_json(v.to_string().as_bytes()).is_err());
+    v["verification_material"]["x"] = serde_json::json!({"y": [1]});
+    assert_eq!(Attestation::from_json(v.to_string().as_bytes()).unwrap(), a);
     let mut v = json(&raw);
     v["version"] = 2.into();
     let err = Attestation::from_json(v.to_string().as_bytes()).unwrap_err();

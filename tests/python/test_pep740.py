@@ -14,7 +14,7 @@ from typing import Any, Callable, Union
 import pytest
 
 from helpers import embedded, offline_call, offline_stderr
-from sigstore_rs import Identity
+from sigstore_rs import Identity, pep740
 from sigstore_rs.__main__ import main
 from sigstore_rs.errors import (
     ArtifactDigestError,
@@ -26,7 +26,9 @@ from sigstore_rs.errors import (
 )
 from sigstore_rs.pep740 import (
     Attestation,
+    AttestationBundle,
     AttestationType,
+    CircleCIPublisher,
     Distribution,
     GitHubPublisher,
     GitLabPublisher,
@@ -282,7 +284,6 @@ def test_recorded_bundle_converts_to_recorded_attestation(pa: Path) -> None:
 def test_malformed_attestations(pa: Path) -> None:
     doc = json.loads((pa / "pypi_attestations-0.0.19.tar.gz.publish.attestation").read_bytes())
     for mutate, message in [
-        (lambda d: d.update(extra=1), "unknown field `extra`"),
         (lambda d: d.update(version=2), "unsupported version 2"),
         (lambda d: d["envelope"].update(statement="%%%"), "base64"),
         (lambda d: d["verification_material"].update(transparency_entries=[]), "empty"),
@@ -552,3 +553,118 @@ def test_cli_inspect_bundle_with_proto_field_names(
     assert code == 0, err
     doc = json.loads(out)
     assert doc[key]
+
+
+def _with_unknown_keys(raw: bytes) -> dict[str, Any]:
+    """The provenance object with keys pypi-attestations ignores at every
+    unsigned level, among them the publisher ``claims`` PyPI serves."""
+    doc: dict[str, Any] = json.loads(raw)
+    doc["extra"] = 1
+    bundle = doc["attestation_bundles"][0]
+    bundle["extra"] = [1]
+    bundle["publisher"]["claims"] = {
+        "ref": "refs/tags/v0.0.19",
+        "sha": "0123456789abcdef0123456789abcdef01234567",
+    }
+    attestation = bundle["attestations"][0]
+    attestation["extra"] = {"a": None}
+    attestation["verification_material"]["extra"] = 1
+    attestation["envelope"]["extra"] = "x"
+    return doc
+
+
+def test_unknown_unsigned_keys_are_ignored(pa: Path) -> None:
+    """As pydantic's ``extra="ignore"`` in pypi-attestations: a provenance
+    object with unknown keys outside the signed content (here a publisher
+    ``claims`` key, as PyPI serves) verifies exactly as the original."""
+    raw = (pa / "pypi_attestations-0.0.19.tar.gz.provenance").read_bytes()
+    d = Distribution.from_file(pa / "pypi_attestations-0.0.19.tar.gz")
+    original = Provenance.model_validate_json(raw)
+    doc = _with_unknown_keys(raw)
+    for lenient in (
+        Provenance.model_validate_json(json.dumps(doc)),
+        Provenance.model_validate(doc),
+    ):
+        assert lenient == original
+        assert lenient.model_dump() == json.loads(raw)
+        publisher = _github("trailofbits/pypi-attestations")
+        for kwargs in ({"publisher": publisher}, {"trust_on_first_use": True}):
+            assert lenient.verify(d, verifier=PRODUCTION(), **kwargs) == original.verify(
+                d, verifier=PRODUCTION(), **kwargs
+            )
+    bundle = doc["attestation_bundles"][0]
+    assert AttestationBundle.model_validate(bundle) == original.attestation_bundles[0]
+    assert GitHubPublisher.model_validate(bundle["publisher"]) == publisher
+    a = Attestation.model_validate(bundle["attestations"][0])
+    assert a.verify(publisher, d, verifier=PRODUCTION())[0] == AttestationType.PYPI_PUBLISH_V1
+    # The signed content stays strict: a statement that is not one is refused.
+    bundle["attestations"][0]["envelope"]["statement"] = "%%%"
+    with pytest.raises(InvalidAttestation, match="base64"):
+        Provenance.model_validate(doc)
+
+
+def test_pydantic_shaped_models(pa: Path) -> None:
+    """The names and methods Warehouse uses from pypi-attestations."""
+    assert pep740.__version__ == "0.0.30"
+    raw = (pa / "pypi_attestations-0.0.19.tar.gz.provenance").read_bytes()
+    p = Provenance.model_validate_json(raw)
+    [bundle] = p.attestation_bundles
+    assert AttestationBundle.model_validate_json(bundle.model_dump_json()) == bundle
+    assert json.loads(bundle.model_dump_json()) == json.loads(raw)["attestation_bundles"][0]
+    [a] = bundle.attestations
+    assert Attestation.model_validate(a.model_dump()) == a
+    assert Attestation.model_validate(a) is a
+    assert Provenance.model_validate(p) is p
+    # The upload form's `attestations` field: a JSON array.
+    field = json.dumps([a.model_dump(), a.model_dump()])
+    assert Attestation.list_from_json(field) == [a, a]
+    assert Attestation.list_from_json("[]") == []
+    for bad, message in [
+        ("{}", "not a JSON array"),
+        ("[", "not a JSON array"),
+        (json.dumps([a.model_dump(), {"version": 1}]), r"attestations\[1\]: "),
+        ("[1]", r"attestations\[0\]: .*JSON object"),
+    ]:
+        with pytest.raises(InvalidAttestation, match=message):
+            Attestation.list_from_json(bad)
+
+
+def test_publishers_with_kind() -> None:
+    """Publishers accept ``kind=`` as pypi-attestations' do, and parse from
+    their JSON with unknown keys ignored."""
+    gh = GitHubPublisher(kind="GitHub", repository="o/r", workflow="w.yml")
+    assert gh == _github("o/r", "w.yml")
+    assert gh.model_dump() == {
+        "kind": "GitHub",
+        "repository": "o/r",
+        "workflow": "w.yml",
+        "environment": None,
+    }
+    assert GitLabPublisher(kind="GitLab", repository="a/b", workflow_filepath="c").kind == "GitLab"
+    assert GooglePublisher(kind="Google", email="x@y.z").email == "x@y.z"
+    with pytest.raises(InvalidAttestation, match="expected 'GitHub'"):
+        GitHubPublisher(kind="GitLab", repository="o/r", workflow="w.yml")  # type: ignore[arg-type]
+    with pytest.raises(InvalidAttestation, match="expected 'GitLab'"):
+        GitLabPublisher.model_validate_json(gh.model_dump_json())
+    with pytest.raises(InvalidAttestation, match="JSON object"):
+        GitHubPublisher.model_validate([])
+    assert GitHubPublisher.model_validate({**gh.model_dump(), "claims": {"sha": "x"}}) == gh
+
+
+def test_circleci_publisher(pa: Path) -> None:
+    """pypi-attestations 0.0.30's CircleCI publisher: its JSON, its claims,
+    and its policy refusing a GitHub Actions certificate."""
+    c = CircleCIPublisher(project_id="p", pipeline_definition_id="d", vcs_ref="refs/heads/main")
+    assert c.model_dump() == {
+        "kind": "CircleCI",
+        "project_id": "p",
+        "pipeline_definition_id": "d",
+        "vcs_origin": None,
+        "vcs_ref": "refs/heads/main",
+    }
+    assert CircleCIPublisher.model_validate_json(c.model_dump_json()) == c
+    assert str(c) == "CircleCI project p, pipeline definition d, ref refs/heads/main"
+    a = _load(pa, "pypi_attestations-0.0.19.tar.gz.publish.attestation")
+    d = Distribution.from_file(pa / "pypi_attestations-0.0.19.tar.gz")
+    with pytest.raises(PolicyError, match=r"oidc\.circleci\.com"):
+        a.verify(c, d, verifier=PRODUCTION())
