@@ -224,17 +224,8 @@ fn refused(e: Error, index: usize, a: &Attestation, publisher: &Publisher) -> Up
         return UploadError::Other { index, error: e };
     };
     let message = if step == Step::Policy {
-        let mut m = format!(
-            "the signing certificate does not match the Trusted Publisher ({publisher}): {message}"
-        );
-        let hint = Certificate::from_der(a.verification_material.certificate.0.clone())
-            .ok()
-            .and_then(|cert| reusable_workflow_hint(publisher, &cert));
-        if let Some(h) = hint {
-            m.push_str("; ");
-            m.push_str(&h);
-        }
-        m
+        let cert = Certificate::from_der(a.verification_material.certificate.0.clone()).ok();
+        policy_message(publisher, &message, cert.as_ref().map(|c| c as &dyn Claims))
     } else {
         message
     };
@@ -243,6 +234,19 @@ fn refused(e: Error, index: usize, a: &Attestation, publisher: &Publisher) -> Up
         step,
         message,
     }
+}
+
+/// The message for a certificate (`cert`, if it parses) that does not
+/// satisfy `publisher`'s policy, for which the policy said `message`.
+fn policy_message(publisher: &Publisher, message: &str, cert: Option<&dyn Claims>) -> String {
+    let mut m = format!(
+        "the signing certificate does not match the Trusted Publisher ({publisher}): {message}"
+    );
+    if let Some(hint) = cert.and_then(|c| reusable_workflow_hint(publisher, c)) {
+        m.push_str("; ");
+        m.push_str(&hint);
+    }
+    m
 }
 
 /// When a certificate comes from a reusable workflow, its Build Config URI

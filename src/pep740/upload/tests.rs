@@ -292,3 +292,27 @@ fn reusable_workflow_hint_names_the_calling_workflow() {
     .unwrap();
     test_support::assert_mentions(&hint, &["calling workflow (.gitlab-ci.yml)"]);
 }
+
+#[test]
+fn policy_message_carries_the_hint() {
+    let caller = "https://github.com/octo/app/.github/workflows/release.yml@refs/tags/v1";
+    let called = "https://github.com/octo/shared/.github/workflows/publish.yml@refs/heads/main";
+    let p = github("octo/app", "publish.yml");
+    let m = policy_message(
+        &p,
+        "build config URI: expected A, got B",
+        Some(&reusable(caller, called)),
+    );
+    assert_eq!(
+        m,
+        format!(
+            "the signing certificate does not match the Trusted Publisher (GitHub repository \
+             octo/app, workflow publish.yml): build config URI: expected A, got B; the \
+             certificate names the calling workflow {caller:?}, which ran the reusable workflow \
+             {called:?}: the Trusted Publisher must be configured for the calling workflow \
+             (release.yml), not for the reusable one"
+        )
+    );
+    // No certificate claims to read: the policy's message alone.
+    assert!(policy_message(&p, "x", None).ends_with("workflow publish.yml): x"));
+}
