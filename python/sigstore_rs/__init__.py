@@ -41,6 +41,7 @@ from sigstore_rs.errors import (
     TlogEntryError,
     TrustUpdateError,
     TrustWarning,
+    UploadError,
     VerificationError,
 )
 from sigstore_rs.verify import (
@@ -87,6 +88,7 @@ __all__ = [
     "TlogEntryError",
     "TrustUpdateError",
     "TrustWarning",
+    "UploadError",
     "VerificationError",
     "VerificationPolicy",
     "Verifier",

@@ -6,6 +6,7 @@ from typing import Any, Literal, final
 __all__ = [
     "PRODUCTION_TUF_URL",
     "STAGING_TUF_URL",
+    "UPLOAD_HTTP_400_PREFIX",
     "Attestation",
     "Bundle",
     "Distribution",
@@ -20,6 +21,8 @@ __all__ = [
     "Verifier",
     "__version__",
     "_error_for_testing",
+    "build_provenance",
+    "check_upload",
     "detect_credential",
     "in_toto_statement",
     "interactive_token",
@@ -34,6 +37,7 @@ __all__ = [
 __version__: str
 PRODUCTION_TUF_URL: str
 STAGING_TUF_URL: str
+UPLOAD_HTTP_400_PREFIX: str
 
 @final
 class Bundle:
@@ -185,6 +189,13 @@ def verify_distributions(
     *,
     trust_on_first_use: bool = False,
 ) -> list[tuple[list[tuple[str, str | None, Publisher | None]] | None, Exception | None]]: ...
+def check_upload(
+    verifier: Verifier,
+    dist: Distribution,
+    attestations_json: bytes,
+    publisher: Publisher | None = None,
+) -> list[tuple[Attestation, str, str | None]]: ...
+def build_provenance(publisher: Publisher, attestations: list[Attestation]) -> Provenance: ...
 
 @final
 class IdentityToken:

@@ -33,6 +33,7 @@ __all__ = [
     "TlogEntryError",
     "TrustUpdateError",
     "TrustWarning",
+    "UploadError",
     "VerificationError",
 ]
 
@@ -207,3 +208,12 @@ class TrustWarning(UserWarning):
     material (the message says how old) or the material embedded in this
     release was used instead. Raised with :func:`warnings.warn`; the CLI
     prints it on stderr as ``warning: ...``."""
+
+
+class UploadError(Error):
+    """An index refuses an upload's attestations (``pep740.check_upload``);
+    the message is the reason, which the index answers (HTTP 400) after
+    ``pep740.UPLOAD_HTTP_400_PREFIX``. ``step`` names the verification step
+    that failed, if one did."""
+
+    step: str | None = None

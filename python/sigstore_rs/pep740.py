@@ -49,10 +49,17 @@ from typing import Any, Literal, TypeVar, Union
 
 from sigstore_rs import _rust
 from sigstore_rs import trust as _trust
-from sigstore_rs.errors import ConversionError, Error, InvalidAttestation, VerificationError
+from sigstore_rs.errors import (
+    ConversionError,
+    Error,
+    InvalidAttestation,
+    UploadError,
+    VerificationError,
+)
 from sigstore_rs.verify import Bundle, VerificationPolicy, Verifier
 
 __all__ = [
+    "UPLOAD_HTTP_400_PREFIX",
     "Attestation",
     "AttestationBundle",
     "AttestationError",
@@ -68,9 +75,13 @@ __all__ = [
     "Provenance",
     "Publisher",
     "TransparencyLogEntry",
+    "UploadError",
     "VerificationError",
     "VerificationMaterial",
     "VerifiedAttestation",
+    "build_provenance",
+    "check_upload",
+    "http_400_message",
     "verify_distributions",
 ]
 
@@ -735,3 +746,12 @@ def verify_distributions(
             )
         )
     return out
+
+
+# The index side (check_upload, build_provenance) builds on the classes above.
+from sigstore_rs._upload import (  # noqa: E402
+    UPLOAD_HTTP_400_PREFIX,
+    build_provenance,
+    check_upload,
+    http_400_message,
+)

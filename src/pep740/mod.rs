@@ -49,15 +49,18 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Many files verify in parallel with [`verify_batch`].
+//! Many files verify in parallel with [`verify_batch`]. An index checks an
+//! upload's attestations with [`check_upload`] ([`upload`]).
 
 pub mod dist;
 pub mod model;
 pub mod publisher;
+pub mod upload;
 
 pub use dist::{DistName, Distribution, WheelTags};
 pub use model::{Attestation, AttestationBundle, Envelope, Provenance, VerificationMaterial};
 pub use publisher::Publisher;
+pub use upload::{build_provenance, check_upload, Accepted, UploadError};
 
 use crate::dsse::{Statement, IN_TOTO_PAYLOAD_TYPE, STATEMENT_V1};
 use crate::error::{Error, Result, Step};

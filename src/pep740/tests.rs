@@ -5,20 +5,20 @@ use crate::x509::Certificate;
 
 const DIR: &str = "pypi-attestations";
 
-fn read(name: &str) -> Vec<u8> {
+pub(super) fn read(name: &str) -> Vec<u8> {
     test_support::read(&format!("{DIR}/{name}"))
 }
 
-fn dist(name: &str) -> Distribution {
+pub(super) fn dist(name: &str) -> Distribution {
     let p = test_support::fixtures().join(DIR).join(name);
     Distribution::from_file(&p).unwrap()
 }
 
-fn production() -> Verifier {
+pub(super) fn production() -> Verifier {
     Verifier::new(TrustedRoot::production().unwrap())
 }
 
-fn github(repository: &str, workflow: &str) -> Publisher {
+pub(super) fn github(repository: &str, workflow: &str) -> Publisher {
     Publisher::GitHub {
         repository: repository.into(),
         workflow: workflow.into(),

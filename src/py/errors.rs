@@ -6,6 +6,7 @@
 //! verification failures also carry `.step` (the [`Step::name`]).
 
 use crate::error::{Error, Step};
+use crate::pep740::UploadError;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
@@ -62,26 +63,49 @@ fn class_name(err: &Error) -> &'static str {
     }
 }
 
-fn to_py_err(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
-    let cls = py.import(ERRORS_MODULE)?.getattr(class_name(err))?;
-    let exc = cls.call1((err.to_string(),))?;
-    if let Error::Verification { step, .. } = err {
-        exc.setattr("step", step.name())?;
-    }
-    Ok(PyErr::from_value(exc))
+/// The Python exception of class `class` (in `sigstore_rs.errors`) with
+/// `message`, and `.step` if a verification step failed.
+fn py_err(class: &str, message: String, step: Option<Step>) -> PyErr {
+    Python::with_gil(|py| {
+        let build = || -> PyResult<PyErr> {
+            let cls = py.import(ERRORS_MODULE)?.getattr(class)?;
+            let exc = cls.call1((message.clone(),))?;
+            if let Some(step) = step {
+                exc.setattr("step", step.name())?;
+            }
+            Ok(PyErr::from_value(exc))
+        };
+        // Only reachable if the façade package is broken or shadowed;
+        // still surface the original message.
+        build().unwrap_or_else(|import_err| {
+            let e = PyRuntimeError::new_err(message.clone());
+            e.set_cause(py, Some(import_err));
+            e
+        })
+    })
 }
 
 impl From<Error> for PyErr {
     fn from(err: Error) -> PyErr {
-        Python::with_gil(|py| {
-            // Only reachable if the façade package is broken or shadowed;
-            // still surface the original message.
-            to_py_err(py, &err).unwrap_or_else(|import_err| {
-                let e = PyRuntimeError::new_err(err.to_string());
-                e.set_cause(py, Some(import_err));
-                e
-            })
-        })
+        let step = match &err {
+            Error::Verification { step, .. } => Some(*step),
+            _ => None,
+        };
+        py_err(class_name(&err), err.to_string(), step)
+    }
+}
+
+/// An index's refusal of an upload's attestations: `UploadError`, whose
+/// message is the reason (what the index answers after
+/// `UPLOAD_HTTP_400_PREFIX`), with `.step` the failed verification step, if
+/// one failed.
+impl From<UploadError> for PyErr {
+    fn from(err: UploadError) -> PyErr {
+        let step = match &err {
+            UploadError::Verification { step, .. } => Some(*step),
+            _ => None,
+        };
+        py_err("UploadError", err.to_string(), step)
     }
 }
 

@@ -28,7 +28,8 @@ mod _rust {
     use super::errors::_error_for_testing;
     #[pymodule_export]
     use super::pep740::{
-        verify_distributions, PyAttestation, PyDistribution, PyProvenance, PyPublisher,
+        build_provenance, check_upload, verify_distributions, PyAttestation, PyDistribution,
+        PyProvenance, PyPublisher,
     };
     #[pymodule_export]
     use super::policy::PyPolicy;
@@ -54,6 +55,10 @@ mod _rust {
         use crate::trust::tuf::{PRODUCTION_TUF_URL, STAGING_TUF_URL};
         m.add("PRODUCTION_TUF_URL", PRODUCTION_TUF_URL)?;
         m.add("STAGING_TUF_URL", STAGING_TUF_URL)?;
+        m.add(
+            "UPLOAD_HTTP_400_PREFIX",
+            crate::pep740::upload::HTTP_400_PREFIX,
+        )?;
         m.add("__version__", env!("CARGO_PKG_VERSION"))
     }
 }

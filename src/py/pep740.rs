@@ -1,5 +1,6 @@
 //! PEP 740: `Attestation`, `Provenance`, `Publisher`, `Distribution` and
-//! `verify_distributions`. Predicates cross the boundary as JSON text (the
+//! `verify_distributions`, and the index side: `check_upload`,
+//! `build_provenance`. Predicates cross the boundary as JSON text (the
 //! façade parses it); hashing and verification run without the GIL.
 
 use super::bundle::PyBundle;
@@ -362,4 +363,54 @@ pub fn verify_distributions(
             Err(e) => (None, Some(PyErr::from(e).into_value(py).into_any())),
         })
         .collect())
+}
+
+/// An index's checks of an upload's attestations (`attestations_json`, the
+/// `attestations` form field) for the uploaded `dist`, uploaded through
+/// `publisher` (`None`: not a Trusted Publisher). Returns
+/// `[(attestation, predicate_type, predicate_json), ...]`; raises
+/// `UploadError` with the reason the index answers.
+#[pyfunction]
+#[pyo3(signature = (verifier, dist, attestations_json, publisher=None))]
+pub fn check_upload(
+    py: Python<'_>,
+    verifier: &PyVerifier,
+    dist: &PyDistribution,
+    attestations_json: &[u8],
+    publisher: Option<&PyPublisher>,
+) -> PyResult<Vec<(PyAttestation, String, Option<String>)>> {
+    let accepted = py.allow_threads(|| {
+        pep740::check_upload(
+            &verifier.inner,
+            &dist.inner,
+            attestations_json,
+            publisher.map(|p| &p.inner),
+        )
+    })?;
+    Ok(accepted
+        .into_iter()
+        .map(|a| {
+            let (predicate_type, predicate) = to_py(a.verified);
+            (
+                PyAttestation {
+                    inner: a.attestation,
+                },
+                predicate_type,
+                predicate,
+            )
+        })
+        .collect())
+}
+
+/// The provenance object for a file whose upload's `attestations` were
+/// accepted from `publisher`.
+#[pyfunction]
+pub fn build_provenance(
+    publisher: &PyPublisher,
+    attestations: Vec<PyRef<'_, PyAttestation>>,
+) -> PyProvenance {
+    let atts: Vec<Attestation> = attestations.iter().map(|a| a.inner.clone()).collect();
+    PyProvenance {
+        inner: pep740::build_provenance(&publisher.inner, &atts),
+    }
 }
