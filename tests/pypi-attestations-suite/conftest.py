@@ -5,7 +5,7 @@ The shim: ``pypi_attestations`` and ``pypi_attestations._impl`` (which the
 suite imports as ``impl``) are both ``sigstore_rs.pep740``, installed in
 ``sys.modules`` before the suite is collected, so the real package (a test
 dependency of ours) is never imported here. ``pypi_attestations._cli`` is
-not mapped: ``test/test_cli.py`` is ignored (see ``collect_ignore``).
+not mapped: the runner ignores ``test/test_cli.py``, with its reason.
 
 No network: the suite's ``verify`` calls name no trust material, which would
 refresh the public instances' TUF repositories; here they get the material
@@ -84,7 +84,3 @@ def _loopback_only(self: socket.socket, address: Any) -> Any:
 
 
 socket.socket.connect = _loopback_only  # type: ignore[method-assign]
-
-# pypi_attestations._cli (the `python -m pypi_attestations` command line) has
-# no counterpart module; the suite's CLI tests import it at module level.
-collect_ignore = ["test/test_cli.py"]

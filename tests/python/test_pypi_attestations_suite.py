@@ -10,12 +10,13 @@ with their reason (``DESELECTED``), any skip is a failure, and the run makes
 no network request (the shim refuses non-loopback sockets and gives
 ``verify`` the embedded trust material).
 
-Out of scope, and expected to fail (``OUT_OF_SCOPE``): tests that reach
-into pypi-attestations' private module (``impl._check_dist_filename``,
-``impl.Verifier``, ``impl.sigstore``) or need pydantic itself
-(``TypeAdapter(impl.Publisher)``, a pydantic ``BaseModel`` with
-``Base64Bytes``). ``test/test_cli.py`` imports the private
-``pypi_attestations._cli`` and is not collected.
+Every test that does not pass is classified, with its reason: out of
+scope (``OUT_OF_SCOPE``: it reaches into pypi-attestations' private names,
+``impl._check_dist_filename``, ``impl.Verifier``, ``Publisher._as_policy``,
+a sigstore-python ``Bundle._inner``, or needs pydantic itself) or a known
+gap of the public API (``KNOWN_GAPS``). ``test/test_cli.py`` imports the
+private ``pypi_attestations._cli`` (``python -m pypi_attestations``, which
+has no counterpart yet) and is not collected (``NOT_COLLECTED``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,14 @@ DESELECTED = {
     f"{IMPL}::TestAttestation::test_roundtrip": "online: signs on public staging",
     f"{IMPL}::TestAttestation::test_expired_certificate": "online: signs on public staging",
     f"{IMPL}::TestAttestation::test_multiple_signatures": "online: signs on public staging",
+}
+
+#: Files not collected, with why.
+NOT_COLLECTED = {
+    "test/test_cli.py": (
+        "imports pypi_attestations._cli (the `python -m pypi_attestations` command line: "
+        "sign, verify attestation, verify pypi, inspect, convert), which has no counterpart"
+    ),
 }
 
 #: Passing today: exactly these.
@@ -121,9 +130,14 @@ def _run(tmp_path: Path) -> dict[str, str]:
     env["SIGSTORE_RS_CACHE_DIR"] = str(tmp_path / "cache")
     args = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"]
     args += ["--rootdir", str(SUITE), "-c", os.devnull, f"--junitxml={report}"]
+    for path in NOT_COLLECTED:
+        args += ["--ignore", path]
     for test_id in DESELECTED:
         args += ["--deselect", test_id]
-    subprocess.run([*args, "test"], cwd=SUITE, env=env, capture_output=True, check=False)
+    proc = subprocess.run(
+        [*args, "test"], cwd=SUITE, env=env, capture_output=True, text=True, check=False
+    )
+    assert report.is_file(), f"the suite did not run:\n{proc.stdout}\n{proc.stderr}"
     outcomes: dict[str, str] = {}
     for case in ET.parse(report).getroot().iter("testcase"):
         module = case.get("classname", "")
