@@ -53,6 +53,7 @@ from sigstore_rs.errors import (
     ConversionError,
     Error,
     InvalidAttestation,
+    InvalidBundle,
     UploadError,
     VerificationError,
 )
@@ -368,7 +369,37 @@ _P = TypeVar("_P", bound=_Publisher)
 
 
 def _policy(identity: VerificationPolicy | Publisher) -> _rust.Policy:
-    return (identity._as_policy() if isinstance(identity, _Publisher) else identity)._policy
+    if isinstance(identity, _Publisher):
+        return identity._as_policy()._policy
+    if isinstance(identity, VerificationPolicy):
+        return identity._policy
+    return _sigstore_python_policy(identity)
+
+
+def _sigstore_python_policy(policy: object) -> _rust.Policy:
+    """The same checks as a sigstore-python policy (``sigstore.verify.policy``),
+    which pypi-attestations' ``verify`` takes: ``Identity``, ``AllOf``,
+    ``AnyOf`` and the single-extension policies, read from their attributes
+    (sigstore-python has no accessors). Anything else (``UnsafeNoOp``, a
+    caller's own class) is refused: it would have to run arbitrary code on
+    the certificate, and a policy this module cannot state is never dropped."""
+    kind = type(policy)
+    if kind.__module__ != "sigstore.verify.policy":
+        raise TypeError(
+            f"not a verification policy: {kind.__name__} (expected a sigstore_rs.verify "
+            "policy, a Trusted Publisher, or a sigstore-python policy)"
+        )
+    attrs = vars(policy)
+    if kind.__name__ == "Identity":
+        issuer = attrs["_issuer"]
+        return _rust.Policy.identity(attrs["_identity"], None if issuer is None else issuer._value)
+    if kind.__name__ in ("AllOf", "AnyOf"):
+        children = [_sigstore_python_policy(c) for c in attrs["_children"]]
+        return (_rust.Policy.all_of if kind.__name__ == "AllOf" else _rust.Policy.any_of)(children)
+    oid = getattr(kind, "oid", None)
+    if oid is not None and "_value" in attrs:
+        return _rust.Policy.claim(oid.dotted_string, attrs["_value"])
+    raise TypeError(f"sigstore-python policy {kind.__name__} has no sigstore_rs equivalent")
 
 
 def _publisher(inner: _rust.Publisher) -> Publisher:
@@ -476,7 +507,16 @@ class Attestation(_JsonModel):
 
     @classmethod
     def from_bundle(cls, sigstore_bundle: Bundle) -> Attestation:
-        """From a DSSE bundle; raises ``ConversionError`` otherwise."""
+        """From a DSSE bundle (ours, or any object with ``to_json()``, such as
+        sigstore-python's); raises ``ConversionError`` otherwise."""
+        if not isinstance(sigstore_bundle, Bundle):
+            to_json = getattr(sigstore_bundle, "to_json", None)
+            if to_json is None:
+                raise TypeError(f"not a Sigstore bundle: {type(sigstore_bundle).__name__}")
+            try:
+                sigstore_bundle = Bundle.from_json(to_json())
+            except InvalidBundle as e:
+                raise ConversionError(f"cannot convert bundle: {e}") from None
         return cls._wrap(_rust.Attestation.from_bundle(sigstore_bundle._inner))
 
     def to_bundle(self) -> Bundle:
@@ -500,6 +540,14 @@ class Attestation(_JsonModel):
         return VerificationMaterial(
             certificate=self._inner.certificate, transparency_entries=entries
         )
+
+    @property
+    def certificate_claims(self) -> dict[str, str]:
+        """The signing certificate's Fulcio claims (extensions
+        ``1.3.6.1.4.1.57264.1.8`` to ``.22``), by dotted OID; read from the
+        certificate, not verified. Raises ``ConversionError`` if the
+        certificate or a claim does not decode."""
+        return dict(self._inner.certificate_claims())
 
     @property
     def statement(self) -> dict[str, Any]:

@@ -321,6 +321,20 @@ impl Attestation {
         self.bundle()
     }
 
+    /// The Fulcio claims (extensions `.8` to `.22`) of the signing
+    /// certificate, as `(dotted OID, value)`: what pypi-attestations'
+    /// `Attestation.certificate_claims` returns. Read from the certificate
+    /// as it stands, unverified; an undecodable certificate or claim is an
+    /// [`Error::Conversion`].
+    pub fn certificate_claims(&self) -> Result<Vec<(String, String)>> {
+        crate::x509::Certificate::from_der(self.verification_material.certificate.0.clone())
+            .map_err(|e| Error::Conversion(format!("invalid X.509 certificate: {e}")))?
+            .fulcio_claims()
+            .map_err(|oid| {
+                Error::Conversion(format!("certificate claim {oid} is not a UTF8String"))
+            })
+    }
+
     /// The bundle built directly from the decoded parts (no JSON round
     /// trip); the certificate is parsed later, by the verifier.
     pub(crate) fn bundle(&self) -> Result<Bundle> {

@@ -642,3 +642,33 @@ fn duplicate_keys_in_transparency_entries_are_rejected() {
         other => panic!("expected a malformed entry, got {:?}", other.map(|_| ())),
     }
 }
+
+#[test]
+fn certificate_claims_are_the_fulcio_extensions_from_8_on() {
+    // The values pypi-attestations' own test expects of this attestation.
+    let a = Attestation::from_json(&read("pypi_attestations-0.0.19.tar.gz.publish.attestation"))
+        .unwrap();
+    let claims = a.certificate_claims().unwrap();
+    let oids: Vec<&str> = claims.iter().map(|(o, _)| o.as_str()).collect();
+    let want: Vec<String> = (8..=22)
+        .map(|a| format!("1.3.6.1.4.1.57264.1.{a}"))
+        .collect();
+    assert_eq!(oids, want);
+    let get = |oid: &str| {
+        claims
+            .iter()
+            .find(|(o, _)| o == oid)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(
+        get("1.3.6.1.4.1.57264.1.8"),
+        Some("https://token.actions.githubusercontent.com")
+    );
+    assert_eq!(get("1.3.6.1.4.1.57264.1.14"), Some("refs/tags/v0.0.19"));
+    assert_eq!(get("1.3.6.1.4.1.57264.1.22"), Some("public"));
+
+    let mut v = json(&read("pypi_attestations-0.0.19.tar.gz.publish.attestation"));
+    v["verification_material"]["certificate"] = "bm90IGEgY2VydA==".into();
+    let a = Attestation::from_json(v.to_string().as_bytes()).unwrap();
+    expect_err!(a.certificate_claims(), Error::Conversion(_));
+}

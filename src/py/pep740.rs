@@ -185,6 +185,12 @@ impl PyAttestation {
         PyBytes::new(py, &self.inner.verification_material.certificate.0)
     }
 
+    /// The signing certificate's Fulcio claims, `(dotted OID, value)`;
+    /// raises `ConversionError` if undecodable.
+    fn certificate_claims(&self) -> PyResult<Vec<(String, String)>> {
+        Ok(self.inner.certificate_claims()?)
+    }
+
     /// Verifies that the attestation, signed by an identity satisfying
     /// `policy`, attests to `dist`; returns `(predicate_type, predicate_json)`.
     fn verify(

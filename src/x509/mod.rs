@@ -397,6 +397,19 @@ impl Certificate {
             .map(|e| e.value.as_slice())
     }
 
+    /// The Fulcio claims `.8` to `.22` the certificate carries, as
+    /// `(dotted OID, value)` in OID order; `Err(oid)` names the first that is
+    /// not a DER UTF8String.
+    pub(crate) fn fulcio_claims(&self) -> Result<Vec<(String, String)>, String> {
+        (8..=22)
+            .map(|arc| format!("1.3.6.1.4.1.57264.1.{arc}"))
+            .filter_map(|oid| match self.fulcio_extension(&oid)? {
+                Some(value) => Some(Ok((oid, value))),
+                None => Some(Err(oid)),
+            })
+            .collect()
+    }
+
     pub(crate) fn version(&self) -> u32 {
         self.version
     }

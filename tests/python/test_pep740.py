@@ -300,6 +300,40 @@ def test_malformed_attestations(pa: Path) -> None:
         Attestation.model_validate_json(json.dumps(bad)).to_bundle()
 
 
+def test_certificate_claims(pa: Path) -> None:
+    claims = _load(pa, "pypi_attestations-0.0.19.tar.gz.publish.attestation").certificate_claims
+    assert list(claims) == [f"1.3.6.1.4.1.57264.1.{arc}" for arc in range(8, 23)]
+    assert claims["1.3.6.1.4.1.57264.1.8"] == "https://token.actions.githubusercontent.com"
+    assert claims["1.3.6.1.4.1.57264.1.20"] == "release"
+
+
+def test_sigstore_python_objects(pa: Path) -> None:
+    """pypi-attestations callers pass sigstore-python's bundles and policies:
+    they are read into ours, the same checks; a policy with no equivalent
+    is refused, never dropped."""
+    import sigstore.models
+    from sigstore.verify import policy
+
+    name = "pypi_attestation_models-0.0.4a2.tar.gz"
+    foreign = sigstore.models.Bundle.from_json((pa / f"{name}.sigstore").read_bytes())
+    a = Attestation.from_bundle(foreign)
+    assert a == _load(pa, f"{name}.attestation")
+    d = Distribution.from_file(pa / name)
+    repo = "https://github.com/trailofbits/pypi-attestation-models"
+    issuer = policy.OIDCIssuerV2("https://token.actions.githubusercontent.com")
+    right = policy.AllOf([policy.OIDCSourceRepositoryURI(repo), issuer])
+    assert offline_call(a.verify, right, d)[0] == AttestationType.PYPI_PUBLISH_V1.value
+    wrong = policy.AnyOf([policy.OIDCSourceRepositoryURI(repo + "x")])
+    with pytest.raises(PolicyError, match="source repository URI"):
+        offline_call(a.verify, wrong, d)
+    with pytest.raises(PolicyError, match="certificate identity"):
+        offline_call(a.verify, policy.Identity(identity="x@example.com"), d)
+    with pytest.raises(TypeError, match="UnsafeNoOp has no sigstore_rs equivalent"):
+        offline_call(a.verify, policy.UnsafeNoOp(), d)
+    with pytest.raises(TypeError, match="not a verification policy"):
+        offline_call(a.verify, object(), d)  # type: ignore[arg-type]
+
+
 def test_message_signature_bundle_does_not_convert(sp: Path) -> None:
     with pytest.raises(ConversionError, match="DSSE"):
         Attestation.from_bundle(Bundle.from_file(sp / "bundle_v3.txt.sigstore"))
