@@ -8,13 +8,6 @@ use crate::tuf::updater::Updater;
 use pyo3::prelude::*;
 use std::path::PathBuf;
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
 /// Updates the top-level metadata in `metadata_dir` (which holds a trusted
 /// `root.json`) from the repository at `metadata_url`.
 #[pyfunction]
@@ -22,7 +15,13 @@ pub fn tuf_refresh(py: Python<'_>, metadata_dir: PathBuf, metadata_url: &str) ->
     py.allow_threads(|| {
         let http = Http::new();
         let crypto = crate::crypto::default_backend();
-        let mut updater = Updater::new(&metadata_dir, metadata_url, &http, crypto, now())?;
+        let mut updater = Updater::new(
+            &metadata_dir,
+            metadata_url,
+            &http,
+            crypto,
+            crate::oidc::now(),
+        )?;
         updater.refresh()?;
         Ok(())
     })
@@ -43,7 +42,13 @@ pub fn tuf_download(
     py.allow_threads(|| {
         let http = Http::new();
         let crypto = crate::crypto::default_backend();
-        let mut updater = Updater::new(&metadata_dir, metadata_url, &http, crypto, now())?;
+        let mut updater = Updater::new(
+            &metadata_dir,
+            metadata_url,
+            &http,
+            crypto,
+            crate::oidc::now(),
+        )?;
         targets
             .iter()
             .map(|t| Ok(updater.fetch_target(t, &target_dir, target_base_url)?))

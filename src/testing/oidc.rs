@@ -268,7 +268,7 @@ impl Issuer {
         );
         if let Some(state) = get("state") {
             location.push_str("&state=");
-            location.push_str(&super::http::percent_encode(&state));
+            location.push_str(&crate::tuf::updater::quote(&state));
         }
         Response::redirect(&location)
     }

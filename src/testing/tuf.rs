@@ -24,18 +24,6 @@ const ROLES: [&str; 4] = [ROOT, TIMESTAMP, SNAPSHOT, TARGETS];
 /// How long fresh metadata stays valid.
 const LIFETIME: i64 = 7 * 24 * 3600;
 
-fn expires(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|t| {
-            t.format(time::macros::format_description!(
-                "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-            ))
-            .ok()
-        })
-        .unwrap_or_else(|| "1970-01-01T00:00:00Z".into())
-}
-
 fn sign_err(e: impl std::fmt::Display) -> Error {
     Error::Signing(format!("test TUF repository: {e}"))
 }
@@ -110,7 +98,10 @@ impl State {
             "version".into(),
             json!(self.versions.get(role).copied().unwrap_or(1)),
         );
-        m.insert("expires".into(), json!(expires(self.now + lifetime)));
+        m.insert(
+            "expires".into(),
+            json!(crate::tuf::metadata::format_expires(self.now + lifetime)),
+        );
         m
     }
 

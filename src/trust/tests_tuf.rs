@@ -8,6 +8,7 @@ use super::tuf::{
 };
 use crate::crypto::default_backend;
 use crate::error::Error;
+use crate::test_support::TempDir;
 use crate::testing::tuf::TufRepository;
 use crate::tuf::updater::Fetcher;
 use crate::tuf::{Check, FetchError, TufError};
@@ -43,21 +44,8 @@ impl Fetcher for Counting<'_> {
     }
 }
 
-struct Cache(PathBuf);
-
-impl Drop for Cache {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn cache(name: &str) -> Cache {
-    let dir = std::env::temp_dir().join(format!(
-        "sigstore-rs-tufcache-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    Cache(dir)
+fn cache(name: &str) -> TempDir {
+    TempDir::new(&format!("tufcache-{name}"))
 }
 
 fn policy(dir: &Path, now: i64) -> RefreshPolicy {

@@ -578,14 +578,13 @@ fn material(
     now: i64,
 ) -> Result<TrustMaterial> {
     let trusted_root = updater.fetch_target(TRUSTED_ROOT_TARGET, &locked.targets(), targets_url)?;
-    let signing_config = match updater.target_info(SIGNING_CONFIG_TARGET)? {
-        Some(_) => Some(read(&updater.fetch_target(
-            SIGNING_CONFIG_TARGET,
-            &locked.targets(),
-            targets_url,
-        )?)?),
-        None => None,
-    };
+    // A repository need not publish a signing config.
+    let signing_config =
+        match updater.fetch_target(SIGNING_CONFIG_TARGET, &locked.targets(), targets_url) {
+            Ok(path) => Some(read(&path)?),
+            Err(TufError::TargetNotFound(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
     let trusted = updater.trusted();
     Ok(TrustMaterial {
         trusted_root: read(&trusted_root)?,

@@ -5,30 +5,17 @@
 use super::updater::{cached_target, Updater};
 use super::{Check, TufError};
 use crate::crypto::{all_backends, CryptoBackend};
+use crate::test_support::{fixtures, TempDir};
 use crate::testing::tuf::TufRepository;
 use std::path::{Path, PathBuf};
 
 const URL: &str = "http://tuf.invalid";
 const TARGETS_URL: &str = "http://tuf.invalid/targets";
 
-struct Dir(PathBuf);
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn fresh_dir(repo: &TufRepository, name: &str) -> Dir {
-    let dir = std::env::temp_dir().join(format!(
-        "sigstore-rs-tuf-{name}-{}-{:?}",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("root.json"), repo.root(1).unwrap()).unwrap();
-    Dir(dir)
+fn fresh_dir(repo: &TufRepository, name: &str) -> TempDir {
+    let dir = TempDir::new(&format!("tuf-{name}"));
+    std::fs::write(dir.0.join("root.json"), repo.root(1).unwrap()).unwrap();
+    dir
 }
 
 fn now() -> i64 {
@@ -247,18 +234,11 @@ impl super::updater::Fetcher for DirRepository {
 /// root at a time before the recorded timestamp expired.
 #[test]
 fn recorded_staging_repository_verifies() {
-    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/assets");
+    let assets = fixtures();
     let repo = DirRepository(assets.join("sigstore-python/staging-tuf"));
     let when = super::metadata::parse_expires("2025-07-20T00:00:00Z").unwrap();
     for crypto in all_backends() {
-        let dir = std::env::temp_dir().join(format!(
-            "sigstore-rs-tuf-staging-{}-{}",
-            std::process::id(),
-            crypto.name()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let dir = Dir(dir);
+        let dir = TempDir::new(&format!("tuf-staging-{}", crypto.name()));
         std::fs::copy(
             assets.join("trust/staging/root.json"),
             dir.0.join("root.json"),
