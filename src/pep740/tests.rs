@@ -161,6 +161,38 @@ fn publisher_json() {
     );
 }
 
+/// A publisher of a kind this release does not know (in a publisher object,
+/// or filed in a provenance object) is refused with a message naming the
+/// kind and the supported ones, not serde's "unknown variant".
+#[test]
+fn unsupported_publisher_kind_names_the_kind_and_the_supported_ones() {
+    let supported = "(supported kinds: GitHub, GitLab, Google, CircleCI)";
+    let e = Publisher::from_json(br#"{"kind":"Jenkins","url":"x"}"#).unwrap_err();
+    test_support::assert_mentions(
+        &e,
+        &["unsupported Trusted Publisher kind \"Jenkins\"", supported],
+    );
+    let mut doc = json(&read("pypi_attestations-0.0.19.tar.gz.provenance"));
+    doc["attestation_bundles"][0]["publisher"] =
+        serde_json::json!({"kind": "ActiveState", "organization": "o"});
+    let e = Provenance::from_json(doc.to_string().as_bytes()).unwrap_err();
+    test_support::assert_mentions(
+        &e,
+        &[
+            "unsupported Trusted Publisher kind \"ActiveState\"",
+            supported,
+        ],
+    );
+    for (bad, says) in [
+        (&br#"{"kind":7}"#[..], "\"kind\" must be a string"),
+        (br#"{"repository":"o/r"}"#, "needs a \"kind\""),
+        (br#"["GitHub"]"#, "must be a JSON object"),
+    ] {
+        let e = Publisher::from_json(bad).unwrap_err();
+        test_support::assert_mentions(&e, &[says, "GitHub, GitLab, Google, CircleCI"]);
+    }
+}
+
 /// The CircleCI policy is pypi-attestations 0.0.30's: CircleCI's issuer, the
 /// Build Signer URI naming the project and pipeline definition, and the
 /// origin and ref only when the publisher gives them.
