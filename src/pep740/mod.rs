@@ -58,7 +58,9 @@ pub mod publisher;
 pub mod upload;
 
 pub use dist::{DistName, Distribution, WheelTags};
-pub use model::{Attestation, AttestationBundle, Envelope, Provenance, VerificationMaterial};
+pub use model::{
+    Attestation, AttestationBundle, CertificateDetails, Envelope, Provenance, VerificationMaterial,
+};
 pub use publisher::{Publisher, PUBLISHER_KINDS};
 pub use upload::{build_provenance, check_upload, Accepted, UploadError};
 

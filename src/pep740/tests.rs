@@ -704,3 +704,24 @@ fn certificate_claims_are_the_fulcio_extensions_from_8_on() {
     let a = Attestation::from_json(v.to_string().as_bytes()).unwrap();
     expect_err!(a.certificate_claims(), Error::Conversion(_));
 }
+
+/// What `inspect` shows of a signing certificate: pyca/cryptography's RFC
+/// 4514 issuer string (pypi-attestations' `inspect` prints it), the SANs,
+/// the end of validity.
+#[test]
+fn certificate_details_are_the_sans_issuer_and_expiry() {
+    let a = Attestation::from_json(&read("pypi_attestations-0.0.19.tar.gz.publish.attestation"))
+        .unwrap();
+    let d = a.certificate_details().unwrap();
+    assert_eq!(d.issuer, "CN=sigstore-intermediate,O=sigstore.dev");
+    assert_eq!(
+        d.sans,
+        ["https://github.com/trailofbits/pypi-attestations/.github/workflows/release.yml@refs/tags/v0.0.19"]
+    );
+    let cert = Certificate::from_der(a.verification_material.certificate.0.clone()).unwrap();
+    assert_eq!(d.not_after, cert.not_after());
+    let mut v = json(&read("pypi_attestations-0.0.19.tar.gz.publish.attestation"));
+    v["verification_material"]["certificate"] = "bm90IGEgY2VydA==".into();
+    let bad = Attestation::from_json(v.to_string().as_bytes()).unwrap();
+    expect_err!(bad.certificate_details(), Error::Conversion(_));
+}
