@@ -4,9 +4,8 @@ the local instance, verified against its trust config."""
 
 from __future__ import annotations
 
-import re
-
 import json
+import re
 from pathlib import Path
 
 import pytest
