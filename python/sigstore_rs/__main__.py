@@ -444,7 +444,9 @@ def _serve(args: argparse.Namespace) -> int:
                     raise ValueError(f"{arg!r} is not PROJECT=SPEC")
                 inst.add_trusted_publisher(project, spec)
             except ValueError as e:
-                print(f"sigstore-rs testing serve: error: --trusted-publisher: {e}", file=sys.stderr)
+                print(
+                    f"sigstore-rs testing serve: error: --trusted-publisher: {e}", file=sys.stderr
+                )
                 return 2
         inst.write_trust_config(args.dir / "trust_config.json")
         if args.index:

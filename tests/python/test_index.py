@@ -1,0 +1,270 @@
+"""The local package index of ``sigstore_rs.testing``: PEP 503 HTML and PEP
+691 JSON simple API with PEP 740 provenance, the integrity API, and the
+legacy upload API driven by urllib and by real twine (6.2.0), with
+attestations from ``sigstore-rs pypi sign`` and from pypi-attestations,
+checked against the project's Trusted Publisher as PyPI checks them."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import run_module
+from sigstore_rs.pep740 import GitHubPublisher
+from sigstore_rs.testing import Instance
+
+PROJECT = "Demo_Pkg"
+REPOSITORY = "acme/demo"
+WORKFLOW = "release.yml"
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+INTEGRITY_TYPE = "application/vnd.pypi.integrity.v1+json"
+API_TOKEN = "pypi-AgEIcHlwaS5vcmc-not-an-identity-token"
+
+
+@pytest.fixture(scope="module")
+def instance() -> Iterator[Instance]:
+    with Instance.start() as inst:
+        inst.add_trusted_publisher(
+            PROJECT, GitHubPublisher(repository=REPOSITORY, workflow=WORKFLOW)
+        )
+        inst.add_trusted_publisher("other-pkg", f"github:{REPOSITORY}:other.yml")
+        yield inst
+
+
+@pytest.fixture(scope="module")
+def config(instance: Instance, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return instance.write_trust_config(tmp_path_factory.mktemp("index") / "trust_config.json")
+
+
+def sdist(directory: Path, version: str, name: str = PROJECT) -> Path:
+    """A small sdist whose PKG-INFO twine reads; unique content per call."""
+    base = f"{name.lower()}-{version}"
+    path = directory / f"{base}.tar.gz"
+    pkg_info = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()
+    with tarfile.open(path, "w:gz") as tar:
+        for member, data in [
+            (f"{base}/PKG-INFO", pkg_info),
+            (f"{base}/nonce.txt", uuid.uuid4().hex.encode()),
+        ]:
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def subdir(parent: Path, name: str) -> Path:
+    path = parent / name
+    path.mkdir()
+    return path
+
+
+def get(url: str, accept: str | None = None) -> tuple[int, str, bytes]:
+    """(status, Content-Type, body) of a GET."""
+    request = urllib.request.Request(url, headers={"Accept": accept} if accept else {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return r.status, r.headers["Content-Type"], r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers["Content-Type"], e.read()
+
+
+def project_json(instance: Instance, project: str = "demo-pkg") -> dict[str, Any]:
+    status, ctype, body = get(f"{instance.index_url}{project}/", JSON_TYPE)
+    assert (status, ctype) == (200, JSON_TYPE), body
+    doc: dict[str, Any] = json.loads(body)
+    return doc
+
+
+def files(instance: Instance) -> dict[str, dict[str, Any]]:
+    """The project's files by name (empty before its first upload)."""
+    status, _, _ = get(f"{instance.index_url}demo-pkg/", JSON_TYPE)
+    if status == 404:
+        return {}
+    return {f["filename"]: f for f in project_json(instance)["files"]}
+
+
+def upload(instance: Instance, password: str, dist: Path, **fields: str) -> tuple[int, str]:
+    """A legacy-API upload through urllib: (status, reason phrase)."""
+    version = dist.name[: -len(".tar.gz")].rsplit("-", 1)[1]
+    data = dist.read_bytes()
+    form = {
+        ":action": "file_upload",
+        "protocol_version": "1",
+        "metadata_version": "2.1",
+        "name": PROJECT,
+        "version": version,
+        "filetype": "sdist",
+        "pyversion": "source",
+        "sha256_digest": hashlib.sha256(data).hexdigest(),
+        **fields,
+    }
+    boundary = uuid.uuid4().hex
+    body = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in form.items()
+    )
+    body += (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="content"; '
+        f'filename="{dist.name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+    ).encode()
+    body += data + f"\r\n--{boundary}--\r\n".encode()
+    auth = base64.b64encode(f"__token__:{password}".encode()).decode()
+    request = urllib.request.Request(
+        instance.upload_url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Authorization": f"Basic {auth}",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as r:
+            return r.status, r.reason
+    except urllib.error.HTTPError as e:
+        return e.code, e.reason
+
+
+def twine(
+    instance: Instance, password: str, *paths: Path, attestations: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """``twine upload [--attestations]`` to the index; no config file, no
+    keyring, no colours, no line wrapping."""
+    home = paths[0].parent / "home"
+    home.mkdir(exist_ok=True)
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "TWINE_NON_INTERACTIVE": "1",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+        "COLUMNS": "1000",
+    }
+    env.pop("TWINE_PASSWORD", None)
+    env.pop("TWINE_USERNAME", None)
+    env.pop("TWINE_REPOSITORY_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "twine", "--no-color", "upload", "--disable-progress-bar",
+         *(["--attestations"] if attestations else []),
+         "--repository-url", instance.upload_url, "-u", "__token__", "-p", password,
+         *map(str, paths)],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+
+
+def test_api_token_upload_is_served_without_provenance(instance: Instance, tmp_path: Path) -> None:
+    dist = sdist(tmp_path, "0.1")
+    assert upload(instance, API_TOKEN, dist) == (200, "OK")
+    digest = hashlib.sha256(dist.read_bytes()).hexdigest()
+    doc = project_json(instance)
+    assert doc["meta"]["api-version"] == "1.3"
+    entry = files(instance)[dist.name]
+    assert entry["hashes"] == {"sha256": digest}
+    assert entry["provenance"] is None
+    assert entry["size"] == dist.stat().st_size
+    assert get(entry["url"])[2] == dist.read_bytes()
+    status, ctype, html = get(f"{instance.index_url}demo-pkg/")
+    assert (status, ctype) == (200, "text/html; charset=utf-8")
+    line = next(x for x in html.decode().splitlines() if dist.name in x)
+    assert f"#sha256={digest}" in line
+    assert "data-provenance" not in line
+    status, ctype, _ = get(f"{instance.index_url}demo-pkg/", "application/vnd.pypi.simple.v1+html")
+    assert (status, ctype) == (200, "application/vnd.pypi.simple.v1+html")
+    integrity = (
+        f"{instance.index_url.removesuffix('/simple/')}/integrity/demo-pkg/0.1/{dist.name}"
+        "/provenance"
+    )
+    assert get(integrity)[0] == 404
+    # The project list; a name that is not normalized redirects to the one that is.
+    projects = json.loads(get(instance.index_url, JSON_TYPE)[2])["projects"]
+    assert {"name": PROJECT} in projects
+    status, _, body = get(f"{instance.index_url}DEMO.pkg/", JSON_TYPE)
+    assert status == 200
+    assert json.loads(body)["name"] == PROJECT
+    assert get(instance.index_url, "application/json")[0] == 406
+
+
+def test_refused_uploads_store_nothing(instance: Instance, tmp_path: Path) -> None:
+    dist = sdist(tmp_path, "0.2")
+    before = files(instance)
+    cases = [
+        ({"sha256_digest": "0" * 64}, "The digest supplied does not match"),
+        ({"version": "0.3"}, 'is not for version "0.3"'),
+        ({"name": "other-pkg"}, 'is not for project "other-pkg"'),
+        ({":action": "submit"}, "Unknown action"),
+        ({"attestations": "[]"}, "Attestations are only supported when using Trusted Publishing"),
+    ]
+    for fields, message in cases:
+        status, reason = upload(instance, API_TOKEN, dist, **fields)
+        assert status == 400, (fields, reason)
+        assert message in reason, (fields, reason)
+    # A token of the instance for nobody the project trusts.
+    status, reason = upload(instance, instance.token("mallory@example.com"), dist)
+    assert status == 403
+    assert f'is not a Trusted Publisher of project "{PROJECT}"' in reason
+    assert files(instance) == before
+    # A file name is used once.
+    assert upload(instance, API_TOKEN, dist)[0] == 200
+    again = sdist(subdir(tmp_path, "again"), "0.2")
+    status, reason = upload(instance, API_TOKEN, again)
+    assert status == 400
+    assert reason.startswith(f'File already exists ("{dist.name}"')
+
+
+def test_twine_uploads_without_attestations(instance: Instance, tmp_path: Path) -> None:
+    dist = sdist(tmp_path, "0.4")
+    done = twine(instance, API_TOKEN, dist, attestations=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert files(instance)[dist.name]["provenance"] is None
+    # twine shows the index's reason for a refusal.
+    again = sdist(subdir(tmp_path, "again"), "0.4")
+    refused = twine(instance, API_TOKEN, again, attestations=False)
+    assert refused.returncode == 1
+    assert "File already exists" in refused.stderr + refused.stdout
+
+
+def test_serve_writes_index_json(tmp_path: Path) -> None:
+    bad = run_module(
+        "sigstore_rs", "testing", "serve", "--dir", tmp_path / "bad", "--index",
+        "--trusted-publisher", "demo=bitbucket:acme/demo",
+    )  # fmt: skip
+    assert bad.returncode == 2
+    assert "--trusted-publisher" in bad.stderr
+    assert "expected github:OWNER/REPO:WORKFLOW[:ENV]" in bad.stderr
+    directory = tmp_path / "serve"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sigstore_rs", "testing", "serve", "--dir", str(directory),
+         "--index", "--trusted-publisher", f"demo=github:{REPOSITORY}:{WORKFLOW}:pypi",
+         "--trusted-publisher", "demo=gitlab:acme/demo:ci/release.yml",
+         "--trusted-publisher", "demo=google:release@acme.iam.gserviceaccount.com"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not (directory / "index.json").exists():
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no index.json within 60 s"
+            time.sleep(0.1)
+        urls = json.loads((directory / "index.json").read_text())
+        assert set(urls) == {"simple", "upload"}
+        assert urls["simple"].endswith("/simple/")
+        assert urls["upload"].endswith("/legacy/")
+        assert get(urls["simple"], JSON_TYPE)[0] == 200
+        assert (directory / "trust_config.json").exists()
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
