@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from helpers import run_module
+from helpers import pypi_attestations_trusting, run_module
 from sigstore_rs.pep740 import GitHubPublisher
 from sigstore_rs.testing import Instance
 
@@ -268,3 +268,187 @@ def test_serve_writes_index_json(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
+
+
+# Uploads through a Trusted Publisher: the password is a GitHub-shaped
+# identity token minted by the instance, as a release job on GitHub Actions
+# gets one.
+
+
+def github_token(instance: Instance, workflow: str = WORKFLOW, repository: str = REPOSITORY) -> str:
+    return instance.github_token(repository, workflow)
+
+
+def pypi_sign(config: Path, token: str, dist: Path) -> Path:
+    """``sigstore-rs pypi sign``: writes and returns DIST.publish.attestation."""
+    done = run_module(
+        "sigstore_rs", "--trust-config", config, "pypi", "sign", "--identity-token", token, dist
+    )
+    assert done.returncode == 0, done.stderr
+    return dist.with_name(f"{dist.name}.publish.attestation")
+
+
+def integrity_url(instance: Instance, version: str, dist: Path) -> str:
+    base = instance.index_url.removesuffix("/simple/")
+    return f"{base}/integrity/demo-pkg/{version}/{dist.name}/provenance"
+
+
+def test_twine_attested_upload_serves_verifiable_provenance(
+    instance: Instance, config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dist = sdist(tmp_path, "1.0")
+    token = github_token(instance)
+    attestation = pypi_sign(config, token, dist)
+    done = twine(instance, token, dist, attestation)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    # PEP 691 JSON: `provenance` is the integrity API's URL.
+    entry = files(instance)[dist.name]
+    assert entry["provenance"] == integrity_url(instance, "1.0", dist)
+    # PEP 503 HTML: `data-provenance` names the same URL.
+    html = get(f"{instance.index_url}demo-pkg/")[2].decode()
+    line = next(x for x in html.splitlines() if dist.name in x)
+    assert f'data-provenance="{entry["provenance"]}"' in line
+    # The integrity API serves the provenance object.
+    status, ctype, body = get(entry["provenance"])
+    assert (status, ctype) == (200, INTEGRITY_TYPE)
+    provenance = json.loads(body)
+    assert provenance["version"] == 1
+    [bundle] = provenance["attestation_bundles"]
+    assert bundle["publisher"] == {
+        "kind": "GitHub",
+        "repository": REPOSITORY,
+        "workflow": WORKFLOW,
+        "environment": None,
+    }
+    assert bundle["attestations"] == [json.loads(attestation.read_text())]
+    served = tmp_path / "served.provenance"
+    served.write_bytes(body)
+
+    # Our CLI verifies it against the publisher the user expects.
+    ok = run_module(
+        "sigstore_rs", "--trust-config", config, "pypi", "verify", "--repository", REPOSITORY,
+        "--workflow", WORKFLOW, "--provenance", served, dist,
+    )  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    wrong = run_module(
+        "sigstore_rs", "--trust-config", config, "pypi", "verify", "--repository", REPOSITORY,
+        "--workflow", "other.yml", "--provenance", served, dist,
+    )  # fmt: skip
+    assert wrong.returncode == 1
+
+    # pypi-attestations verifies each attestation against its bundle's publisher.
+    import pypi_attestations as pa
+
+    pypi_attestations_trusting(config, monkeypatch)
+    ref = pa.Provenance.model_validate_json(body)
+    for b in ref.attestation_bundles:
+        for a in b.attestations:
+            ptype, _ = a.verify(b.publisher, pa.Distribution.from_file(dist))
+            assert ptype == "https://docs.pypi.org/attestations/publish/v1"
+
+
+def test_twine_uploads_pypi_attestations_signatures(
+    instance: Instance, config: Path, tmp_path: Path
+) -> None:
+    import pypi_attestations as pa
+    from sigstore.models import ClientTrustConfig
+    from sigstore.oidc import IdentityToken
+    from sigstore.sign import SigningContext
+
+    dist = sdist(tmp_path, "1.1")
+    token = github_token(instance)
+    context = SigningContext.from_trust_config(ClientTrustConfig.from_json(config.read_text()))
+    with context.signer(IdentityToken(token)) as signer:
+        attestation = pa.Attestation.sign(signer, pa.Distribution.from_file(dist))
+    path = dist.with_name(f"{dist.name}.publish.attestation")
+    path.write_text(attestation.model_dump_json())
+    done = twine(instance, token, dist, path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert files(instance)[dist.name]["provenance"] == integrity_url(instance, "1.1", dist)
+
+
+def custom_predicate(config: Path, token: str, dist: Path) -> Path:
+    """An attestation of ``dist`` with a predicate type PyPI does not accept."""
+    from sigstore_rs.pep740 import Attestation
+    from sigstore_rs.sign import IdentityToken, SigningContext, in_toto_statement
+
+    digest = hashlib.sha256(dist.read_bytes()).hexdigest()
+    statement = in_toto_statement(
+        [(dist.name, f"sha256:{digest}")], "https://example.com/custom/v1", {}
+    )
+    signer = SigningContext.from_trust_config(config).signer(IdentityToken(token))
+    path = dist.with_name(f"{dist.name}.custom.attestation")
+    path.write_text(Attestation.from_bundle(signer.sign_dsse(statement)).model_dump_json())
+    return path
+
+
+BAD_INPUTS = [
+    "malformed",
+    "too-many",
+    "same-predicate-twice",
+    "wrong-publisher",
+    "other-file",
+    "unsupported-predicate",
+]
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS)
+def test_twine_bad_attestations_are_refused(
+    instance: Instance, config: Path, tmp_path: Path, case: str
+) -> None:
+    dist = sdist(tmp_path, "2.0")
+    token = github_token(instance)
+    good = pypi_sign(config, token, dist)
+    extra = dist.with_name(f"{dist.name}.extra.attestation")
+    extra2 = dist.with_name(f"{dist.name}.third.attestation")
+    if case == "malformed":
+        good.write_text(json.dumps({"version": 1, "envelope": {}}))
+        attestations, message = [good], "Malformed attestations: attestations[0]"
+    elif case == "too-many":
+        extra.write_text(good.read_text())
+        extra2.write_text(good.read_text())
+        attestations = [good, extra, extra2]
+        message = "A maximum of 2 attestations per file are supported, got 3"
+    elif case == "same-predicate-twice":
+        extra.write_text(good.read_text())
+        attestations = [good, extra]
+        message = "Multiple attestations for the same file with the same predicate type"
+    elif case == "wrong-publisher":
+        pypi_sign(config, github_token(instance, "other.yml"), dist)
+        attestations = [good]
+        message = (
+            "does not match the Trusted Publisher (GitHub repository acme/demo, "
+            "workflow release.yml)"
+        )
+    elif case == "other-file":
+        other = sdist(subdir(tmp_path, "other"), "2.0")
+        pypi_sign(config, token, other).replace(good)
+        attestations = [good]
+        message = "Could not verify the uploaded artifact using the included attestation"
+    else:
+        attestations = [custom_predicate(config, token, dist)]
+        message = "Attestation with unsupported predicate type: https://example.com/custom/v1"
+    before = files(instance)
+    done = twine(instance, token, dist, *attestations)
+    assert done.returncode == 1, done.stdout
+    output = done.stdout + done.stderr
+    assert "400 Bad Request" in output, output
+    assert "Invalid attestations supplied during upload: " in output, output
+    assert message in output, output
+    assert files(instance) == before
+
+
+def test_token_for_another_publisher_is_forbidden(
+    instance: Instance, config: Path, tmp_path: Path
+) -> None:
+    dist = sdist(tmp_path, "3.0")
+    before = files(instance)
+    token = github_token(instance, "other.yml")
+    done = twine(instance, token, dist, pypi_sign(config, token, dist))
+    assert done.returncode == 1
+    output = done.stdout + done.stderr
+    assert "403 Forbidden" in output, output
+    assert f'The identity token is not a Trusted Publisher of project "{PROJECT}"' in output
+    assert "job_workflow_ref claim is" in output, output
+    assert files(instance) == before

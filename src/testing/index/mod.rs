@@ -161,13 +161,14 @@ impl Index {
     }
 
     fn format(req: &Request) -> Result<Format, Response> {
-        // PyPI's `?format=` overrides the Accept header.
-        let query = super::http::form_params(&req.query);
-        let asked = query
-            .iter()
-            .find(|(k, _)| k == "format")
-            .map(|(_, v)| v.as_str())
-            .or(req.header("Accept"));
+        // PyPI's `?format=` overrides the Accept header. Its `+` is the
+        // media type's (`…v1+json`), never an encoded space.
+        let format = req
+            .query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("format="))
+            .map(unquote);
+        let asked = format.as_deref().or(req.header("Accept"));
         simple::negotiate(asked).ok_or_else(|| {
             Response::error(
                 406,

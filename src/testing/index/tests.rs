@@ -463,7 +463,7 @@ fn api_token_uploads_are_served_without_provenance() {
     let by_format = index.handle(
         &request(
             "GET",
-            "/simple/?format=application/vnd.pypi.simple.v1%2Bjson",
+            "/simple/?format=application/vnd.pypi.simple.v1+json",
             &[],
             vec![],
         ),
