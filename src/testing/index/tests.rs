@@ -369,7 +369,9 @@ fn upload_request(password: &str, fields: &[(&str, &str)], filename: &str, data:
     )
 }
 
-fn fields(sha256: &str) -> Vec<(&'static str, String)> {
+type Fields = Vec<(&'static str, String)>;
+
+fn fields(sha256: &str) -> Fields {
     vec![
         (":action", "file_upload".into()),
         ("protocol_version", "1".into()),
@@ -522,7 +524,7 @@ fn refused_uploads_leave_the_index_unchanged() {
             .cloned()
             .collect::<Vec<_>>()
     };
-    let cases: Vec<(Vec<(&str, String)>, &str, u16, &str)> = vec![
+    let cases: Vec<(Fields, &str, u16, &str)> = vec![
         (with("sha256_digest", &"0".repeat(64)), "demo_pkg-1.0.tar.gz", 400, "The digest supplied does not match"),
         (without("sha256_digest"), "demo_pkg-1.0.tar.gz", 400, "Missing sha256_digest"),
         (ok.clone(), "other-1.0.tar.gz", 400, "is not for project \"Demo_Pkg\""),
