@@ -3,8 +3,9 @@
 //! token's claims to the publisher of a project, as Warehouse does it
 //! (`warehouse/oidc/models/{github,gitlab,google,circleci}.py`).
 //!
-//! GitHub: `repository` (case-insensitive) and `repository_owner` name the
-//! publisher's repository, and `job_workflow_ref` is
+//! GitHub: `repository` (case-insensitive), `repository_owner` and `sub`
+//! (`repo:OWNER/REPO:…`) name the publisher's repository, and
+//! `job_workflow_ref` is
 //! `OWNER/REPO/.github/workflows/WORKFLOW@REF` where REF is the token's
 //! `ref` or `sha` claim. `job_workflow_ref` names the workflow the job
 //! runs: for a job that calls a reusable workflow, the reusable one (the
@@ -181,6 +182,18 @@ fn check(claims: &Map<String, Value>, p: &Publisher) -> Result<(), String> {
             let repo = required(claims, "repository")?;
             if !repo.eq_ignore_ascii_case(repository) {
                 return Err(differs("repository", repository, repo));
+            }
+            // `sub` is `repo:OWNER/REPO[:…]`; Warehouse checks its first two fields.
+            let sub = required(claims, "sub")?;
+            let mut fields = sub.split(':');
+            let sub_repo = match (fields.next(), fields.next()) {
+                (Some("repo"), Some(r)) => r,
+                _ => "",
+            };
+            if !sub_repo.eq_ignore_ascii_case(repository) {
+                return Err(format!(
+                    "the sub claim is {sub:?}, expected \"repo:{repository}[:…]\""
+                ));
             }
             let owner = repository.split('/').next().unwrap_or_default();
             let found_owner = required(claims, "repository_owner")?;

@@ -269,6 +269,13 @@ fn github_claims_map_to_the_publisher_warehouse_would_pick() {
         e.contains("the repository claim is \"o/fork\", expected \"o/r\""),
         "{e}"
     );
+    let mut sub = github_claims("release.yml", None);
+    sub.insert("sub".into(), json!("repo:o/fork:ref:refs/heads/main"));
+    let e = match_claims(&sub, &all).unwrap_err();
+    assert!(
+        e.contains("the sub claim is \"repo:o/fork:ref:refs/heads/main\""),
+        "{e}"
+    );
     let mut prt = github_claims("release.yml", None);
     prt.insert("event_name".into(), json!("pull_request_target"));
     assert!(match_claims(&prt, &all)
