@@ -44,7 +44,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sigstore_rs import __version__, _pypi_cli, _sign_cli, _trust_cli
+from sigstore_rs import __version__, _pypi_cli, _sign_cli, _testing_cli, _trust_cli
 from sigstore_rs.errors import Error, _cli_reason
 from sigstore_rs.verify import (
     Bundle,
@@ -168,6 +168,7 @@ def _add_testing(commands: Any) -> None:
         "github:OWNER/REPO:WORKFLOW[:ENV], gitlab:NAMESPACE/PROJECT:WORKFLOW_PATH[:ENV] "
         "or google:EMAIL (repeatable)",
     )
+    _testing_cli.add_token_parser(testing_cmds)
 
 
 def _add_verify(commands: Any) -> None:
@@ -395,6 +396,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return _sign_cli.pypi_sign(args, lambda: _sign_cli.context(args))
         return _pypi_cli.run(args, lambda: _verifier(args))
     if args.command == "testing":
+        if args.kind == "token":
+            return _testing_cli.token(args)
         return _serve(args)
     digests = any(i.startswith(_DIGEST_PREFIX) for i in args.inputs)
     if _legacy(args):
@@ -459,6 +462,10 @@ def _serve(args: argparse.Namespace) -> int:
             tmp = args.dir / "tuf.json.tmp"
             tmp.write_text(json.dumps({"url": inst.tuf_url, "root": str(root)}), encoding="utf-8")
             tmp.replace(args.dir / "tuf.json")
+        _testing_cli.write_private(
+            args.dir / "mint.json",
+            json.dumps({"url": inst.issuer + "/testing/mint", "secret": inst.mint_secret}),
+        )
         print(f"serving; issuer {inst.issuer}; trust config in {args.dir}", flush=True)
         while True:
             tmp = args.dir / "token.tmp"

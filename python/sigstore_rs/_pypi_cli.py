@@ -57,7 +57,12 @@ def add_parser(commands: Any) -> None:
     who.add_argument(
         "--repository", metavar="OWNER/REPO", help="the Trusted Publisher's repository"
     )
-    who.add_argument("--email", metavar="EMAIL", help="a Google Cloud service account publisher")
+    who.add_argument(
+        "--email",
+        "--gcp-service-account",
+        metavar="EMAIL",
+        help="a Google Cloud service account publisher",
+    )
     who.add_argument(
         "--cert-identity",
         metavar="ID",
@@ -78,7 +83,8 @@ def add_parser(commands: Any) -> None:
     verify.add_argument("--gitlab", action="store_true", help="the repository is on gitlab.com")
     evidence = verify.add_mutually_exclusive_group()
     evidence.add_argument("--attestation", type=Path, metavar="FILE")
-    evidence.add_argument("--provenance", type=Path, metavar="FILE")
+    # --provenance-file: pypi-attestations' `verify pypi` spelling.
+    evidence.add_argument("--provenance", "--provenance-file", type=Path, metavar="FILE")
     verify.add_argument(
         "--offline",
         action="store_true",

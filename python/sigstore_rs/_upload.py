@@ -73,7 +73,7 @@ def build_provenance(publisher: Publisher, attestations: Sequence[Attestation]) 
     """The PEP 740 provenance object an index serves for a file whose
     upload's ``attestations`` it accepted from ``publisher``: version 1, one
     attestation bundle."""
-    inner = _rust.build_provenance(publisher._inner, [a._inner for a in attestations])
+    inner = _rust.build_provenance(publisher._inner, [a._current() for a in attestations])
     provenance = Provenance.__new__(Provenance)
     provenance._inner = inner
     return provenance

@@ -59,6 +59,10 @@ from sigstore_rs.errors import (
 )
 from sigstore_rs.verify import Bundle, VerificationPolicy, Verifier
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from sigstore_rs.sign import Signer
+
 __all__ = [
     "UPLOAD_HTTP_400_PREFIX",
     "Attestation",
@@ -423,10 +427,14 @@ class Envelope:
     signature: bytes
 
 
-@dataclass(frozen=True)
+@dataclass
 class VerificationMaterial:
     """What an attestation is verified with: the signing certificate and the
-    transparency log entries (protobuf JSON) that logged the signature."""
+    transparency log entries (protobuf JSON) that logged the signature.
+
+    Mutable, as pypi-attestations' model is: an attestation's
+    ``verification_material`` is its own, and what is assigned to it is what
+    the attestation then converts, dumps and verifies (checked again then)."""
 
     certificate: bytes
     """The signing certificate, DER."""
@@ -436,7 +444,7 @@ class VerificationMaterial:
 class Attestation(_JsonModel):
     """A PEP 740 attestation object (version 1)."""
 
-    __slots__ = ("_inner",)
+    __slots__ = ("_inner", "_material")
     version: Literal[1] = 1
 
     def __init__(
@@ -461,12 +469,36 @@ class Attestation(_JsonModel):
             },
         }
         self._inner = _rust.Attestation.from_json(json.dumps(doc).encode())
+        self._material: VerificationMaterial | None = None
 
     @classmethod
     def _wrap(cls, inner: _rust.Attestation) -> Attestation:
         self = cls.__new__(cls)
         self._inner = inner
+        self._material = None
         return self
+
+    def _current(self) -> _rust.Attestation:
+        """The core's attestation, rebuilt from ``verification_material``
+        if the caller changed it since it was handed out (pydantic models
+        are mutable, and pypi-attestations' callers rely on it); the core
+        checks the new material as it would any parsed attestation."""
+        m = self._material
+        if m is None:
+            return self._inner
+        if (
+            m.certificate == self._inner.certificate
+            and m.transparency_entries
+            == (json.loads(self._inner.to_json())["verification_material"]["transparency_entries"])
+        ):
+            return self._inner
+        doc = json.loads(self._inner.to_json())
+        doc["verification_material"] = {
+            "certificate": base64.b64encode(m.certificate).decode(),
+            "transparency_entries": m.transparency_entries,
+        }
+        self._inner = _rust.Attestation.from_json(json.dumps(doc).encode())
+        return self._inner
 
     @classmethod
     def model_validate_json(cls, data: bytes | str) -> Attestation:
@@ -503,7 +535,20 @@ class Attestation(_JsonModel):
 
     def model_dump_json(self) -> str:
         """The attestation as PEP 740 JSON."""
-        return self._inner.to_json()
+        return self._current().to_json()
+
+    @classmethod
+    def sign(cls, signer: Signer, dist: Distribution) -> Attestation:
+        """Signs a PyPI publish attestation (``AttestationType.PYPI_PUBLISH_V1``,
+        no predicate) for ``dist`` with ``signer`` (``sigstore_rs.sign``'s,
+        from ``SigningContext.signer``); raises an ``AttestationError``
+        (``sigstore_rs.errors.Error``) saying why it could not."""
+        from sigstore_rs.sign import in_toto_statement
+
+        statement = in_toto_statement(
+            [(dist.name, "sha256:" + dist.digest)], AttestationType.PYPI_PUBLISH_V1.value
+        )
+        return cls.from_bundle(signer.sign_dsse(statement))
 
     @classmethod
     def from_bundle(cls, sigstore_bundle: Bundle) -> Attestation:
@@ -519,13 +564,22 @@ class Attestation(_JsonModel):
                 raise ConversionError(f"cannot convert bundle: {e}") from None
         return cls._wrap(_rust.Attestation.from_bundle(sigstore_bundle._inner))
 
+    def _for_bundle(self) -> _rust.Attestation:
+        # pypi-attestations raises ConversionError for material that does
+        # not make a bundle, whichever step finds it.
+        try:
+            return self._current()
+        except InvalidAttestation as e:
+            raise ConversionError(str(e)) from None
+
     def to_bundle(self) -> Bundle:
-        """The equivalent Sigstore bundle (v0.3, DSSE)."""
-        return Bundle(self._inner.to_bundle())
+        """The equivalent Sigstore bundle (v0.3, DSSE); raises
+        ``ConversionError`` if the verification material does not make one."""
+        return Bundle(self._for_bundle().to_bundle())
 
     def to_bundle_json(self) -> str:
         """The Sigstore bundle (v0.3) as JSON text."""
-        return self._inner.to_bundle_json()
+        return self._for_bundle().to_bundle_json()
 
     @property
     def envelope(self) -> Envelope:
@@ -534,12 +588,20 @@ class Attestation(_JsonModel):
 
     @property
     def verification_material(self) -> VerificationMaterial:
-        """The certificate and transparency log entries."""
-        doc = json.loads(self._inner.to_json())
-        entries = doc["verification_material"]["transparency_entries"]
-        return VerificationMaterial(
-            certificate=self._inner.certificate, transparency_entries=entries
-        )
+        """The certificate and transparency log entries: this attestation's
+        own (mutable) object, as pypi-attestations' is; assign to it, or to
+        its fields, to change what the attestation holds."""
+        if self._material is None:
+            doc = json.loads(self._inner.to_json())
+            entries = doc["verification_material"]["transparency_entries"]
+            self._material = VerificationMaterial(
+                certificate=self._inner.certificate, transparency_entries=entries
+            )
+        return self._material
+
+    @verification_material.setter
+    def verification_material(self, material: VerificationMaterial) -> None:
+        self._material = material
 
     @property
     def certificate_claims(self) -> dict[str, str]:
@@ -547,7 +609,7 @@ class Attestation(_JsonModel):
         ``1.3.6.1.4.1.57264.1.8`` to ``.22``), by dotted OID; read from the
         certificate, not verified. Raises ``ConversionError`` if the
         certificate or a claim does not decode."""
-        return dict(self._inner.certificate_claims())
+        return dict(self._current().certificate_claims())
 
     @property
     def statement(self) -> dict[str, Any]:
@@ -573,13 +635,13 @@ class Attestation(_JsonModel):
         trust material again (a millisecond or so): pass one to reuse it.
         """
         return _result(
-            self._inner.verify(
+            self._current().verify(
                 _verifier(staging, offline, verifier), _policy(identity), dist._inner
             )
         )
 
     def __repr__(self) -> str:
-        return repr(self._inner)
+        return repr(self._current())
 
 
 @dataclass(frozen=True)
@@ -770,7 +832,7 @@ def verify_distributions(
         native.append(
             (
                 dist._inner if isinstance(dist, Distribution) else dist,
-                evidence._inner,
+                evidence._current() if isinstance(evidence, Attestation) else evidence._inner,
                 None if identity is None else _policy(identity),
             )
         )

@@ -36,10 +36,26 @@ if not hasattr(_rust, "LocalInstance"):
         name=__name__,
     )
 
-__all__ = ["DEFAULT_IDENTITY", "FAULTS", "SERVICES", "Instance"]
+__all__ = [
+    "DEFAULT_IDENTITY",
+    "FAULTS",
+    "GITHUB_ISSUER",
+    "GITLAB_ISSUER",
+    "GOOGLE_ISSUER",
+    "SERVICES",
+    "Instance",
+    "ci_identity",
+]
 
 DEFAULT_IDENTITY = "signer@sigstore-rs.test"
 """The identity the interactive (PKCE) flow approves unless told otherwise."""
+
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+"""GitHub Actions' issuer: the ``iss`` of :meth:`Instance.github_token` tokens."""
+GITLAB_ISSUER = "https://gitlab.com"
+"""GitLab.com's issuer: the ``iss`` of :meth:`Instance.gitlab_token` tokens."""
+GOOGLE_ISSUER = "https://accounts.google.com"
+"""Google's issuer: the ``iss`` of :meth:`Instance.google_token` tokens."""
 
 SERVICES = ("oidc", "fulcio", "rekor_v1", "rekor_v2", "tsa", "tuf", "index")
 FAULTS = ("ca_error", "ca_bad_chain", "ca_untrusted", "tsa_error", "rekor_error")
@@ -90,6 +106,63 @@ class Instance:
         """An ID token for ``identity``: an e-mail address, or a URI used as ``sub``."""
         extra = json.dumps(claims) if claims is not None else None
         return self._inner.token(identity, lifetime, extra)
+
+    def github_token(
+        self,
+        repository: str,
+        workflow: str,
+        *,
+        ref: str = "refs/heads/main",
+        environment: str | None = None,
+        lifetime: int = 600,
+        claims: dict[str, Any] | None = None,
+    ) -> str:
+        """A token shaped like GitHub Actions' for a run of
+        ``.github/workflows/WORKFLOW`` in ``OWNER/REPO`` at ``ref``: issuer
+        :data:`GITHUB_ISSUER`, GitHub's claims. The instance's CA writes the
+        extensions Fulcio writes for such a run, so the real GitHub Trusted
+        Publisher policy applies. ``claims`` override any claim (e.g. a
+        ``job_workflow_ref`` naming a reusable workflow)."""
+        spec = {"repository": repository, "workflow": workflow, "ref": ref}
+        return self._ci_token("github", spec, environment, lifetime, claims)
+
+    def gitlab_token(
+        self,
+        project: str,
+        workflow_path: str = ".gitlab-ci.yml",
+        *,
+        ref: str = "refs/heads/main",
+        environment: str | None = None,
+        lifetime: int = 600,
+        claims: dict[str, Any] | None = None,
+    ) -> str:
+        """A token shaped like GitLab CI's for a job of ``NAMESPACE/PROJECT``
+        whose pipeline is defined in ``workflow_path``: issuer
+        :data:`GITLAB_ISSUER`, GitLab's claims (see :meth:`github_token`)."""
+        spec = {"project": project, "workflow_path": workflow_path, "ref": ref}
+        return self._ci_token("gitlab", spec, environment, lifetime, claims)
+
+    def google_token(self, email: str, *, lifetime: int = 600) -> str:
+        """A token of :data:`GOOGLE_ISSUER` for the service account ``email``."""
+        return self._ci_token("google", {"email": email}, None, lifetime, None)
+
+    def _ci_token(
+        self,
+        kind: str,
+        spec: dict[str, str],
+        environment: str | None,
+        lifetime: int,
+        claims: dict[str, Any] | None,
+    ) -> str:
+        sub, merged = ci_identity(kind, **spec, environment=environment)
+        merged.update(claims or {})
+        return self.token(sub, lifetime=lifetime, claims=merged)
+
+    @property
+    def mint_secret(self) -> str:
+        """The bearer secret of the issuer's ``POST /testing/mint`` endpoint
+        (``sigstore-rs testing token`` reads it from ``DIR/mint.json``)."""
+        return self._inner.mint_secret()
 
     def url(self, service: str) -> str:
         """The URL of one of :data:`SERVICES`."""
@@ -178,3 +251,16 @@ class Instance:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def ci_identity(
+    kind: str, *, environment: str | None = None, **spec: str
+) -> tuple[str, dict[str, Any]]:
+    """The subject and claims of a CI identity token: ``kind`` ``github``
+    (``repository``, ``workflow``, ``ref``), ``gitlab`` (``project``,
+    ``workflow_path``, ``ref``) or ``google`` (``email``)."""
+    if environment is not None:
+        spec["environment"] = environment
+    sub, claims = _rust.ci_claims(kind, json.dumps(spec))
+    parsed: dict[str, Any] = json.loads(claims)
+    return sub, parsed

@@ -55,6 +55,7 @@ pub struct IdentityToken {
     subject: String,
     email: Option<String>,
     identity: String,
+    ci_identity: Option<String>,
     federated_issuer: Option<String>,
     expiry: i64,
     not_before: Option<i64>,
@@ -70,6 +71,44 @@ impl std::fmt::Debug for IdentityToken {
             .field("expiry", &self.expiry)
             .finish_non_exhaustive()
     }
+}
+
+/// The URI SAN Fulcio writes for a CI provider's token, from its claims
+/// (Fulcio's `ci-issuer-metadata` SAN templates, `config/identity/config.yaml`):
+/// GitHub Actions `https://github.com/{job_workflow_ref}`, GitLab
+/// `https://{ci_config_ref_uri}`, Buildkite
+/// `https://buildkite.com/{organization_slug}/{pipeline_slug}`, CircleCI
+/// its pipeline definition. `None` for other issuers (their certificates
+/// name the email or `sub`) and when a claim the template needs is absent.
+fn ci_identity(issuer: &str, claims: &serde_json::Map<String, Value>) -> Option<String> {
+    let get = |k: &str| claims.get(k).and_then(Value::as_str);
+    const GITLAB: [&str; 4] = [
+        "https://gitlab.com",
+        "https://dev.gitlab.org",
+        "https://gitlab.archlinux.org",
+        "https://ops.gitlab.net",
+    ];
+    if issuer == "https://token.actions.githubusercontent.com"
+        || issuer.starts_with("https://token.actions.githubusercontent.com/")
+    {
+        return get("job_workflow_ref").map(|r| format!("https://github.com/{r}"));
+    }
+    if GITLAB.contains(&issuer) {
+        return get("ci_config_ref_uri").map(|r| format!("https://{r}"));
+    }
+    if issuer == "https://agent.buildkite.com" {
+        let (org, pipeline) = (get("organization_slug")?, get("pipeline_slug")?);
+        return Some(format!("https://buildkite.com/{org}/{pipeline}"));
+    }
+    if issuer == "https://oidc.circleci.com" || issuer.starts_with("https://oidc.circleci.com/org/")
+    {
+        let project = get("oidc.circleci.com/project-id")?;
+        let definition = get("oidc.circleci.com/pipeline-definition-id")?;
+        return Some(format!(
+            "https://circleci.com/api/v2/projects/{project}/pipeline-definitions/{definition}"
+        ));
+    }
+    None
 }
 
 fn bad(msg: impl Into<String>) -> Error {
@@ -212,12 +251,14 @@ impl IdentityToken {
             Some(_) => return Err(bad("claim \"federated_claims\" is not an object")),
         };
 
+        let ci_identity = ci_identity(&issuer, &claims);
         Ok(IdentityToken {
             raw: raw.to_string(),
             issuer,
             subject,
             email,
             identity,
+            ci_identity,
             federated_issuer,
             expiry,
             not_before,
@@ -233,6 +274,13 @@ impl IdentityToken {
     /// The identity Fulcio certifies: the email for email issuers, else `sub`.
     pub fn identity(&self) -> &str {
         &self.identity
+    }
+
+    /// For a CI provider's token, the URI the certificate names instead
+    /// of [`Self::identity`] (a GitHub workflow's
+    /// `https://github.com/OWNER/REPO/.github/workflows/FILE@REF`).
+    pub fn ci_identity(&self) -> Option<&str> {
+        self.ci_identity.as_deref()
     }
 
     /// The `iss` claim.

@@ -82,6 +82,60 @@ fn tokens_parse_and_name_their_identity() {
     IdentityToken::parse_at(&aud_list, NOW).expect("audience list");
 }
 
+#[test]
+fn ci_tokens_name_the_uri_fulcio_certifies() {
+    let ci = |iss: &str, extra: serde_json::Value| {
+        let token = with(|c| {
+            c["iss"] = iss.into();
+            for (k, v) in extra.as_object().into_iter().flatten() {
+                c[k] = v.clone();
+            }
+        });
+        IdentityToken::parse_at(&token, NOW)
+            .expect("parse")
+            .ci_identity()
+            .map(str::to_string)
+    };
+    let github = "https://token.actions.githubusercontent.com";
+    assert_eq!(
+        ci(
+            github,
+            serde_json::json!({"job_workflow_ref": "o/r/.github/workflows/w.yml@refs/heads/main"})
+        )
+        .as_deref(),
+        Some("https://github.com/o/r/.github/workflows/w.yml@refs/heads/main")
+    );
+    assert_eq!(ci(github, serde_json::json!({})), None);
+    assert_eq!(
+        ci("https://gitlab.com", serde_json::json!({"ci_config_ref_uri": "gitlab.com/g/p//.gitlab-ci.yml@refs/heads/main"})).as_deref(),
+        Some("https://gitlab.com/g/p//.gitlab-ci.yml@refs/heads/main")
+    );
+    assert_eq!(
+        ci(
+            "https://agent.buildkite.com",
+            serde_json::json!({"organization_slug": "o", "pipeline_slug": "p"})
+        )
+        .as_deref(),
+        Some("https://buildkite.com/o/p")
+    );
+    assert_eq!(
+        ci(
+            "https://oidc.circleci.com/org/1",
+            serde_json::json!({
+            "oidc.circleci.com/project-id": "P", "oidc.circleci.com/pipeline-definition-id": "D"})
+        )
+        .as_deref(),
+        Some("https://circleci.com/api/v2/projects/P/pipeline-definitions/D")
+    );
+    assert_eq!(
+        ci(
+            "https://issuer.test",
+            serde_json::json!({"job_workflow_ref": "x"})
+        ),
+        None
+    );
+}
+
 fn err(token: &str) -> String {
     match IdentityToken::parse_at(token, NOW) {
         Err(Error::Identity(m)) => m,

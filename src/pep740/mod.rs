@@ -58,8 +58,10 @@ pub mod publisher;
 pub mod upload;
 
 pub use dist::{DistName, Distribution, WheelTags};
-pub use model::{Attestation, AttestationBundle, Envelope, Provenance, VerificationMaterial};
-pub use publisher::Publisher;
+pub use model::{
+    Attestation, AttestationBundle, CertificateDetails, Envelope, Provenance, VerificationMaterial,
+};
+pub use publisher::{Publisher, PUBLISHER_KINDS};
 pub use upload::{build_provenance, check_upload, Accepted, UploadError};
 
 use crate::dsse::{Statement, IN_TOTO_PAYLOAD_TYPE, STATEMENT_V1};
@@ -155,8 +157,9 @@ impl Attestation {
         let parsed =
             DistName::parse(name).map_err(|e| statement_error(format!("invalid subject: {e}")))?;
         if &parsed != dist.parsed_name() {
+            // pypi-attestations' wording first: callers match on it.
             return Err(statement_error(format!(
-                "the subject {name:?} is not the distribution {:?}",
+                "subject does not match distribution name: the subject {name:?} is not the distribution {:?}",
                 dist.name()
             )));
         }
@@ -167,7 +170,8 @@ impl Attestation {
                 return Err(Error::verification(
                     Step::ArtifactDigest,
                     format!(
-                        "the subject's sha256 is {}, the distribution's is {want}",
+                        "subject does not match distribution digest: the subject's sha256 is {}, \
+                         the distribution's is {want}",
                         other.map_or("missing".to_owned(), |d| format!("{d:?}"))
                     ),
                 ))

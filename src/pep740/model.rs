@@ -335,6 +335,22 @@ impl Attestation {
             })
     }
 
+    /// The signing certificate's identities (SANs), issuer (RFC 4514) and
+    /// the end of its validity (unix seconds), as `inspect` commands show
+    /// them: read from the certificate as it stands, unverified; an
+    /// undecodable certificate is an [`Error::Conversion`].
+    pub fn certificate_details(&self) -> Result<CertificateDetails> {
+        use crate::policy::Claims as _;
+        let cert =
+            crate::x509::Certificate::from_der(self.verification_material.certificate.0.clone())
+                .map_err(|e| Error::Conversion(format!("invalid X.509 certificate: {e}")))?;
+        Ok(CertificateDetails {
+            sans: cert.sans(),
+            issuer: cert.issuer_rfc4514().to_owned(),
+            not_after: cert.not_after(),
+        })
+    }
+
     /// The bundle built directly from the decoded parts (no JSON round
     /// trip); the certificate is parsed later, by the verifier.
     pub(crate) fn bundle(&self) -> Result<Bundle> {
@@ -347,8 +363,14 @@ impl Attestation {
             .transparency_entries
             .first()
             .ok_or_else(|| Error::Conversion("no transparency log entry".into()))?;
-        let entry = TlogEntry::from_value(&serde_json::Value::Object(entry.clone()))
-            .map_err(|e| conversion(prefix_bundle(e, "transparency_entries[0]")))?;
+        let entry =
+            TlogEntry::from_value(&serde_json::Value::Object(entry.clone())).map_err(|e| {
+                // pypi-attestations' wording first: callers match on it.
+                conversion(prefix_bundle(
+                    e,
+                    "invalid transparency log entry: transparency_entries[0]",
+                ))
+            })?;
         let content = Content::Dsse(crate::dsse::Envelope {
             payload_type: IN_TOTO_PAYLOAD_TYPE.into(),
             payload: self.envelope.statement.0.clone(),
@@ -459,4 +481,15 @@ impl Provenance {
     pub fn to_json(&self) -> Result<String> {
         to_json("provenance", self)
     }
+}
+
+/// What [`Attestation::certificate_details`] reads from a signing certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateDetails {
+    /// The subject alternative names (the signing identities).
+    pub sans: Vec<String>,
+    /// The issuer's name, RFC 4514 (`CN=sigstore-intermediate,O=sigstore.dev`).
+    pub issuer: String,
+    /// The last second of validity (RFC 5280: inclusive), unix seconds.
+    pub not_after: i64,
 }

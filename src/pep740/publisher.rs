@@ -41,7 +41,11 @@ pub const CIRCLECI_ISSUER: &str = "https://oidc.circleci.com";
 /// are rejected; unknown fields (such as the `claims` PyPI has added to the
 /// publishers it serves) are ignored, as pypi-attestations does: a
 /// publisher is unsigned, and only its known fields make the policy.
+// `remote = "Self"`: the derived (de)serializers become inherent functions,
+// and the trait impls below wrap them, so that an unknown kind gets a message
+// naming it and the supported kinds rather than serde's "unknown variant".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(tag = "kind")]
 pub enum Publisher {
     /// A GitHub Actions workflow: `repository` is `OWNER/REPO`, `workflow`
@@ -93,6 +97,51 @@ pub enum Publisher {
         #[serde(default)]
         vcs_ref: Option<String>,
     },
+}
+
+/// The `kind`s a publisher object may have, as PyPI writes them.
+pub const PUBLISHER_KINDS: [&str; 4] = ["GitHub", "GitLab", "Google", "CircleCI"];
+
+impl Serialize for Publisher {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        Publisher::serialize(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Publisher {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::Error as _;
+        // A publisher object is a handful of strings: buffering it costs
+        // nothing (the tagged derive buffers it anyway).
+        let value = serde_json::Value::deserialize(d)?;
+        let supported = PUBLISHER_KINDS.join(", ");
+        match value.get("kind") {
+            Some(serde_json::Value::String(k)) if PUBLISHER_KINDS.contains(&k.as_str()) => {}
+            Some(serde_json::Value::String(k)) => {
+                return Err(D::Error::custom(format!(
+                    "unsupported Trusted Publisher kind {k:?} (supported kinds: {supported})"
+                )))
+            }
+            Some(other) => {
+                return Err(D::Error::custom(format!(
+                    "a Trusted Publisher's \"kind\" must be a string (one of {supported}), \
+                     got {other}"
+                )))
+            }
+            None if !value.is_object() => {
+                return Err(D::Error::custom(format!(
+                    "a Trusted Publisher must be a JSON object with a \"kind\" \
+                     (one of {supported})"
+                )))
+            }
+            None => {
+                return Err(D::Error::custom(format!(
+                    "a Trusted Publisher needs a \"kind\" (one of {supported})"
+                )))
+            }
+        }
+        Publisher::deserialize(value).map_err(D::Error::custom)
+    }
 }
 
 impl Publisher {

@@ -161,6 +161,38 @@ fn publisher_json() {
     );
 }
 
+/// A publisher of a kind this release does not know (in a publisher object,
+/// or filed in a provenance object) is refused with a message naming the
+/// kind and the supported ones, not serde's "unknown variant".
+#[test]
+fn unsupported_publisher_kind_names_the_kind_and_the_supported_ones() {
+    let supported = "(supported kinds: GitHub, GitLab, Google, CircleCI)";
+    let e = Publisher::from_json(br#"{"kind":"Jenkins","url":"x"}"#).unwrap_err();
+    test_support::assert_mentions(
+        &e,
+        &["unsupported Trusted Publisher kind \"Jenkins\"", supported],
+    );
+    let mut doc = json(&read("pypi_attestations-0.0.19.tar.gz.provenance"));
+    doc["attestation_bundles"][0]["publisher"] =
+        serde_json::json!({"kind": "ActiveState", "organization": "o"});
+    let e = Provenance::from_json(doc.to_string().as_bytes()).unwrap_err();
+    test_support::assert_mentions(
+        &e,
+        &[
+            "unsupported Trusted Publisher kind \"ActiveState\"",
+            supported,
+        ],
+    );
+    for (bad, says) in [
+        (&br#"{"kind":7}"#[..], "\"kind\" must be a string"),
+        (br#"{"repository":"o/r"}"#, "needs a \"kind\""),
+        (br#"["GitHub"]"#, "must be a JSON object"),
+    ] {
+        let e = Publisher::from_json(bad).unwrap_err();
+        test_support::assert_mentions(&e, &[says, "GitHub, GitLab, Google, CircleCI"]);
+    }
+}
+
 /// The CircleCI policy is pypi-attestations 0.0.30's: CircleCI's issuer, the
 /// Build Signer URI naming the project and pipeline definition, and the
 /// origin and ref only when the publisher gives them.
@@ -671,4 +703,25 @@ fn certificate_claims_are_the_fulcio_extensions_from_8_on() {
     v["verification_material"]["certificate"] = "bm90IGEgY2VydA==".into();
     let a = Attestation::from_json(v.to_string().as_bytes()).unwrap();
     expect_err!(a.certificate_claims(), Error::Conversion(_));
+}
+
+/// What `inspect` shows of a signing certificate: pyca/cryptography's RFC
+/// 4514 issuer string (pypi-attestations' `inspect` prints it), the SANs,
+/// the end of validity.
+#[test]
+fn certificate_details_are_the_sans_issuer_and_expiry() {
+    let a = Attestation::from_json(&read("pypi_attestations-0.0.19.tar.gz.publish.attestation"))
+        .unwrap();
+    let d = a.certificate_details().unwrap();
+    assert_eq!(d.issuer, "CN=sigstore-intermediate,O=sigstore.dev");
+    assert_eq!(
+        d.sans,
+        ["https://github.com/trailofbits/pypi-attestations/.github/workflows/release.yml@refs/tags/v0.0.19"]
+    );
+    let cert = Certificate::from_der(a.verification_material.certificate.0.clone()).unwrap();
+    assert_eq!(d.not_after, cert.not_after());
+    let mut v = json(&read("pypi_attestations-0.0.19.tar.gz.publish.attestation"));
+    v["verification_material"]["certificate"] = "bm90IGEgY2VydA==".into();
+    let bad = Attestation::from_json(v.to_string().as_bytes()).unwrap();
+    expect_err!(bad.certificate_details(), Error::Conversion(_));
 }

@@ -140,6 +140,27 @@ impl Claim {
         }
     }
 
+    /// The lead of a mismatch message, in Fulcio's (and pypi-attestations')
+    /// capitalisation: "Certificate's Build Config URI (1.3.6.1.4.1.57264.1.18)
+    /// does not match".
+    fn does_not_match(self) -> String {
+        let title: Vec<String> = self
+            .name()
+            .split(' ')
+            .map(|w| {
+                let mut c = w.chars();
+                c.next().map_or_else(String::new, |f| {
+                    f.to_uppercase().chain(c).collect::<String>()
+                })
+            })
+            .collect();
+        format!(
+            "Certificate's {} ({}) does not match",
+            title.join(" "),
+            self.oid()
+        )
+    }
+
     /// All claims, for lookups by name from bindings.
     pub const ALL: [Claim; 20] = [
         Claim::OidcIssuer,
@@ -175,14 +196,24 @@ pub trait Claims {
     fn claim(&self, claim: Claim) -> Option<String>;
 }
 
+/// sigstore-python's wording for an identity (SAN) mismatch.
+const SANS_DO_NOT_MATCH: &str = "Certificate's SANs do not match";
+
 /// Why a certificate does not satisfy a policy. The verifier reports it as
 /// [`crate::Error::Verification`] at [`crate::Step::Policy`].
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum PolicyError {
     /// A claim has another value than the policy expects, or is absent.
-    #[error("{claim}: expected {expected:?}, got {}", actual.as_deref().map(|a| format!("{a:?}")).unwrap_or_else(|| "nothing (the certificate has no such claim)".into()))]
+    /// The message leads with the wording sigstore-python and
+    /// pypi-attestations use ("Certificate's SANs do not match", "Certificate's
+    /// Build Config URI (…) does not match"), which callers match on, then
+    /// says what was expected and found.
+    #[error("{lead}: {claim}: expected {expected:?}, got {}", actual.as_deref().map(|a| format!("{a:?}")).unwrap_or_else(|| "nothing (the certificate has no such claim)".into()))]
     Mismatch {
-        /// The claim, as a name and OID.
+        /// What did not match, as a sentence: "Certificate's SANs do not
+        /// match", "Certificate's Build Config URI (OID) does not match".
+        lead: String,
+        /// The claim, as error messages name it ("build config URI").
         claim: String,
         /// What the policy expects.
         expected: String,
@@ -325,6 +356,7 @@ impl Policy {
                     Ok(())
                 } else {
                     Err(PolicyError::Mismatch {
+                        lead: SANS_DO_NOT_MATCH.into(),
                         claim: "certificate identity (SAN)".into(),
                         expected: identity.clone(),
                         actual: join(&sans),
@@ -338,6 +370,7 @@ impl Policy {
                     Ok(())
                 } else {
                     Err(PolicyError::Mismatch {
+                        lead: SANS_DO_NOT_MATCH.into(),
                         claim: "certificate identity (SAN)".into(),
                         expected: format!("a match for /{}/", pattern.as_str()),
                         actual: join(&sans),
@@ -350,7 +383,8 @@ impl Policy {
                     Ok(())
                 } else {
                     Err(PolicyError::Mismatch {
-                        claim: format!("{} ({})", claim.name(), claim.oid()),
+                        lead: claim.does_not_match(),
+                        claim: claim.name().into(),
                         expected: expected.clone(),
                         actual,
                     })
@@ -443,7 +477,8 @@ fn check_build_config_at_source(
             Some(v) => suffixes.push(v),
             None if require_both => {
                 return Err(PolicyError::Mismatch {
-                    claim: format!("{} ({})", c.name(), c.oid()),
+                    lead: c.does_not_match(),
+                    claim: c.name().into(),
                     expected: "a value to complete the build config URI".into(),
                     actual: None,
                 })
@@ -451,13 +486,11 @@ fn check_build_config_at_source(
             None => {}
         }
     }
-    let claim = format!(
-        "{} ({})",
-        Claim::BuildConfigUri.name(),
-        Claim::BuildConfigUri.oid()
-    );
+    let lead = Claim::BuildConfigUri.does_not_match();
+    let claim = Claim::BuildConfigUri.name().to_owned();
     if suffixes.is_empty() {
         return Err(PolicyError::Mismatch {
+            lead,
             claim,
             expected: format!(
                 "{prefix}@<ref>, with <ref> from the source repository digest or ref, which the certificate lacks"
@@ -473,6 +506,7 @@ fn check_build_config_at_source(
         return Ok(());
     }
     Err(PolicyError::Mismatch {
+        lead,
         claim,
         expected: suffixes
             .iter()
@@ -500,7 +534,8 @@ fn check_issuer(cert: &dyn Claims, issuer: Option<&str>) -> Result<(), PolicyErr
         Ok(())
     } else {
         Err(PolicyError::Mismatch {
-            claim: "OIDC issuer".into(),
+            lead: Claim::OidcIssuer.does_not_match(),
+            claim: Claim::OidcIssuer.name().into(),
             expected: expected.into(),
             actual,
         })

@@ -40,7 +40,7 @@ mod _rust {
     };
     #[cfg(feature = "testing")]
     #[pymodule_export]
-    use super::testing::PyLocalInstance;
+    use super::testing::{ci_claims, PyLocalInstance};
     #[pymodule_export]
     use super::trust::{trust_instance, trust_load, trust_refresh, PyTrustMaterial};
     #[pymodule_export]

@@ -191,6 +191,13 @@ impl PyAttestation {
         Ok(self.inner.certificate_claims()?)
     }
 
+    /// The signing certificate's `(sans, issuer_rfc4514, not_after_unix)`,
+    /// unverified; raises `ConversionError` if undecodable.
+    fn certificate_details(&self) -> PyResult<(Vec<String>, String, i64)> {
+        let d = self.inner.certificate_details()?;
+        Ok((d.sans, d.issuer, d.not_after))
+    }
+
     /// Verifies that the attestation, signed by an identity satisfying
     /// `policy`, attests to `dist`; returns `(predicate_type, predicate_json)`.
     fn verify(

@@ -4,7 +4,7 @@
 use super::pep740::PyPublisher;
 use crate::error::Error;
 use crate::testing::{
-    parse_trusted_publisher, Fault, Instance, Options, ServiceKind, DEFAULT_IDENTITY,
+    ci, parse_trusted_publisher, Fault, Instance, Options, ServiceKind, DEFAULT_IDENTITY,
 };
 use pyo3::prelude::*;
 use std::sync::Mutex;
@@ -148,6 +148,11 @@ impl PyLocalInstance {
         self.with(|i| Ok(i.issuer_url().to_string()))
     }
 
+    /// The bearer secret of the issuer's `POST /testing/mint` endpoint.
+    fn mint_secret(&self) -> PyResult<String> {
+        self.with(|i| Ok(i.mint_secret().to_string()))
+    }
+
     /// Stops every server; idempotent.
     fn stop(&self, py: Python<'_>) {
         let taken = self.inner.lock().ok().and_then(|mut g| g.take());
@@ -155,4 +160,53 @@ impl PyLocalInstance {
             py.allow_threads(|| inst.stop());
         }
     }
+}
+
+/// The subject and the claims (JSON) of a CI identity token of `kind`
+/// (`github`: `repository`, `workflow`; `gitlab`: `project`,
+/// `workflow_path`; both with `ref` and optional `environment`; `google`:
+/// `email`), described by the JSON object `spec`.
+#[pyfunction]
+pub fn ci_claims(kind: &str, spec: &str) -> PyResult<(String, String)> {
+    let spec: serde_json::Value = serde_json::from_str(spec)
+        .map_err(|e| Error::InvalidInput(format!("the CI identity is not JSON: {e}")))?;
+    let text = |key: &str| -> Result<String, Error> {
+        spec[key]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| Error::InvalidInput(format!("a {kind} identity needs {key:?}")))
+    };
+    let git_ref = spec["ref"]
+        .as_str()
+        .unwrap_or("refs/heads/main")
+        .to_string();
+    let environment = spec["environment"].as_str().map(str::to_string);
+    let (sub, claims) = match kind {
+        "github" => ci::GitHubRun {
+            repository: text("repository")?,
+            workflow: text("workflow")?,
+            git_ref,
+            environment,
+        }
+        .claims(),
+        "gitlab" => ci::GitLabJob {
+            project: text("project")?,
+            workflow_path: text("workflow_path")?,
+            git_ref,
+            environment,
+        }
+        .claims(),
+        "google" => {
+            let email = text("email")?;
+            (email.clone(), ci::google_claims(&email))
+        }
+        other => {
+            return Err(Error::InvalidInput(format!(
+                "unknown CI identity kind {other:?}: expected github, gitlab or google"
+            ))
+            .into())
+        }
+    };
+    Ok((sub, serde_json::Value::Object(claims).to_string()))
 }

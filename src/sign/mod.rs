@@ -344,7 +344,8 @@ impl Signer {
     }
 
     /// The identity the certificate must name: the token's identity (or,
-    /// should the CA certify the other claim, its email or subject) under
+    /// should the CA certify the other claim, its email or subject; for a
+    /// CI provider, the workflow URI Fulcio derives from its claims) under
     /// the token's (federated) issuer.
     fn policy(&self) -> Policy {
         let t = &self.token;
@@ -352,6 +353,9 @@ impl Signer {
         let mut ids = vec![t.identity().to_string(), t.subject().to_string()];
         if let Some(e) = t.email() {
             ids.push(e.to_string());
+        }
+        if let Some(ci) = t.ci_identity() {
+            ids.push(ci.to_string());
         }
         ids.dedup();
         Policy::AnyOf(

@@ -19,7 +19,9 @@
 //! The leaf follows Fulcio's profile: empty subject, critical SAN (rfc822Name
 //! or URI), critical keyUsage digitalSignature, extendedKeyUsage codeSigning,
 //! the issuer in 1.3.6.1.4.1.57264.1.1 (raw bytes) and 1.3.6.1.4.1.57264.1.8
-//! (UTF8String), and an RFC 6962 SCT list. The SCT is signed over the
+//! (UTF8String), for GitHub Actions and GitLab CI tokens the SAN and the
+//! extensions Fulcio derives from their claims ([`super::ci`]), and an
+//! RFC 6962 SCT list. The SCT is signed over the
 //! precertificate: this same TBSCertificate without the SCT extension, which
 //! rcgen writes last, so removing it yields exactly the bytes the log signed.
 
@@ -149,7 +151,15 @@ impl Ca {
         let public_key = rcgen::SubjectPublicKeyInfo::from_der(spki_der)
             .map_err(|e| format!("unsupported public key: {e}"))?;
         // GeneralName: [1] IMPLICIT IA5String rfc822Name, [6] IMPLICIT IA5String URI.
+        let ci = match super::ci::certificate_for(token).transpose()? {
+            Some(c) => c,
+            None => super::ci::CiCertificate {
+                san_uri: String::new(),
+                extensions: Vec::new(),
+            },
+        };
         let san = match &token.email {
+            _ if !ci.san_uri.is_empty() => der::tlv(0x86, ci.san_uri.as_bytes()),
             Some(e) => der::tlv(0x81, e.as_bytes()),
             None if token.subject.contains("://") => der::tlv(0x86, token.subject.as_bytes()),
             None => {
@@ -177,6 +187,10 @@ impl Ca {
             ),
             CustomExtension::from_oid_content(OID_FULCIO_ISSUER_V2, der::utf8(&token.issuer)),
         ];
+        for (oid, value) in &ci.extensions {
+            p.custom_extensions
+                .push(CustomExtension::from_oid_content(oid, value.clone()));
+        }
         let precert = p
             .clone()
             .signed_by(&public_key, issuer, issuer_key)
@@ -239,8 +253,16 @@ impl Ca {
             ),
             ("GET", "/api/v2/configuration") => Response::json(
                 200,
-                &json!({"issuers": [{"issuerUrl": oidc.url, "audience": super::oidc::AUDIENCE,
-                                     "challengeClaim": "email"}]}),
+                &json!({"issuers": [
+                    {"issuerUrl": oidc.url, "audience": super::oidc::AUDIENCE,
+                     "challengeClaim": "email"},
+                    {"issuerUrl": super::ci::GITHUB_ISSUER, "audience": super::oidc::AUDIENCE,
+                     "challengeClaim": "sub"},
+                    {"issuerUrl": super::ci::GITLAB_ISSUER, "audience": super::oidc::AUDIENCE,
+                     "challengeClaim": "sub"},
+                    {"issuerUrl": super::ci::GOOGLE_ISSUER, "audience": super::oidc::AUDIENCE,
+                     "challengeClaim": "email"},
+                ]}),
             ),
             _ => Response::not_found(req),
         }

@@ -20,6 +20,7 @@
 //! ```
 
 mod ca;
+pub mod ci;
 mod http;
 mod index;
 mod log;
@@ -325,6 +326,43 @@ impl Instance {
         extra: &Map<String, Value>,
     ) -> String {
         self.state.oidc.mint(identity, lifetime, extra)
+    }
+
+    /// An ID token of GitHub Actions' issuer for `run` (see [`ci`]): its
+    /// certificates carry the extensions Fulcio writes for that workflow.
+    pub fn mint_github(&self, run: &ci::GitHubRun) -> String {
+        let (sub, claims) = run.claims();
+        self.mint_token_with(&sub, DEFAULT_TOKEN_LIFETIME, &claims)
+    }
+
+    /// An ID token of GitLab's issuer for `job` (see [`ci`]).
+    pub fn mint_gitlab(&self, job: &ci::GitLabJob) -> String {
+        let (sub, claims) = job.claims();
+        self.mint_token_with(&sub, DEFAULT_TOKEN_LIFETIME, &claims)
+    }
+
+    /// An ID token of Google's issuer for the service account `email`.
+    pub fn mint_google(&self, email: &str) -> String {
+        self.mint_token_with(email, DEFAULT_TOKEN_LIFETIME, &ci::google_claims(email))
+    }
+
+    /// Verifies a token minted by this instance (under its own issuer URL
+    /// or a CI issuer's) for a service taking any of `audiences`; returns
+    /// its claims.
+    pub fn verify_token(
+        &self,
+        token: &str,
+        audiences: &[&str],
+    ) -> Result<Map<String, Value>, String> {
+        self.state
+            .oidc
+            .verify_for(token, audiences)
+            .map(|t| t.claims)
+    }
+
+    /// The bearer secret of the issuer's `POST /testing/mint` endpoint.
+    pub fn mint_secret(&self) -> &str {
+        &self.state.oidc.mint_secret
     }
 
     /// The identity the interactive flow approves from now on.

@@ -41,6 +41,9 @@ pub struct Issuer {
     /// name one (`login_hint`).
     pub default_identity: Mutex<String>,
     codes: Mutex<HashMap<String, Pending>>,
+    /// The bearer secret of `POST /testing/mint`, so that only whoever
+    /// started the instance (and can read its directory) mints through it.
+    pub mint_secret: String,
 }
 
 /// What Fulcio learns from a verified token.
@@ -49,6 +52,9 @@ pub struct VerifiedToken {
     pub issuer: String,
     pub subject: String,
     pub email: Option<String>,
+    /// Every claim of the token (CI claims become certificate extensions,
+    /// and the package index maps them to a Trusted Publisher).
+    pub claims: Map<String, Value>,
 }
 
 impl Issuer {
@@ -61,6 +67,7 @@ impl Issuer {
             kid,
             default_identity: Mutex::new(default_identity),
             codes: Mutex::new(HashMap::new()),
+            mint_secret: super::random_hex(32),
         }
     }
 
@@ -100,6 +107,13 @@ impl Issuer {
     /// Verifies a token as Fulcio does: our key, our issuer, audience
     /// `sigstore`, within its validity (60 s leeway).
     pub fn verify(&self, token: &str) -> Result<VerifiedToken, String> {
+        self.verify_for(token, &[AUDIENCE])
+    }
+
+    /// Verifies a token for a service that takes any of `audiences`: our
+    /// key, and as issuer our URL or one of the CI issuers we sign as
+    /// ([`super::ci::CI_ISSUERS`]).
+    pub fn verify_for(&self, token: &str, audiences: &[&str]) -> Result<VerifiedToken, String> {
         let parts: Vec<&str> = token.trim().split('.').collect();
         let [h, p, s] = parts.as_slice() else {
             return Err("the identity token is not a JWS compact serialization".into());
@@ -133,19 +147,25 @@ impl Issuer {
             .get("iss")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        if iss != self.url {
+        if iss != self.url && !super::ci::CI_ISSUERS.contains(&iss) {
             return Err(format!(
-                "the identity token's issuer is {iss:?}, expected {:?}",
-                self.url
+                "the identity token's issuer is {iss:?}, expected {:?} or one of {:?}",
+                self.url,
+                super::ci::CI_ISSUERS
             ));
         }
         let aud_ok = match claims.get("aud") {
-            Some(Value::String(a)) => a == AUDIENCE,
-            Some(Value::Array(a)) => a.iter().any(|v| v == AUDIENCE),
+            Some(Value::String(a)) => audiences.contains(&a.as_str()),
+            Some(Value::Array(a)) => a
+                .iter()
+                .any(|v| v.as_str().is_some_and(|v| audiences.contains(&v))),
             _ => false,
         };
         if !aud_ok {
-            return Err(format!("the identity token's audience is not {AUDIENCE:?}"));
+            return Err(format!(
+                "the identity token's audience is not {}",
+                audiences.join(" or ")
+            ));
         }
         let now = super::now();
         let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
@@ -176,6 +196,7 @@ impl Issuer {
             issuer: iss.to_string(),
             subject,
             email,
+            claims: claims.clone(),
         })
     }
 
@@ -211,8 +232,41 @@ impl Issuer {
             ("GET", "/jwks") | ("GET", "/keys") => Response::json(200, &self.jwks()),
             ("GET", "/auth") => self.authorize(req),
             ("POST", "/token") => self.token(req),
+            ("POST", "/testing/mint") => self.mint_request(req),
             _ => Response::not_found(req),
         }
+    }
+
+    /// `POST /testing/mint` (not an OIDC endpoint: the test double's own, for
+    /// `sigstore-rs testing token`): `{"identity": SUB, "claims": {...},
+    /// "lifetime": SECONDS}` with `Authorization: Bearer` [`Self::mint_secret`]
+    /// answers `{"token": JWT}`.
+    fn mint_request(&self, req: &Request) -> Response {
+        let bearer = req
+            .header("Authorization")
+            .and_then(|h| h.strip_prefix("Bearer "));
+        if bearer != Some(self.mint_secret.as_str()) {
+            return Response::error(
+                401,
+                "minting needs the instance's mint secret (DIR/mint.json)",
+            );
+        }
+        let Ok(body) = serde_json::from_slice::<Value>(&req.body) else {
+            return Response::error(400, "the request body is not JSON");
+        };
+        let Some(identity) = body["identity"].as_str() else {
+            return Response::error(400, "\"identity\" (a string) is required");
+        };
+        let claims = match &body["claims"] {
+            Value::Object(m) => m.clone(),
+            Value::Null => Map::new(),
+            _ => return Response::error(400, "\"claims\" must be an object"),
+        };
+        let lifetime = body["lifetime"].as_i64().unwrap_or(DEFAULT_TOKEN_LIFETIME);
+        Response::json(
+            200,
+            &json!({"token": self.mint(identity, lifetime, &claims)}),
+        )
     }
 
     /// `GET /auth`: approves at once and redirects back with a code.

@@ -137,8 +137,19 @@ fn sign_hashedrekord_json(
     rekor: u8,
     tsa: bool,
 ) -> (Vec<u8>, Value) {
-    let token = inst.mint_token(identity);
-    let s = certificate(inst, &token, identity).unwrap();
+    sign_with_token(inst, &inst.mint_token(identity), identity, rekor, tsa)
+}
+
+/// Signs with a certificate for `token`, whose proof of possession is over
+/// `identity` (the token's email or subject).
+fn sign_with_token(
+    inst: &Instance,
+    token: &str,
+    identity: &str,
+    rekor: u8,
+    tsa: bool,
+) -> (Vec<u8>, Value) {
+    let s = certificate(inst, token, identity).unwrap();
     assert_eq!(s.chain_len, 3);
     let artifact = format!("hello from {identity} via rekor v{rekor}").into_bytes();
     let digest = sha2::Sha256::digest(&artifact);
@@ -353,4 +364,160 @@ fn trust_config_parses_and_prefers_the_chosen_rekor() {
             Some(inst.url(ServiceKind::RekorV1).as_str())
         );
     }
+}
+
+/// The claims Fulcio's certificate for `token` carries, by OID.
+fn ci_leaf(inst: &Instance, token: &str, identity: &str) -> crate::x509::Certificate {
+    let s = certificate(inst, token, identity).unwrap();
+    crate::x509::Certificate::from_der(s.leaf_der).unwrap()
+}
+
+fn github_run(environment: Option<&str>) -> ci::GitHubRun {
+    ci::GitHubRun {
+        repository: "octo-org/sampleproject".into(),
+        workflow: "release.yml".into(),
+        git_ref: "refs/tags/v1.0".into(),
+        environment: environment.map(str::to_string),
+    }
+}
+
+fn verify_bundle(
+    inst: &Instance,
+    bundle: &Value,
+    artifact: Vec<u8>,
+    policy: &Policy,
+) -> crate::Result<()> {
+    let bundle = Bundle::from_json(bundle.to_string().as_bytes()).unwrap();
+    verifier(inst)
+        .verify_artifact(&Artifact::Bytes(artifact), &bundle, policy)
+        .map(|_| ())
+}
+
+#[test]
+fn github_tokens_get_fulcio_ci_extensions_and_pass_the_publisher_policy() {
+    use crate::pep740::Publisher;
+    use crate::policy::{Claim, Claims as _};
+    let inst = Instance::start(Options::default()).unwrap();
+    let run = github_run(Some("pypi"));
+    let (sub, _) = run.claims();
+    assert_eq!(sub, "repo:octo-org/sampleproject:environment:pypi");
+    let token = inst.mint_github(&run);
+    let leaf = ci_leaf(&inst, &token, &sub);
+    let workflow =
+        "https://github.com/octo-org/sampleproject/.github/workflows/release.yml@refs/tags/v1.0";
+    let claim = |c: Claim| leaf.claim(c).unwrap_or_default();
+    assert_eq!(claim(Claim::OidcIssuer), ci::GITHUB_ISSUER);
+    assert_eq!(claim(Claim::BuildSignerUri), workflow);
+    assert_eq!(claim(Claim::BuildConfigUri), workflow);
+    assert_eq!(
+        claim(Claim::SourceRepositoryUri),
+        "https://github.com/octo-org/sampleproject"
+    );
+    assert_eq!(claim(Claim::SourceRepositoryRef), "refs/tags/v1.0");
+    assert_eq!(
+        claim(Claim::SourceRepositoryOwnerUri),
+        "https://github.com/octo-org"
+    );
+    assert_eq!(claim(Claim::RunnerEnvironment), "github-hosted");
+    assert_eq!(claim(Claim::BuildTrigger), "push");
+    assert!(claim(Claim::RunInvocationUri)
+        .starts_with("https://github.com/octo-org/sampleproject/actions/runs/"));
+    assert_eq!(leaf.sans(), vec![workflow.to_string()]);
+
+    let (artifact, bundle) = sign_with_token(&inst, &token, &sub, 1, false);
+    let publisher = Publisher::GitHub {
+        repository: "octo-org/sampleproject".into(),
+        workflow: "release.yml".into(),
+        environment: Some("pypi".into()),
+    };
+    verify_bundle(&inst, &bundle, artifact.clone(), &publisher.policy()).unwrap();
+    let other = Publisher::GitHub {
+        repository: "octo-org/sampleproject".into(),
+        workflow: "ci.yml".into(),
+        environment: None,
+    };
+    verify_bundle(&inst, &bundle, artifact, &other.policy()).unwrap_err();
+}
+
+#[test]
+fn a_reusable_workflow_signs_as_itself_but_is_built_from_the_caller() {
+    use crate::policy::{Claim, Claims as _};
+    let inst = Instance::start(Options::default()).unwrap();
+    let run = github_run(None);
+    let (sub, mut claims) = run.claims();
+    claims.insert(
+        "job_workflow_ref".into(),
+        json!("octo-org/shared/.github/workflows/publish.yml@refs/heads/main"),
+    );
+    let token = inst.mint_token_with(&sub, 600, &claims);
+    let leaf = ci_leaf(&inst, &token, &sub);
+    assert_eq!(
+        leaf.claim(Claim::BuildSignerUri).unwrap(),
+        "https://github.com/octo-org/shared/.github/workflows/publish.yml@refs/heads/main"
+    );
+    assert_eq!(
+        leaf.claim(Claim::BuildConfigUri).unwrap(),
+        "https://github.com/octo-org/sampleproject/.github/workflows/release.yml@refs/tags/v1.0"
+    );
+}
+
+#[test]
+fn gitlab_and_google_tokens_pass_their_publisher_policies() {
+    use crate::pep740::Publisher;
+    use crate::policy::{Claim, Claims as _};
+    let inst = Instance::start(Options::default()).unwrap();
+    let job = ci::GitLabJob {
+        project: "group/sampleproject".into(),
+        workflow_path: ".gitlab-ci.yml".into(),
+        git_ref: "refs/heads/main".into(),
+        environment: None,
+    };
+    let (sub, _) = job.claims();
+    let token = inst.mint_gitlab(&job);
+    let leaf = ci_leaf(&inst, &token, &sub);
+    assert_eq!(
+        leaf.claim(Claim::BuildConfigUri).unwrap(),
+        "https://gitlab.com/group/sampleproject//.gitlab-ci.yml@refs/heads/main"
+    );
+    assert_eq!(
+        leaf.claim(Claim::SourceRepositoryRef).unwrap(),
+        "refs/heads/main"
+    );
+    let (artifact, bundle) = sign_with_token(&inst, &token, &sub, 2, true);
+    let publisher = Publisher::GitLab {
+        repository: "group/sampleproject".into(),
+        workflow_filepath: ".gitlab-ci.yml".into(),
+        environment: None,
+    };
+    verify_bundle(&inst, &bundle, artifact, &publisher.policy()).unwrap();
+
+    let email = "publisher@project.iam.gserviceaccount.com";
+    let token = inst.mint_google(email);
+    let (artifact, bundle) = sign_with_token(&inst, &token, email, 1, false);
+    let google = Publisher::Google {
+        email: email.into(),
+    };
+    verify_bundle(&inst, &bundle, artifact, &google.policy()).unwrap();
+}
+
+#[test]
+fn a_ci_token_without_a_claim_fulcio_needs_is_refused_naming_it() {
+    let inst = Instance::start(Options::default()).unwrap();
+    let (sub, mut claims) = github_run(None).claims();
+    claims.remove("run_id");
+    let token = inst.mint_token_with(&sub, 600, &claims);
+    let Err((status, body)) = certificate(&inst, &token, &sub) else {
+        panic!("issued a certificate without run_id");
+    };
+    assert_eq!(status, 400);
+    assert!(
+        body.contains("run_id") && body.contains("Fulcio needs"),
+        "{body}"
+    );
+    // Audiences: the index takes `pypi` too; Fulcio only `sigstore`.
+    let mut pypi = Map::new();
+    pypi.insert("aud".into(), json!("pypi"));
+    let token = inst.mint_token_with("a@b.c", 600, &pypi);
+    assert!(inst.verify_token(&token, &["sigstore", "pypi"]).is_ok());
+    assert!(inst.verify_token(&token, &["sigstore"]).is_err());
 }

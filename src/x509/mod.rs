@@ -142,6 +142,7 @@ pub struct Certificate {
     issuer_raw: Vec<u8>,
     subject: String,
     issuer: String,
+    issuer_rfc4514: String,
     version: u32,
     not_before: i64,
     not_after: i64,
@@ -155,6 +156,52 @@ pub struct Certificate {
     /// `None`: no SCT extension; `Some(Err)`: present but unparseable
     /// (reported at the SCT step, not at construction).
     scts: Option<Result<Vec<EmbeddedSct>, String>>,
+}
+
+/// RFC 4514 §2: the RDNs in reverse order, joined by `,`; the attributes of
+/// one RDN by `+`; each `TYPE=value`, TYPE a short name (RFC 4514 §3) or
+/// the dotted OID, a value that is not a string as `#` and its DER in hex.
+fn rfc4514(name: &x509_parser::x509::X509Name<'_>) -> String {
+    let registry = x509_parser::objects::oid_registry();
+    let rdns: Vec<String> = name
+        .iter_rdn()
+        .map(|rdn| {
+            rdn.iter()
+                .map(|attr| {
+                    let oid = attr.attr_type();
+                    let kind = x509_parser::objects::oid2abbrev(oid, registry)
+                        .map_or_else(|_| oid.to_id_string(), str::to_owned);
+                    let value = match attr.as_str() {
+                        Ok(v) => rfc4514_escape(v),
+                        Err(_) => format!("#{}", hex::encode(attr.attr_value().data)),
+                    };
+                    format!("{kind}={value}")
+                })
+                .collect::<Vec<_>>()
+                .join("+")
+        })
+        .collect();
+    rdns.into_iter().rev().collect::<Vec<_>>().join(",")
+}
+
+/// RFC 4514 §2.4: the special characters escaped with a backslash.
+fn rfc4514_escape(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    let last = v.chars().count().saturating_sub(1);
+    for (i, c) in v.chars().enumerate() {
+        let special = matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';')
+            || (i == 0 && (c == '#' || c == ' '))
+            || (i == last && c == ' ');
+        if special {
+            out.push('\\');
+        }
+        if c == '\0' {
+            out.push_str("\\00");
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn malformed(what: impl std::fmt::Display) -> X509Error {
@@ -290,6 +337,7 @@ impl Certificate {
             issuer_raw: tbs.issuer.as_raw().to_vec(),
             subject: tbs.subject.to_string(),
             issuer: tbs.issuer.to_string(),
+            issuer_rfc4514: rfc4514(&tbs.issuer),
             // X509Version is 0-based (v1 = 0); report the human number.
             version: tbs.version.0 + 1,
             not_before: tbs.validity.not_before.timestamp(),
@@ -359,6 +407,13 @@ impl Certificate {
 
     pub fn issuer(&self) -> &str {
         &self.issuer
+    }
+
+    /// The issuer name as an RFC 4514 string (most specific RDN first,
+    /// `CN=sigstore-intermediate,O=sigstore.dev`), as pyca/cryptography's
+    /// `rfc4514_string()` writes it, for people inspecting a certificate.
+    pub fn issuer_rfc4514(&self) -> &str {
+        &self.issuer_rfc4514
     }
 
     /// The scheme of the issuer's signature on this certificate.

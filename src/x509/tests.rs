@@ -1020,3 +1020,13 @@ mod generated {
         }
     }
 }
+
+/// RFC 4514 §2.4's escapes: the specials anywhere, `#` and space first,
+/// space last.
+#[test]
+fn rfc4514_escapes_the_special_characters() {
+    assert_eq!(super::rfc4514_escape("sigstore.dev"), "sigstore.dev");
+    assert_eq!(super::rfc4514_escape("a,b+c;d"), "a\\,b\\+c\\;d");
+    assert_eq!(super::rfc4514_escape("#x y "), "\\#x y\\ ");
+    assert_eq!(super::rfc4514_escape(" <\">\\"), "\\ \\<\\\"\\>\\\\");
+}

@@ -4,8 +4,9 @@ see VENDORED.md) against ``sigstore_rs.pep740``.
 The shim: ``pypi_attestations`` and ``pypi_attestations._impl`` (which the
 suite imports as ``impl``) are both ``sigstore_rs.pep740``, installed in
 ``sys.modules`` before the suite is collected, so the real package (a test
-dependency of ours) is never imported here. ``pypi_attestations._cli`` is
-not mapped: the runner ignores ``test/test_cli.py``, with its reason.
+dependency of ours) is never imported here. ``pypi_attestations._cli``
+(and ``__main__``) is ``sigstore_rs._pypi_attestations_cli``, the same
+command line on our core.
 
 No network: the suite's ``verify`` calls name no trust material, which would
 refresh the public instances' TUF repositories; here they get the material
@@ -28,6 +29,7 @@ from typing import Any
 
 os.environ.setdefault("SIGSTORE_RS_CACHE_DIR", tempfile.mkdtemp(prefix="pa-suite-cache-"))
 
+import sigstore_rs._pypi_attestations_cli as _cli
 import sigstore_rs.pep740 as _pep740
 from sigstore_rs import _rust, trust
 
@@ -59,6 +61,10 @@ _package.__all__ = _UPSTREAM_ALL
 _package._impl = _pep740
 sys.modules["pypi_attestations"] = _package
 sys.modules["pypi_attestations._impl"] = _pep740
+# `python -m pypi_attestations`: our command line with its commands and flags.
+_package._cli = _cli
+sys.modules["pypi_attestations._cli"] = _cli
+sys.modules["pypi_attestations.__main__"] = _cli
 
 # The verifiers of calls given no trust material: the embedded material,
 # kept for the whole run.

@@ -449,6 +449,10 @@ def test_token_for_another_publisher_is_forbidden(
     assert done.returncode == 1
     output = done.stdout + done.stderr
     assert "403 Forbidden" in output, output
-    assert f'The identity token is not a Trusted Publisher of project "{PROJECT}"' in output
-    assert "job_workflow_ref claim is" in output, output
+    # twine sends the name as packaging's safe_name.
+    assert 'The identity token is not a Trusted Publisher of project "Demo-Pkg"' in output
+    assert (
+        'the job_workflow_ref claim is "acme/demo/.github/workflows/other.yml@refs/heads/main", '
+        'expected one of ["acme/demo/.github/workflows/release.yml@refs/heads/main"'
+    ) in output, output
     assert files(instance) == before

@@ -19,7 +19,8 @@
 //! `sha` (both must be present), and `environment` when the publisher
 //! names one. Google: `email`, verified. CircleCI: the
 //! `oidc.circleci.com/project-id` and `…/pipeline-definition-id` claims,
-//! and `…/vcs-origin` and `…/vcs-ref` when the publisher names them.
+//! and `…/vcs-origin` and `…/vcs-ref` when the publisher names them;
+//! `…/ssh-rerun` false.
 
 use crate::pep740::publisher::{CIRCLECI_ISSUER, GITHUB_ISSUER, GITLAB_ISSUER, GOOGLE_ISSUER};
 use crate::pep740::Publisher;
@@ -235,6 +236,14 @@ fn check(claims: &Map<String, Value>, p: &Publisher) -> Result<(), String> {
             vcs_origin,
             vcs_ref,
         } => {
+            // Warehouse refuses tokens of SSH re-runs: a person had a shell
+            // in the build.
+            if claims.get("oidc.circleci.com/ssh-rerun") != Some(&Value::Bool(false)) {
+                return Err(
+                    "the oidc.circleci.com/ssh-rerun claim is not false (a job re-run with SSH)"
+                        .into(),
+                );
+            }
             let pairs = [
                 ("oidc.circleci.com/project-id", Some(project_id)),
                 (

@@ -628,3 +628,167 @@ fn path_segments_are_percent_decoded() {
     assert!(valid_project_name("a") && valid_project_name("a.b-c_D9"));
     assert!(!valid_project_name("") && !valid_project_name("a-") && !valid_project_name("é"));
 }
+
+#[test]
+fn circleci_publishers_map_but_do_not_attest() {
+    let p = Publisher::CircleCI {
+        project_id: "p-1".into(),
+        pipeline_definition_id: "d-1".into(),
+        vcs_origin: Some("github.com/o/r".into()),
+        vcs_ref: None,
+    };
+    let mut c = claims(json!({
+        "iss": crate::pep740::publisher::CIRCLECI_ISSUER,
+        "oidc.circleci.com/project-id": "p-1",
+        "oidc.circleci.com/pipeline-definition-id": "d-1",
+        "oidc.circleci.com/vcs-origin": "github.com/o/r",
+        "oidc.circleci.com/ssh-rerun": false,
+    }));
+    assert_eq!(match_claims(&c, std::slice::from_ref(&p)).unwrap(), &p);
+    c.insert("oidc.circleci.com/ssh-rerun".into(), json!(true));
+    let e = match_claims(&c, std::slice::from_ref(&p)).unwrap_err();
+    assert!(e.contains("ssh-rerun"), "{e}");
+    assert!(!attests(&p));
+    assert!(attests(&parse_spec("github:o/r:w.yml").unwrap()));
+}
+
+/// The recorded release of pypi-attestations 0.0.19 (signed on GitHub
+/// Actions through public-good Sigstore), uploaded by a token of its
+/// Trusted Publisher: the index's checks and what it serves, end to end.
+#[test]
+fn recorded_attestation_upload_is_checked_and_served() {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/assets/pypi-attestations"
+    );
+    let filename = "pypi_attestations-0.0.19.tar.gz";
+    let data = std::fs::read(format!("{dir}/{filename}")).unwrap();
+    let attestation =
+        std::fs::read_to_string(format!("{dir}/{filename}.publish.attestation")).unwrap();
+    let index = Index::new("http://127.0.0.1:9".into(), Verifier::production().unwrap());
+    let issuer = Issuer::new("http://127.0.0.1:8".into(), "x@example.com".into());
+    let release = parse_spec("github:trailofbits/pypi-attestations:release.yml").unwrap();
+    index.add_trusted_publisher("pypi-attestations", release.clone());
+    let token = |workflow: &str| {
+        let run = crate::testing::ci::GitHubRun {
+            repository: "trailofbits/pypi-attestations".into(),
+            workflow: workflow.into(),
+            git_ref: "refs/tags/v0.0.19".into(),
+            environment: None,
+        };
+        let (sub, claims) = run.claims();
+        issuer.mint(&sub, 600, &claims)
+    };
+    let sha = hex::encode(Sha256::digest(&data));
+    let send = |token: &str, attestations: &str, data: &[u8]| {
+        let f = [
+            (":action", "file_upload"),
+            ("protocol_version", "1"),
+            ("name", "pypi-attestations"),
+            ("version", "0.0.19"),
+            ("filetype", "sdist"),
+            ("sha256_digest", &hex::encode(Sha256::digest(data))),
+            ("attestations", attestations),
+        ];
+        index.handle(&upload_request(token, &f, filename, data), &issuer)
+    };
+    let one = format!("[{attestation}]");
+    let two = format!("[{attestation}, {attestation}]");
+    let three = format!("[{attestation}, {attestation}, {attestation}]");
+    let refusals = [
+        (
+            token("release.yml"),
+            "[{]",
+            &data[..],
+            "Malformed attestations: not JSON",
+        ),
+        (
+            token("release.yml"),
+            "[{}]",
+            &data[..],
+            "Malformed attestations: attestations[0]",
+        ),
+        (
+            token("release.yml"),
+            &three,
+            &data[..],
+            "A maximum of 2 attestations per file are supported, got 3",
+        ),
+        (
+            token("release.yml"),
+            &two,
+            &data[..],
+            "Multiple attestations for the same file with the same predicate type",
+        ),
+        (
+            token("release.yml"),
+            &one,
+            b"another file".as_slice(),
+            "Could not verify the uploaded artifact",
+        ),
+    ];
+    for (token, attestations, data, message) in &refusals {
+        let r = send(token, attestations, data);
+        assert_eq!(r.status, 400, "{message}: {}", reason(&r));
+        assert!(
+            reason(&r).starts_with(crate::pep740::upload::HTTP_400_PREFIX),
+            "{}",
+            reason(&r)
+        );
+        assert!(reason(&r).contains(message), "{message}: {}", reason(&r));
+        assert_eq!(file_count(&index), 0);
+    }
+    // A publisher the attestation's certificate does not name.
+    let nightly = parse_spec("github:trailofbits/pypi-attestations:nightly.yml").unwrap();
+    index.add_trusted_publisher("pypi-attestations", nightly);
+    let r = send(&token("nightly.yml"), &one, &data);
+    assert_eq!(r.status, 400);
+    assert!(reason(&r).contains("does not match the Trusted Publisher (GitHub repository trailofbits/pypi-attestations, workflow nightly.yml)"), "{}", reason(&r));
+    assert_eq!(file_count(&index), 0);
+
+    let r = send(&token("release.yml"), &one, &data);
+    assert_eq!(r.status, 200, "{}", reason(&r));
+    let integrity = "http://127.0.0.1:9/integrity/pypi-attestations/0.0.19/pypi_attestations-0.0.19.tar.gz/provenance";
+    let page = index.handle(
+        &request(
+            "GET",
+            "/simple/pypi-attestations/",
+            &[("Accept", simple::JSON)],
+            vec![],
+        ),
+        &issuer,
+    );
+    let doc: Value = serde_json::from_slice(&page.body).unwrap();
+    assert_eq!(doc["files"][0]["provenance"], integrity);
+    assert_eq!(doc["files"][0]["hashes"]["sha256"], sha.as_str());
+    let html = index.handle(
+        &request("GET", "/simple/pypi-attestations/", &[], vec![]),
+        &issuer,
+    );
+    assert!(String::from_utf8(html.body)
+        .unwrap()
+        .contains(&format!("data-provenance=\"{integrity}\"")));
+    let served = index.handle(
+        &request("GET", &integrity["http://127.0.0.1:9".len()..], &[], vec![]),
+        &issuer,
+    );
+    assert_eq!(
+        (served.status, served.content_type),
+        (200, INTEGRITY_MEDIA_TYPE)
+    );
+    let provenance = crate::pep740::Provenance::from_json(&served.body).unwrap();
+    let expected = build_provenance(
+        &release,
+        &[crate::pep740::Attestation::from_json(attestation.as_bytes()).unwrap()],
+    );
+    assert_eq!(provenance, expected);
+    let dist = Distribution::new(filename, &sha).unwrap();
+    let verified = provenance
+        .verify(
+            &Verifier::production().unwrap(),
+            &dist,
+            &crate::pep740::Expected::Policy(release.policy()),
+        )
+        .unwrap();
+    assert_eq!(verified[0].publisher.as_ref(), Some(&release));
+}
