@@ -34,6 +34,7 @@ WORKFLOW = "release.yml"
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 INTEGRITY_TYPE = "application/vnd.pypi.integrity.v1+json"
 API_TOKEN = "pypi-AgEIcHlwaS5vcmc-not-an-identity-token"
+SERVICE_ACCOUNT = "release@acme.iam.gserviceaccount.com"
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +44,9 @@ def instance() -> Iterator[Instance]:
             PROJECT, GitHubPublisher(repository=REPOSITORY, workflow=WORKFLOW)
         )
         inst.add_trusted_publisher("other-pkg", f"github:{REPOSITORY}:other.yml")
+        inst.add_trusted_publisher("env-pkg", f"github:{REPOSITORY}:{WORKFLOW}:pypi")
+        inst.add_trusted_publisher("gl-pkg", "gitlab:acme/group/gl:ci/release.yml:prod")
+        inst.add_trusted_publisher("gg-pkg", f"google:{SERVICE_ACCOUNT}")
         yield inst
 
 
@@ -456,3 +460,46 @@ def test_token_for_another_publisher_is_forbidden(
         'expected one of ["acme/demo/.github/workflows/release.yml@refs/heads/main"'
     ) in output, output
     assert files(instance) == before
+
+
+@pytest.mark.parametrize("kind", ["github-environment", "gitlab", "google"])
+def test_twine_attested_uploads_of_other_publishers(
+    instance: Instance, config: Path, tmp_path: Path, kind: str
+) -> None:
+    publisher: dict[str, str]
+    if kind == "github-environment":
+        name = "env_pkg"
+        token = instance.github_token(REPOSITORY, WORKFLOW, environment="pypi")
+        publisher = {"kind": "GitHub", "repository": REPOSITORY, "workflow": WORKFLOW}
+        publisher["environment"] = "pypi"
+    elif kind == "gitlab":
+        name = "gl_pkg"
+        token = instance.gitlab_token("acme/group/gl", "ci/release.yml", environment="prod")
+        publisher = {"kind": "GitLab", "repository": "acme/group/gl"}
+        publisher.update(workflow_filepath="ci/release.yml", environment="prod")
+    else:
+        name = "gg_pkg"
+        token = instance.google_token(SERVICE_ACCOUNT)
+        publisher = {"kind": "Google", "email": SERVICE_ACCOUNT}
+    dist = sdist(tmp_path, "1.0", name=name)
+    done = twine(instance, token, dist, pypi_sign(config, token, dist))
+    assert done.returncode == 0, done.stdout + done.stderr
+    [entry] = project_json(instance, name.replace("_", "-"))["files"]
+    status, _, body = get(entry["provenance"])
+    assert status == 200
+    [bundle] = json.loads(body)["attestation_bundles"]
+    assert bundle["publisher"] == publisher
+
+
+def test_reusable_workflow_token_is_matched_by_job_workflow_ref(
+    instance: Instance, tmp_path: Path
+) -> None:
+    """The job ran ``publish.yml`` (reusable), called by ``release.yml``: PyPI
+    matches the publisher against ``job_workflow_ref``, the reusable one."""
+    reusable = f"{REPOSITORY}/.github/workflows/publish.yml@refs/heads/main"
+    token = instance.github_token(REPOSITORY, WORKFLOW, claims={"job_workflow_ref": reusable})
+    status, reason = upload(instance, token, sdist(tmp_path, "4.0"))
+    assert status == 403
+    assert f'the job_workflow_ref claim is "{reusable}"' in reason
+    assert "the job ran the reusable workflow" in reason
+    assert "called by" in reason

@@ -291,6 +291,11 @@ impl Index {
     fn upload(&self, req: &Request, issuer: &Issuer) -> Result<(), Response> {
         // Step 1.
         let uploader = credential(req, issuer)?;
+        self.upload_by(req, uploader)
+    }
+
+    /// Steps 2 to 8, for an authenticated `uploader`.
+    fn upload_by(&self, req: &Request, uploader: Uploader) -> Result<(), Response> {
         // Step 2.
         let form = Form::parse(req)?;
         match form.text(":action")? {

@@ -650,6 +650,30 @@ fn circleci_publishers_map_but_do_not_attest() {
     assert!(e.contains("ssh-rerun"), "{e}");
     assert!(!attests(&p));
     assert!(attests(&parse_spec("github:o/r:w.yml").unwrap()));
+
+    // Its uploads with attestations are refused before any is read.
+    c.insert("oidc.circleci.com/ssh-rerun".into(), json!(false));
+    let (index, _) = index();
+    index.add_trusted_publisher("demo-pkg", p);
+    let sha = hex::encode(Sha256::digest(DIST));
+    let mut f = fields(&sha);
+    f.push(("attestations", "[]".into()));
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let req = upload_request("unused", &f, "demo_pkg-1.0.tar.gz", DIST);
+    let r = index
+        .upload_by(&req, Uploader::TrustedPublisher(c.clone()))
+        .unwrap_err();
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        reason(&r),
+        "Invalid attestations supplied during upload: Attestations are not currently \
+         supported with CircleCI publishers"
+    );
+    assert_eq!(file_count(&index), 0);
+    // Without attestations it uploads.
+    let req = upload_request("unused", &f[..f.len() - 1], "demo_pkg-1.0.tar.gz", DIST);
+    assert!(index.upload_by(&req, Uploader::TrustedPublisher(c)).is_ok());
+    assert_eq!(file_count(&index), 1);
 }
 
 /// The recorded release of pypi-attestations 0.0.19 (signed on GitHub
