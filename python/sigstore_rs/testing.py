@@ -9,6 +9,11 @@ its own 127.0.0.1 port, speaking the real Sigstore protocols::
         token = instance.token("alice@example.com")
         # sign with any Sigstore client against `config` and `token`
 
+A package index runs beside them (:attr:`Instance.index_url`,
+:attr:`Instance.upload_url`): twine uploads to it, with attestations when the
+password is an identity token of a Trusted Publisher of the project
+(:meth:`Instance.add_trusted_publisher`), as on PyPI.
+
 Keys are fresh per instance and never leave memory. For pytest, add
 ``pytest_plugins = ["sigstore_rs.pytest_plugin"]`` to use the
 ``sigstore_instance`` fixture.

@@ -7,6 +7,11 @@
 //! (ours, sigstore-python 4.x) can sign against it; all keys are fresh per
 //! instance and live in memory. See each service's module for its protocol.
 //!
+//! A package index runs beside them (`index/`): the simple API with PEP
+//! 740 provenance and the legacy upload API, where an upload's identity
+//! token stands for a Trusted Publisher and its attestations are checked
+//! against this instance's trusted root ([`Instance::add_trusted_publisher`]).
+//!
 //! Built with the Cargo feature `testing` (the wheel enables it), and for the
 //! crate's own unit tests.
 //!
