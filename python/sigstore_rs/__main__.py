@@ -153,6 +153,21 @@ def _add_testing(commands: Any) -> None:
     serve.add_argument(
         "--identity", default=None, metavar="ID", help="the identity DIR/token is for"
     )
+    serve.add_argument(
+        "--index",
+        action="store_true",
+        help='also write DIR/index.json: {"simple": URL, "upload": URL}, the package '
+        "index's simple API and legacy upload API (twine's --repository-url)",
+    )
+    serve.add_argument(
+        "--trusted-publisher",
+        action="append",
+        default=[],
+        metavar="PROJECT=SPEC",
+        help="let a Trusted Publisher upload to PROJECT on the index; SPEC is "
+        "github:OWNER/REPO:WORKFLOW[:ENV], gitlab:NAMESPACE/PROJECT:WORKFLOW_PATH[:ENV] "
+        "or google:EMAIL (repeatable)",
+    )
     _testing_cli.add_token_parser(testing_cmds)
 
 
@@ -425,7 +440,23 @@ def _serve(args: argparse.Namespace) -> int:
     identity = args.identity or DEFAULT_IDENTITY
     args.dir.mkdir(parents=True, exist_ok=True)
     with Instance.start(rekor_version=args.rekor_version, default_identity=identity) as inst:
+        for arg in args.trusted_publisher:
+            project, _, spec = arg.partition("=")
+            try:
+                if not project or not spec:
+                    raise ValueError(f"{arg!r} is not PROJECT=SPEC")
+                inst.add_trusted_publisher(project, spec)
+            except ValueError as e:
+                print(
+                    f"sigstore-rs testing serve: error: --trusted-publisher: {e}", file=sys.stderr
+                )
+                return 2
         inst.write_trust_config(args.dir / "trust_config.json")
+        if args.index:
+            tmp = args.dir / "index.json.tmp"
+            urls = {"simple": inst.index_url, "upload": inst.upload_url}
+            tmp.write_text(json.dumps(urls), encoding="utf-8")
+            tmp.replace(args.dir / "index.json")
         if args.tuf:
             root = inst.write_tuf_root(args.dir / "tuf_root.json")
             tmp = args.dir / "tuf.json.tmp"

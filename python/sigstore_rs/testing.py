@@ -9,6 +9,11 @@ its own 127.0.0.1 port, speaking the real Sigstore protocols::
         token = instance.token("alice@example.com")
         # sign with any Sigstore client against `config` and `token`
 
+A package index runs beside them (:attr:`Instance.index_url`,
+:attr:`Instance.upload_url`): twine uploads to it, with attestations when the
+password is an identity token of a Trusted Publisher of the project
+(:meth:`Instance.add_trusted_publisher`), as on PyPI.
+
 Keys are fresh per instance and never leave memory. For pytest, add
 ``pytest_plugins = ["sigstore_rs.pytest_plugin"]`` to use the
 ``sigstore_instance`` fixture.
@@ -26,6 +31,7 @@ from types import TracebackType
 from typing import Any
 
 from sigstore_rs import _rust
+from sigstore_rs.pep740 import Publisher
 
 if not hasattr(_rust, "LocalInstance"):
     raise ImportError(
@@ -56,7 +62,7 @@ GITLAB_ISSUER = "https://gitlab.com"
 GOOGLE_ISSUER = "https://accounts.google.com"
 """Google's issuer: the ``iss`` of :meth:`Instance.google_token` tokens."""
 
-SERVICES = ("oidc", "fulcio", "rekor_v1", "rekor_v2", "tsa", "tuf")
+SERVICES = ("oidc", "fulcio", "rekor_v1", "rekor_v2", "tsa", "tuf", "index")
 FAULTS = ("ca_error", "ca_bad_chain", "ca_untrusted", "tsa_error", "rekor_error")
 
 
@@ -166,6 +172,32 @@ class Instance:
     def url(self, service: str) -> str:
         """The URL of one of :data:`SERVICES`."""
         return self._inner.url(service)
+
+    @property
+    def index_url(self) -> str:
+        """The package index's simple API (``…/simple/``; PEP 503 HTML and
+        PEP 691 JSON, with PEP 740 provenance), for ``--index-url``."""
+        return self._inner.index_url()
+
+    @property
+    def upload_url(self) -> str:
+        """The package index's legacy upload API (``…/legacy/``), for
+        ``twine upload --repository-url``."""
+        return self._inner.upload_url()
+
+    def add_trusted_publisher(self, project: str, publisher: Publisher | str) -> None:
+        """Lets ``publisher`` upload to ``project`` on the package index.
+
+        ``publisher`` is a :mod:`sigstore_rs.pep740` publisher or a spec:
+        ``github:OWNER/REPO:WORKFLOW[:ENV]``,
+        ``gitlab:NAMESPACE/PROJECT:WORKFLOW_PATH[:ENV]`` or ``google:EMAIL``.
+        An upload whose password is an identity token of this instance
+        uploads as the publisher its claims stand for (as on PyPI), and its
+        attestations must verify against that publisher; any other password
+        uploads without attestations.
+        """
+        inner = publisher if isinstance(publisher, str) else publisher._inner
+        self._inner.add_trusted_publisher(project, inner)
 
     def set_fault(self, fault: str, on: bool = True) -> None:
         """Switches one of :data:`FAULTS` on or off."""

@@ -92,7 +92,7 @@ impl PyDistribution {
 
 #[pyclass(frozen, module = "sigstore_rs._rust", name = "Publisher")]
 pub struct PyPublisher {
-    inner: Publisher,
+    pub(crate) inner: Publisher,
 }
 
 #[pymethods]

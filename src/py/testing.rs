@@ -1,10 +1,20 @@
 //! `LocalInstance`: the local Sigstore instance of [`crate::testing`], for
 //! Python tests and plugin authors (façade: `sigstore_rs.testing`).
 
+use super::pep740::PyPublisher;
 use crate::error::Error;
-use crate::testing::{ci, Fault, Instance, Options, ServiceKind, DEFAULT_IDENTITY};
+use crate::testing::{
+    ci, parse_trusted_publisher, Fault, Instance, Options, ServiceKind, DEFAULT_IDENTITY,
+};
 use pyo3::prelude::*;
 use std::sync::Mutex;
+
+/// A Trusted Publisher as Python passes it.
+#[derive(FromPyObject)]
+enum PublisherArg<'py> {
+    Publisher(PyRef<'py, PyPublisher>),
+    Spec(String),
+}
 
 #[pyclass(frozen, module = "sigstore_rs._rust", name = "LocalInstance")]
 pub struct PyLocalInstance {
@@ -107,6 +117,29 @@ impl PyLocalInstance {
                     ))),
                 }
             })
+        })
+    }
+
+    /// The package index's simple API URL (`…/simple/`).
+    fn index_url(&self) -> PyResult<String> {
+        self.with(|i| Ok(i.index_url()))
+    }
+
+    /// The package index's legacy upload URL (`…/legacy/`).
+    fn upload_url(&self) -> PyResult<String> {
+        self.with(|i| Ok(i.upload_url()))
+    }
+
+    /// Lets a Trusted Publisher (a `Publisher`, or a spec such as
+    /// `github:OWNER/REPO:WORKFLOW[:ENV]`) upload to `project`.
+    fn add_trusted_publisher(&self, project: &str, publisher: PublisherArg<'_>) -> PyResult<()> {
+        let publisher = match publisher {
+            PublisherArg::Publisher(p) => p.inner.clone(),
+            PublisherArg::Spec(s) => parse_trusted_publisher(&s).map_err(Error::InvalidInput)?,
+        };
+        self.with(|i| {
+            i.add_trusted_publisher(project, publisher);
+            Ok(())
         })
     }
 

@@ -32,6 +32,10 @@ pub struct Response {
     pub content_type: &'static str,
     pub body: Vec<u8>,
     pub location: Option<String>,
+    /// A reason phrase for the status line instead of the standard one:
+    /// the legacy upload API answers its refusals there, and clients
+    /// (twine, through requests) show it.
+    pub reason: Option<String>,
 }
 
 impl Response {
@@ -41,6 +45,7 @@ impl Response {
             content_type: "application/json",
             body: v.to_string().into_bytes(),
             location: None,
+            reason: None,
         }
     }
 
@@ -50,6 +55,7 @@ impl Response {
             content_type,
             body,
             location: None,
+            reason: None,
         }
     }
 
@@ -78,6 +84,19 @@ impl Response {
             content_type: "text/plain",
             body: Vec::new(),
             location: Some(location.to_string()),
+            reason: None,
+        }
+    }
+
+    /// A plain-text answer whose message is also the status line's reason
+    /// phrase, as Warehouse's legacy upload API answers.
+    pub fn text_with_reason(status: u16, message: &str) -> Response {
+        Response {
+            status,
+            content_type: "text/plain; charset=utf-8",
+            body: message.as_bytes().to_vec(),
+            location: None,
+            reason: Some(message.to_string()),
         }
     }
 }
@@ -170,6 +189,10 @@ fn respond(mut rq: tiny_http::Request, handler: &Handler) {
         };
         handler(&req)
     };
+    if let Some(reason) = &resp.reason {
+        respond_with_reason(rq, &resp, reason);
+        return;
+    }
     let mut out = tiny_http::Response::from_data(resp.body).with_status_code(resp.status);
     if let Ok(h) = tiny_http::Header::from_bytes("Content-Type", resp.content_type) {
         out = out.with_header(h);
@@ -181,6 +204,38 @@ fn respond(mut rq: tiny_http::Request, handler: &Handler) {
     }
     // The client may have gone; nothing to do about it here.
     let _ = rq.respond(out);
+}
+
+/// Writes the whole response on the raw connection: tiny_http always sends
+/// the standard reason phrase. The phrase is reduced to printable ASCII (a
+/// status line is Latin-1 and has no line breaks) and the connection
+/// closed, so the client never reads past this response.
+fn respond_with_reason(rq: tiny_http::Request, resp: &Response, reason: &str) {
+    use std::io::Write as _;
+    let reason: String = reason
+        .chars()
+        .map(|c| {
+            if c == ' ' || c.is_ascii_graphic() {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect();
+    let head_only = rq.method() == &tiny_http::Method::Head;
+    let mut w = rq.into_writer();
+    let head = format!(
+        "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        resp.status,
+        resp.content_type,
+        resp.body.len()
+    );
+    // The client may have gone; nothing to do about it here.
+    let _ = w.write_all(head.as_bytes());
+    if !head_only {
+        let _ = w.write_all(&resp.body);
+    }
+    let _ = w.flush();
 }
 
 /// `application/x-www-form-urlencoded` pairs (also URL query strings).

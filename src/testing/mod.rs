@@ -7,6 +7,11 @@
 //! (ours, sigstore-python 4.x) can sign against it; all keys are fresh per
 //! instance and live in memory. See each service's module for its protocol.
 //!
+//! A package index runs beside them (`index/`): the simple API with PEP
+//! 740 provenance and the legacy upload API, where an upload's identity
+//! token stands for a Trusted Publisher and its attestations are checked
+//! against this instance's trusted root ([`Instance::add_trusted_publisher`]).
+//!
 //! Built with the Cargo feature `testing` (the wheel enables it), and for the
 //! crate's own unit tests.
 //!
@@ -22,6 +27,7 @@
 mod ca;
 pub mod ci;
 mod http;
+mod index;
 mod log;
 mod oidc;
 mod rekor;
@@ -39,6 +45,10 @@ use serde_json::{json, Map, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+pub use index::publishers::{
+    parse_project_spec as parse_trusted_publisher_arg, parse_spec as parse_trusted_publisher,
+};
+pub use index::INTEGRITY_MEDIA_TYPE;
 pub use oidc::DEFAULT_TOKEN_LIFETIME;
 
 const SIGNING_CONFIG_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.signingconfig.v0.2+json";
@@ -139,11 +149,13 @@ pub enum ServiceKind {
     /// The TUF repository publishing the trusted root and signing config
     /// (metadata at its base URL, targets under `/targets/`).
     Tuf,
+    /// The package index (simple API under `/simple/`, uploads at `/legacy/`).
+    Index,
 }
 
 impl ServiceKind {
     /// The service named `name` (`oidc`, `fulcio`/`ca`, `rekor`/`rekor_v1`,
-    /// `rekor_v2`, `tsa`, `tuf`).
+    /// `rekor_v2`, `tsa`, `tuf`, `index`).
     pub fn from_name(name: &str) -> Option<ServiceKind> {
         Some(match name {
             "oidc" => ServiceKind::Oidc,
@@ -152,6 +164,7 @@ impl ServiceKind {
             "rekor_v2" | "rekor2" => ServiceKind::RekorV2,
             "tsa" => ServiceKind::Tsa,
             "tuf" => ServiceKind::Tuf,
+            "index" => ServiceKind::Index,
             _ => return None,
         })
     }
@@ -177,10 +190,11 @@ pub struct Instance {
     services: Vec<http::Service>,
     tuf: Arc<tuf::TufRepository>,
     tuf_url: String,
+    index: Arc<index::Index>,
 }
 
 impl Instance {
-    /// Generates fresh keys, binds five 127.0.0.1 ports and serves them on
+    /// Generates fresh keys, binds seven 127.0.0.1 ports and serves them on
     /// background threads.
     pub fn start(options: Options) -> crate::Result<Instance> {
         if !matches!(options.rekor_version, 1 | 2) {
@@ -197,8 +211,9 @@ impl Instance {
             http::bind()?,
             http::bind()?,
             http::bind()?,
+            http::bind()?,
         ];
-        let [l_oidc, l_fulcio, l_rekor1, l_rekor2, l_tsa, l_tuf] = listeners;
+        let [l_oidc, l_fulcio, l_rekor1, l_rekor2, l_tsa, l_tuf, l_index] = listeners;
         let state = Arc::new(State {
             started: now,
             oidc: oidc::Issuer::new(l_oidc.url.clone(), options.default_identity.clone()),
@@ -226,6 +241,11 @@ impl Instance {
             services: vec![oidc, fulcio, rekor1, rekor2, tsa],
             tuf: Arc::new(tuf::TufRepository::new(&[])?),
             tuf_url: l_tuf.url.clone(),
+            // Replaced below, once the trusted root can be made.
+            index: Arc::new(index::Index::new(
+                l_index.url.clone(),
+                crate::Verifier::new(crate::trust::TrustedRoot::default()),
+            )),
         };
         // The TUF targets name the other services' URLs, so they are made
         // once those are bound.
@@ -239,6 +259,13 @@ impl Instance {
         instance
             .services
             .push(l_tuf.serve(Arc::new(move |r| repo.handle(r))));
+        // The index checks attestations against this instance's own root.
+        let verifier = crate::Verifier::new(crate::trust::TrustedRoot::from_json(root.as_bytes())?);
+        instance.index = Arc::new(index::Index::new(l_index.url.clone(), verifier));
+        let (ix, s) = (Arc::clone(&instance.index), Arc::clone(&instance.state));
+        instance
+            .services
+            .push(l_index.serve(Arc::new(move |r| ix.handle(r, &s.oidc))));
         Ok(instance)
     }
 
@@ -260,7 +287,27 @@ impl Instance {
             ServiceKind::RekorV2 => s.rekor2.url.clone(),
             ServiceKind::Tsa => format!("{}/api/v1/timestamp", s.tsa_url),
             ServiceKind::Tuf => self.tuf_url.clone(),
+            ServiceKind::Index => self.index.url().to_string(),
         }
+    }
+
+    /// The package index's simple API (`…/simple/`, PEP 503/691 with PEP
+    /// 740 provenance).
+    pub fn index_url(&self) -> String {
+        self.index.simple_url()
+    }
+
+    /// The package index's legacy upload API (`…/legacy/`, what twine's
+    /// `--repository-url` takes).
+    pub fn upload_url(&self) -> String {
+        self.index.upload_url()
+    }
+
+    /// Lets `publisher` upload to `project` on the package index: an
+    /// upload whose identity token's claims stand for it is that Trusted
+    /// Publisher's, and its attestations are checked against it.
+    pub fn add_trusted_publisher(&self, project: &str, publisher: crate::pep740::Publisher) {
+        self.index.add_trusted_publisher(project, publisher)
     }
 
     /// Switches a failure mode on or off, from the next request on.

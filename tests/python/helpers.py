@@ -94,3 +94,19 @@ def config_and_artifact(
     artifact = tmp_path / name
     artifact.write_bytes(data)
     return config, artifact
+
+
+def pypi_attestations_trusting(config: Path, monkeypatch: Any) -> None:
+    """Makes pypi-attestations verify (its ``Verifier.production()``, which
+    ``Attestation.verify`` uses) against the trusted root of the trust
+    config ``config`` (a local instance's), for the rest of the test."""
+    import pypi_attestations as pa
+    from sigstore.models import ClientTrustConfig
+    from sigstore.verify import Verifier as RefVerifier
+
+    trusted = ClientTrustConfig.from_json(config.read_text()).trusted_root
+    monkeypatch.setattr(
+        pa._impl.Verifier,
+        "production",
+        staticmethod(lambda offline=False: RefVerifier(trusted_root=trusted)),
+    )

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import config_and_artifact, run_module
+from helpers import config_and_artifact, pypi_attestations_trusting, run_module
 from sigstore_rs import Bundle, Identity, Verifier, errors
 from sigstore_rs.testing import Instance
 
@@ -175,16 +175,9 @@ def test_pypi_sign_verifies_with_ours_and_pypi_attestations(
         )
 
     import pypi_attestations as pa
-    from sigstore.models import ClientTrustConfig
-    from sigstore.verify import Verifier as RefVerifier
     from sigstore.verify.policy import Identity as RefIdentity
 
-    trusted = ClientTrustConfig.from_json(config.read_text()).trusted_root
-    monkeypatch.setattr(
-        pa._impl.Verifier,
-        "production",
-        staticmethod(lambda offline=False: RefVerifier(trusted_root=trusted)),
-    )
+    pypi_attestations_trusting(config, monkeypatch)
     ref = pa.Attestation.model_validate_json(raw)
     ptype, _ = ref.verify(
         RefIdentity(identity=ALICE, issuer=sigstore_instance.issuer),
