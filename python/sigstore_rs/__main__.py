@@ -72,6 +72,8 @@ _COMMANDS = {
     "trust-instance": "trust a Sigstore instance: its TUF root, with --instance URL",
     "trust": "show or refresh the trust material (TUF)",
     "testing": "a local Sigstore instance for tests",
+    "pypi-attestations": "pypi-attestations' command line (`python -m pypi_attestations`): "
+    "sign, verify attestation|pypi, inspect, convert, with its flags",
 }
 
 
@@ -131,6 +133,12 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
         _trust_cli.add_parsers(commands)
     if only in (None, "testing"):
         _add_testing(commands)
+    if only in (None, "pypi-attestations"):
+        # Parsed by the compatible module itself (see main()).
+        compat = commands.add_parser(
+            "pypi-attestations", help=_COMMANDS["pypi-attestations"], add_help=False
+        )
+        compat.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -373,6 +381,8 @@ def _verify(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
+    if argv[:1] == ["pypi-attestations"]:
+        return _pypi_attestations(argv[1:])
     parser = _parser(_command_of(argv))
     try:
         args = parser.parse_args(argv)
@@ -395,6 +405,14 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         if args.pypi_command == "sign":
             return _sign_cli.pypi_sign(args, lambda: _sign_cli.context(args))
         return _pypi_cli.run(args, lambda: _verifier(args))
+    if args.command == "pypi-attestations":
+        print(
+            f"{parser.prog}: error: pypi-attestations takes no options before it; "
+            "give them after it, as pypi-attestations does (e.g. `pypi-attestations verify "
+            "attestation --staging ...`)",
+            file=sys.stderr,
+        )
+        return 2
     if args.command == "testing":
         if args.kind == "token":
             return _testing_cli.token(args)
@@ -473,6 +491,20 @@ def _serve(args: argparse.Namespace) -> int:
             tmp.replace(args.dir / "token")
             if stop.wait(60):
                 break
+    return 0
+
+
+def _pypi_attestations(argv: Sequence[str]) -> int:
+    """``sigstore-rs pypi-attestations ...``: the same commands, flags,
+    output and exit codes as ``python -m pypi_attestations`` 0.0.30."""
+    from sigstore_rs import _pypi_attestations_cli
+
+    try:
+        _pypi_attestations_cli.main(list(argv))
+    except SystemExit as e:
+        if e.code is None:
+            return 0
+        return e.code if isinstance(e.code, int) else 1
     return 0
 
 

@@ -155,3 +155,26 @@ def test_unsupported_publisher_kind_is_named() -> None:
     }
     with pytest.raises(InvalidAttestation, match='unsupported Trusted Publisher kind "Buildkite"'):
         Provenance.model_validate_json(json.dumps(provenance))
+
+
+def test_sigstore_rs_pypi_attestations_command(signed: tuple[Path, Path]) -> None:
+    """``sigstore-rs pypi-attestations ...`` is the same command line, in a
+    real process, with its exit codes."""
+    dist, config = signed
+    verify = ["pypi-attestations", "verify", "attestation", "--trust-config", str(config)]
+    ok = run_module("sigstore_rs", *verify, "--identity", ALICE, dist)
+    assert ok.returncode == 0, ok.stderr
+    assert f"OK: {dist}.publish.attestation" in ok.stderr
+    bad = run_module("sigstore_rs", *verify, "--identity", "mallory@example.com", dist)
+    assert bad.returncode == 1
+    assert "Certificate's SANs do not match" in bad.stderr
+    inspected = run_module(
+        "sigstore_rs", "pypi-attestations", "inspect", f"{dist}.publish.attestation"
+    )
+    assert inspected.returncode == 0, inspected.stderr
+    assert "Predicate type: https://docs.pypi.org/attestations/publish/v1" in inspected.stderr
+    misplaced = run_module("sigstore_rs", "--staging", "pypi-attestations", "inspect", dist)
+    assert misplaced.returncode == 2
+    assert "give them after it" in misplaced.stderr
+    usage = run_module("sigstore_rs", "pypi-attestations", "verify")
+    assert usage.returncode == 2
