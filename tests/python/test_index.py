@@ -503,3 +503,31 @@ def test_reusable_workflow_token_is_matched_by_job_workflow_ref(
     assert f'the job_workflow_ref claim is "{reusable}"' in reason
     assert "the job ran the reusable workflow" in reason
     assert "called by" in reason
+
+
+def test_twine_attest_then_twine_upload(instance: Instance, config: Path, tmp_path: Path) -> None:
+    """The whole twine path: ``twine attest dist/*`` (our twine command),
+    then ``twine upload --attestations dist/*``; the provenance it stores
+    verifies with our CLI."""
+    dist_dir = tmp_path / "dist"
+    dist_dir.mkdir()
+    dist = sdist(dist_dir, "4.0")
+    token = github_token(instance)
+    attested = subprocess.run(
+        [sys.executable, "-m", "twine", "attest", "--trust-config", str(config),
+         "--identity-token", token, *map(str, dist_dir.iterdir())],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert attested.returncode == 0, attested.stderr
+    done = twine(instance, token, *sorted(dist_dir.iterdir()))
+    assert done.returncode == 0, done.stdout + done.stderr
+    status, _, body = get(integrity_url(instance, "4.0", dist))
+    assert status == 200
+    served = tmp_path / "served.provenance"
+    served.write_bytes(body)
+    ok = run_module(
+        "sigstore_rs", "--trust-config", config, "pypi", "verify", "--repository", REPOSITORY,
+        "--workflow", WORKFLOW, "--provenance", served, dist,
+    )  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    assert "GitHub repository acme/demo, workflow release.yml" in ok.stdout
