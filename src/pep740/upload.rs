@@ -251,11 +251,15 @@ fn policy_message(publisher: &Publisher, message: &str, cert: Option<&dyn Claims
 
 /// When a certificate comes from a reusable workflow, its Build Config URI
 /// names the workflow that called it (the one the run started from) and
-/// its Build Signer URI the reusable one. A Trusted Publisher is matched
-/// against the Build Config URI, so it must name the calling workflow; a
-/// publisher configured for the reusable workflow never matches. Returns
-/// the explanation when `cert` is such a certificate and its calling
-/// workflow is not the publisher's.
+/// its Build Signer URI the reusable one. Attestations are matched against
+/// the Build Config URI (pypi-attestations' policy), but PyPI mints the
+/// upload token from `job_workflow_ref`, the reusable workflow (Warehouse's
+/// `oidc/models/github.py`): a publisher naming the reusable workflow gets
+/// the upload through and its attestations refused, one naming the caller
+/// gets no token. Attestations made inside a reusable workflow therefore
+/// never match; the way out is to sign and upload in the calling workflow.
+/// Returns that explanation when `cert` is such a certificate and its
+/// calling workflow is not the publisher's.
 pub fn reusable_workflow_hint(publisher: &Publisher, cert: &dyn Claims) -> Option<String> {
     let prefix = match publisher {
         Publisher::GitHub {
@@ -279,9 +283,11 @@ pub fn reusable_workflow_hint(publisher: &Publisher, cert: &dyn Claims) -> Optio
     let (workflow_uri, _) = config.split_once('@')?;
     let file = workflow_uri.rsplit('/').next().unwrap_or(workflow_uri);
     Some(format!(
-        "the certificate names the calling workflow {config:?}, which ran the reusable \
-         workflow {signer:?}: the Trusted Publisher must be configured for the calling \
-         workflow ({file}), not for the reusable one"
+        "the certificate comes from the reusable workflow {signer:?}, called by {config:?}: \
+         attestations are matched against the calling workflow ({file}), while uploads from a \
+         reusable workflow are only accepted under a Trusted Publisher naming the reusable one, \
+         so attestations made inside a reusable workflow never match; sign and upload in a \
+         job of {file} itself, with the Trusted Publisher configured for {file}"
     ))
 }
 

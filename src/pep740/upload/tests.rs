@@ -197,7 +197,7 @@ fn wrong_publisher_says_expected_and_found() {
         ],
     );
     // Not a reusable workflow (its signer and config URIs are the same).
-    assert!(!e.to_string().contains("calling workflow"), "{e}");
+    assert!(!e.to_string().contains("reusable workflow"), "{e}");
     // Another repository.
     let p = github("someone/else", "release.yml");
     let e = check(&d, &list_of(1), Some(&p)).unwrap_err();
@@ -246,10 +246,12 @@ fn reusable_workflow_hint_names_the_calling_workflow() {
     test_support::assert_mentions(
         &hint,
         &[
-            "the certificate names the calling workflow",
+            "the certificate comes from the reusable workflow",
             caller,
             called,
-            "the Trusted Publisher must be configured for the calling workflow (release.yml)",
+            "attestations are matched against the calling workflow (release.yml)",
+            "sign and upload in a job of release.yml itself, with the Trusted Publisher \
+             configured for release.yml",
         ],
     );
     // The calling workflow is the publisher's: the failure is elsewhere.
@@ -290,7 +292,7 @@ fn reusable_workflow_hint_names_the_calling_workflow() {
         ),
     )
     .unwrap();
-    test_support::assert_mentions(&hint, &["calling workflow (.gitlab-ci.yml)"]);
+    test_support::assert_mentions(&hint, &["the calling workflow (.gitlab-ci.yml)"]);
 }
 
 #[test]
@@ -308,9 +310,12 @@ fn policy_message_carries_the_hint() {
         format!(
             "the signing certificate does not match the Trusted Publisher (GitHub repository \
              octo/app, workflow publish.yml): build config URI: expected A, got B; the \
-             certificate names the calling workflow {caller:?}, which ran the reusable workflow \
-             {called:?}: the Trusted Publisher must be configured for the calling workflow \
-             (release.yml), not for the reusable one"
+             certificate comes from the reusable workflow {called:?}, called by {caller:?}: \
+             attestations are matched against the calling workflow (release.yml), while uploads \
+             from a reusable workflow are only accepted under a Trusted Publisher naming the \
+             reusable one, so attestations made inside a reusable workflow never match; sign \
+             and upload in a job of release.yml itself, with the Trusted Publisher configured \
+             for release.yml"
         )
     );
     // No certificate claims to read: the policy's message alone.
