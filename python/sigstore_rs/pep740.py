@@ -257,9 +257,10 @@ class GitHubPublisher(_Publisher):
     file name under ``.github/workflows/``) as the calling workflow (its
     Build Config URI, at the certificate's own commit or ref).
 
-    ``environment`` is informational: certificates do not carry the
-    deployment environment, so it is not checked (pypi-attestations does
-    not check it either)."""
+    ``environment``: a certificate that names its deployment environment
+    (Fulcio's extension ``.23``, written since 2025) must name this one,
+    ignoring case; older certificates carry none and pass. (pypi-attestations
+    0.0.30 does not check the environment.)"""
 
     __slots__ = ("environment", "repository", "workflow")
     kind: Literal["GitHub"] = "GitHub"
@@ -292,9 +293,8 @@ class GitLabPublisher(_Publisher):
     ``workflow_filepath`` (e.g. ``.gitlab-ci.yml``; its Build Config URI, at
     the certificate's own commit or ref).
 
-    ``environment`` is informational: certificates do not carry the
-    environment, so it is not checked (pypi-attestations does not check it
-    either)."""
+    ``environment``: as for :class:`GitHubPublisher`, checked against the
+    certificate's deployment environment (``.23``) when it has one."""
 
     __slots__ = ("environment", "repository", "workflow_filepath")
     kind: Literal["GitLab"] = "GitLab"
@@ -767,8 +767,8 @@ class VerifiedAttestation:
 
     publisher: Publisher
     """The Trusted Publisher it is filed under, whose certificate claims its
-    signing certificate carries (the ``environment``, which certificates do
-    not carry, is as the index recorded it)."""
+    signing certificate carries (the ``environment`` as the index recorded
+    it; checked where the certificate names one)."""
     predicate_type: str
     predicate: dict[str, Any] | None
 

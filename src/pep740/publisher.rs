@@ -181,39 +181,61 @@ impl Publisher {
     /// `https://circleci.com/api/v2/projects/PROJECT/pipeline-definitions/DEF`,
     /// and the Source Repository URI and Ref equal `vcs_origin` and `vcs_ref`
     /// when the publisher gives them (pypi-attestations 0.0.30's policy).
-    /// The environment is not in the certificate and is not checked.
+    /// GitHub and GitLab, with an environment: a certificate that names its
+    /// deployment environment (Fulcio's `.23`, written since 2025) must
+    /// name this one, ignoring case as GitHub and PyPI do; certificates
+    /// from before then carry none and pass (pypi-attestations 0.0.30 does
+    /// not check the environment at all).
     pub fn policy(&self) -> Policy {
+        let environment = |all: &mut Vec<Policy>, env: &Option<String>| {
+            if let Some(e) = env {
+                all.push(Policy::ClaimIfPresent {
+                    claim: Claim::DeploymentEnvironment,
+                    expected: e.clone(),
+                });
+            }
+        };
         match self {
             Publisher::GitHub {
                 repository,
                 workflow,
-                ..
-            } => Policy::AllOf(vec![
-                Policy::claim(Claim::OidcIssuer, GITHUB_ISSUER),
-                Policy::claim(
-                    Claim::SourceRepositoryUri,
-                    format!("https://github.com/{repository}"),
-                ),
-                Policy::BuildConfigAtSource {
-                    prefix: format!("https://github.com/{repository}/.github/workflows/{workflow}"),
-                    require_both: false,
-                },
-            ]),
+                environment: env,
+            } => {
+                let mut all = vec![
+                    Policy::claim(Claim::OidcIssuer, GITHUB_ISSUER),
+                    Policy::claim(
+                        Claim::SourceRepositoryUri,
+                        format!("https://github.com/{repository}"),
+                    ),
+                    Policy::BuildConfigAtSource {
+                        prefix: format!(
+                            "https://github.com/{repository}/.github/workflows/{workflow}"
+                        ),
+                        require_both: false,
+                    },
+                ];
+                environment(&mut all, env);
+                Policy::AllOf(all)
+            }
             Publisher::GitLab {
                 repository,
                 workflow_filepath,
-                ..
-            } => Policy::AllOf(vec![
-                Policy::claim(Claim::OidcIssuer, GITLAB_ISSUER),
-                Policy::claim(
-                    Claim::SourceRepositoryUri,
-                    format!("https://gitlab.com/{repository}"),
-                ),
-                Policy::BuildConfigAtSource {
-                    prefix: format!("https://gitlab.com/{repository}//{workflow_filepath}"),
-                    require_both: true,
-                },
-            ]),
+                environment: env,
+            } => {
+                let mut all = vec![
+                    Policy::claim(Claim::OidcIssuer, GITLAB_ISSUER),
+                    Policy::claim(
+                        Claim::SourceRepositoryUri,
+                        format!("https://gitlab.com/{repository}"),
+                    ),
+                    Policy::BuildConfigAtSource {
+                        prefix: format!("https://gitlab.com/{repository}//{workflow_filepath}"),
+                        require_both: true,
+                    },
+                ];
+                environment(&mut all, env);
+                Policy::AllOf(all)
+            }
             Publisher::Google { email } => Policy::identity(email.clone(), GOOGLE_ISSUER),
             Publisher::CircleCI {
                 project_id,

@@ -85,6 +85,9 @@ pub enum Claim {
     RunInvocationUri,
     /// `.22` Source Repository Visibility At Signing.
     SourceRepositoryVisibility,
+    /// `.23` Deployment Environment (Fulcio writes it since 2025 for a job
+    /// that runs in an environment; older certificates lack it).
+    DeploymentEnvironment,
 }
 
 impl Claim {
@@ -111,6 +114,7 @@ impl Claim {
             Claim::BuildTrigger => "1.3.6.1.4.1.57264.1.20",
             Claim::RunInvocationUri => "1.3.6.1.4.1.57264.1.21",
             Claim::SourceRepositoryVisibility => "1.3.6.1.4.1.57264.1.22",
+            Claim::DeploymentEnvironment => "1.3.6.1.4.1.57264.1.23",
         }
     }
 
@@ -137,6 +141,7 @@ impl Claim {
             Claim::BuildTrigger => "build trigger",
             Claim::RunInvocationUri => "run invocation URI",
             Claim::SourceRepositoryVisibility => "source repository visibility",
+            Claim::DeploymentEnvironment => "deployment environment",
         }
     }
 
@@ -162,7 +167,7 @@ impl Claim {
     }
 
     /// All claims, for lookups by name from bindings.
-    pub const ALL: [Claim; 20] = [
+    pub const ALL: [Claim; 21] = [
         Claim::OidcIssuer,
         Claim::GitHubWorkflowTrigger,
         Claim::GitHubWorkflowSha,
@@ -183,6 +188,7 @@ impl Claim {
         Claim::BuildTrigger,
         Claim::RunInvocationUri,
         Claim::SourceRepositoryVisibility,
+        Claim::DeploymentEnvironment,
     ];
 }
 
@@ -273,6 +279,16 @@ pub enum Policy {
         prefix: String,
         /// Whether both suffix claims must be present.
         require_both: bool,
+    },
+    /// When the certificate carries `claim`, it equals `expected` ignoring
+    /// ASCII case; a certificate without it passes (for claims Fulcio added
+    /// later, such as [`Claim::DeploymentEnvironment`], which certificates
+    /// issued before then lack).
+    ClaimIfPresent {
+        /// The extension.
+        claim: Claim,
+        /// Its expected value.
+        expected: String,
     },
     /// At least one inner policy holds (an empty list never holds).
     AnyOf(Vec<Policy>),
@@ -394,6 +410,17 @@ impl Policy {
                 prefix,
                 require_both,
             } => check_build_config_at_source(cert, prefix, *require_both),
+            Policy::ClaimIfPresent { claim, expected } => match cert.claim(*claim) {
+                Some(actual) if !actual.eq_ignore_ascii_case(expected) => {
+                    Err(PolicyError::Mismatch {
+                        lead: claim.does_not_match(),
+                        claim: claim.name().into(),
+                        expected: expected.clone(),
+                        actual: Some(actual),
+                    })
+                }
+                _ => Ok(()),
+            },
             Policy::AnyOf(ps) => {
                 if ps.is_empty() {
                     return Err(PolicyError::Empty("AnyOf"));

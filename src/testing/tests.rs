@@ -431,6 +431,28 @@ fn github_tokens_get_fulcio_ci_extensions_and_pass_the_publisher_policy() {
         environment: Some("pypi".into()),
     };
     verify_bundle(&inst, &bundle, artifact.clone(), &publisher.policy()).unwrap();
+    assert_eq!(claim(Claim::DeploymentEnvironment), "pypi");
+    // The environment is compared ignoring case, as GitHub and PyPI do.
+    let upper = Publisher::GitHub {
+        repository: "octo-org/sampleproject".into(),
+        workflow: "release.yml".into(),
+        environment: Some("PyPI".into()),
+    };
+    verify_bundle(&inst, &bundle, artifact.clone(), &upper.policy()).unwrap();
+    let release = Publisher::GitHub {
+        repository: "octo-org/sampleproject".into(),
+        workflow: "release.yml".into(),
+        environment: Some("release".into()),
+    };
+    let e = verify_bundle(&inst, &bundle, artifact.clone(), &release.policy()).unwrap_err();
+    crate::test_support::assert_mentions(
+        &e.to_string(),
+        &[
+            "Deployment Environment (1.3.6.1.4.1.57264.1.23)",
+            "expected \"release\"",
+            "\"pypi\"",
+        ],
+    );
     let other = Publisher::GitHub {
         repository: "octo-org/sampleproject".into(),
         workflow: "ci.yml".into(),

@@ -109,6 +109,28 @@ def test_github_workflow_attestation_passes_both_publisher_policies(
         )
 
 
+def test_environment_is_checked_where_the_certificate_names_one(
+    sigstore_instance: Instance, tmp_path: Path
+) -> None:
+    token = sigstore_instance.github_token(
+        "octo-org/sampleproject", "release.yml", environment="pypi"
+    )
+    config, dist, raw = _pypi_sign(sigstore_instance, tmp_path, token)
+    attestation = pep740.Attestation.model_validate_json(raw)
+    verifier = Verifier.from_trust_config(config)
+    d = pep740.Distribution.from_file(dist)
+    for env in (None, "pypi", "PyPI"):
+        ok = pep740.GitHubPublisher(
+            repository="octo-org/sampleproject", workflow="release.yml", environment=env
+        )
+        attestation.verify(ok, d, verifier=verifier)
+    release = pep740.GitHubPublisher(
+        repository="octo-org/sampleproject", workflow="release.yml", environment="release"
+    )
+    with pytest.raises(errors.VerificationError, match=r"Deployment Environment .*\.23"):
+        attestation.verify(release, d, verifier=verifier)
+
+
 def test_gitlab_and_google_attestations_pass_pypi_attestations_policies(
     sigstore_instance: Instance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
