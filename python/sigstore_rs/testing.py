@@ -42,6 +42,7 @@ if not hasattr(_rust, "LocalInstance"):
     )
 
 __all__ = [
+    "CIRCLECI_ISSUER",
     "DEFAULT_IDENTITY",
     "FAULTS",
     "GITHUB_ISSUER",
@@ -61,6 +62,8 @@ GITLAB_ISSUER = "https://gitlab.com"
 """GitLab.com's issuer: the ``iss`` of :meth:`Instance.gitlab_token` tokens."""
 GOOGLE_ISSUER = "https://accounts.google.com"
 """Google's issuer: the ``iss`` of :meth:`Instance.google_token` tokens."""
+CIRCLECI_ISSUER = "https://oidc.circleci.com"
+"""CircleCI's issuer: the ``iss`` of :meth:`Instance.circleci_token` tokens."""
 
 SERVICES = ("oidc", "fulcio", "rekor_v1", "rekor_v2", "tsa", "tuf", "index")
 FAULTS = ("ca_error", "ca_bad_chain", "ca_untrusted", "tsa_error", "rekor_error")
@@ -146,6 +149,25 @@ class Instance:
         :data:`GITLAB_ISSUER`, GitLab's claims (see :meth:`github_token`)."""
         spec = {"project": project, "workflow_path": workflow_path, "ref": ref}
         return self._ci_token("gitlab", spec, environment, lifetime, claims)
+
+    def circleci_token(
+        self,
+        project_id: str,
+        pipeline_definition_id: str,
+        *,
+        vcs_origin: str = "github.com/octo-org/sampleproject",
+        ref: str = "refs/heads/main",
+        lifetime: int = 600,
+    ) -> str:
+        """A token of :data:`CIRCLECI_ISSUER` for a job of the CircleCI
+        project ``project_id`` under ``pipeline_definition_id``."""
+        spec = {
+            "project_id": project_id,
+            "pipeline_definition_id": pipeline_definition_id,
+            "vcs_origin": vcs_origin,
+            "ref": ref,
+        }
+        return self._ci_token("circleci", spec, None, lifetime, None)
 
     def google_token(self, email: str, *, lifetime: int = 600) -> str:
         """A token of :data:`GOOGLE_ISSUER` for the service account ``email``."""
@@ -263,7 +285,8 @@ def ci_identity(
 ) -> tuple[str, dict[str, Any]]:
     """The subject and claims of a CI identity token: ``kind`` ``github``
     (``repository``, ``workflow``, ``ref``), ``gitlab`` (``project``,
-    ``workflow_path``, ``ref``) or ``google`` (``email``)."""
+    ``workflow_path``, ``ref``), ``google`` (``email``) or ``circleci``
+    (``project_id``, ``pipeline_definition_id``, ``vcs_origin``, ``ref``)."""
     if environment is not None:
         spec["environment"] = environment
     sub, claims = _rust.ci_claims(kind, json.dumps(spec))

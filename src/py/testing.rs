@@ -201,9 +201,16 @@ pub fn ci_claims(kind: &str, spec: &str) -> PyResult<(String, String)> {
             let email = text("email")?;
             (email.clone(), ci::google_claims(&email))
         }
+        "circleci" => ci::CircleCiJob {
+            project_id: text("project_id")?,
+            pipeline_definition_id: text("pipeline_definition_id")?,
+            vcs_origin: text("vcs_origin")?,
+            vcs_ref: git_ref,
+        }
+        .claims(),
         other => {
             return Err(Error::InvalidInput(format!(
-                "unknown CI identity kind {other:?}: expected github, gitlab or google"
+                "unknown CI identity kind {other:?}: expected github, gitlab, google or circleci"
             ))
             .into())
         }

@@ -262,6 +262,8 @@ impl Ca {
                      "challengeClaim": "sub"},
                     {"issuerUrl": super::ci::GOOGLE_ISSUER, "audience": super::oidc::AUDIENCE,
                      "challengeClaim": "email"},
+                    {"issuerUrl": super::ci::CIRCLECI_ISSUER, "audience": super::oidc::AUDIENCE,
+                     "challengeClaim": "sub"},
                 ]}),
             ),
             _ => Response::not_found(req),

@@ -6,12 +6,13 @@
 //! only this instance's Fulcio accepts them, since only it trusts that key.
 //! Certificates therefore carry exactly what public-good Fulcio writes for a
 //! real workflow, and the real Trusted Publisher policies (GitHub, GitLab,
-//! Google) apply to them unchanged.
+//! Google, CircleCI) apply to them unchanged.
 //!
 //! The claims are those the providers document (GitHub's "About security
 //! hardening with OpenID Connect", GitLab's "ID token authentication"); the
 //! mapping to certificate extensions is Fulcio's `ci-issuer-metadata`
-//! (`config/identity/config.yaml`, `github-workflow` and `gitlab-pipeline`):
+//! (`config/identity/config.yaml`, `github-workflow`, `gitlab-pipeline`,
+//! `circleci-job`):
 //! each extension is either a claim name or a template over the claims and
 //! the provider's defaults, a missing claim is an error, an empty value is
 //! left out. The SAN is a URI from the provider's SAN template.
@@ -26,9 +27,11 @@ pub const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
 pub const GITLAB_ISSUER: &str = "https://gitlab.com";
 /// Google's OIDC issuer (service accounts: an e-mail identity).
 pub const GOOGLE_ISSUER: &str = "https://accounts.google.com";
+/// CircleCI's OIDC issuer, as Fulcio and pypi-attestations name it.
+pub const CIRCLECI_ISSUER: &str = "https://oidc.circleci.com";
 
 /// The issuers besides its own whose tokens the instance signs and accepts.
-pub const CI_ISSUERS: [&str; 3] = [GITHUB_ISSUER, GITLAB_ISSUER, GOOGLE_ISSUER];
+pub const CI_ISSUERS: [&str; 4] = [GITHUB_ISSUER, GITLAB_ISSUER, GOOGLE_ISSUER, CIRCLECI_ISSUER];
 
 /// A GitHub Actions workflow run, as its ID token describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +57,19 @@ pub struct GitLabJob {
     pub git_ref: String,
     /// The deployment environment the job runs in, if any.
     pub environment: Option<String>,
+}
+
+/// A CircleCI job, as its ID token describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CircleCiJob {
+    /// The project's ID (`oidc.circleci.com/project-id`).
+    pub project_id: String,
+    /// The pipeline definition's ID (`oidc.circleci.com/pipeline-definition-id`).
+    pub pipeline_definition_id: String,
+    /// The repository (`oidc.circleci.com/vcs-origin`, e.g. `github.com/o/r`).
+    pub vcs_origin: String,
+    /// The git ref (`oidc.circleci.com/vcs-ref`, e.g. `refs/heads/main`).
+    pub vcs_ref: String,
 }
 
 /// A stable stand-in for the numeric IDs and SHAs real tokens carry: the
@@ -178,6 +194,48 @@ impl GitLabJob {
         };
         if let Some(env) = &self.environment {
             claims.insert("environment".into(), json!(env));
+        }
+        (sub, claims)
+    }
+}
+
+impl CircleCiJob {
+    /// The subject (`sub`) and the claims of this job's ID token.
+    pub fn claims(&self) -> (String, Map<String, Value>) {
+        let org = stable_hex(&[&self.vcs_origin, "org"], 32);
+        let sub = format!(
+            "org/{org}/project/{}/user/{}",
+            self.project_id,
+            stable_hex(&[&org, "user"], 32)
+        );
+        let claim = |k: &str| format!("oidc.circleci.com/{k}");
+        let mut claims = Map::new();
+        for (k, v) in [
+            ("iss".to_string(), json!(CIRCLECI_ISSUER)),
+            ("sub".to_string(), json!(sub)),
+            (claim("org-id"), json!(org)),
+            (claim("project-id"), json!(self.project_id)),
+            (
+                claim("pipeline-definition-id"),
+                json!(self.pipeline_definition_id),
+            ),
+            (
+                claim("pipeline-id"),
+                json!(stable_hex(&[&self.project_id, "pipeline"], 32)),
+            ),
+            (
+                claim("workflow-id"),
+                json!(stable_hex(&[&self.project_id, "workflow"], 32)),
+            ),
+            (
+                claim("job-id"),
+                json!(stable_hex(&[&self.project_id, "job"], 32)),
+            ),
+            (claim("vcs-origin"), json!(self.vcs_origin)),
+            (claim("vcs-ref"), json!(self.vcs_ref)),
+            (claim("ssh-rerun"), json!(false)),
+        ] {
+            claims.insert(k, v);
         }
         (sub, claims)
     }
@@ -352,6 +410,16 @@ const GITLAB: [Template; 15] = [
     },
 ];
 
+const CIRCLECI: [Template; 5] = [
+    Template { arc: 9, value: "{api_url}/projects/{oidc.circleci.com/project-id}/pipeline-definitions/{oidc.circleci.com/pipeline-definition-id}" },
+    // Fulcio writes `ssh-rerun` for a job re-run with SSH, else a template
+    // artefact; a re-run never signs here, so it is left out.
+    Template { arc: 14, value: "oidc.circleci.com/vcs-ref" },
+    Template { arc: 12, value: "oidc.circleci.com/vcs-origin" },
+    Template { arc: 18, value: "{api_url}/pipeline/{oidc.circleci.com/pipeline-id}/config" },
+    Template { arc: 21, value: "{platform_url}/workflow/{oidc.circleci.com/workflow-id}/job/{oidc.circleci.com/job-id}" },
+];
+
 /// What Fulcio puts in a certificate for a CI provider's token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CiCertificate {
@@ -362,7 +430,7 @@ pub struct CiCertificate {
 }
 
 /// The certificate content for `token` when its issuer is a CI provider
-/// (GitHub Actions, GitLab CI); `None` for any other issuer; an error
+/// (GitHub Actions, GitLab CI, CircleCI); `None` for any other issuer; an error
 /// naming the claim when the token lacks one Fulcio needs.
 pub fn certificate_for(token: &VerifiedToken) -> Option<Result<CiCertificate, String>> {
     let mut values: Map<String, Value> = Map::new();
@@ -380,6 +448,11 @@ pub fn certificate_for(token: &VerifiedToken) -> Option<Result<CiCertificate, St
             };
             values.insert("ref_kind".into(), json!(kind));
             ("https://{ci_config_ref_uri}", &[], &GITLAB)
+        }
+        CIRCLECI_ISSUER => {
+            values.insert("api_url".into(), json!("https://circleci.com/api/v2"));
+            values.insert("platform_url".into(), json!("https://app.circleci.com/"));
+            (CIRCLECI[0].value, &[], &CIRCLECI)
         }
         _ => return None,
     };

@@ -346,6 +346,12 @@ impl Instance {
         self.mint_token_with(&sub, DEFAULT_TOKEN_LIFETIME, &claims)
     }
 
+    /// An ID token of CircleCI's issuer for `job` (see [`ci`]).
+    pub fn mint_circleci(&self, job: &ci::CircleCiJob) -> String {
+        let (sub, claims) = job.claims();
+        self.mint_token_with(&sub, DEFAULT_TOKEN_LIFETIME, &claims)
+    }
+
     /// An ID token of Google's issuer for the service account `email`.
     pub fn mint_google(&self, email: &str) -> String {
         self.mint_token_with(email, DEFAULT_TOKEN_LIFETIME, &ci::google_claims(email))

@@ -131,7 +131,7 @@ def test_environment_is_checked_where_the_certificate_names_one(
         attestation.verify(release, d, verifier=verifier)
 
 
-def test_gitlab_and_google_attestations_pass_pypi_attestations_policies(
+def test_gitlab_google_and_circleci_attestations_pass_pypi_attestations_policies(
     sigstore_instance: Instance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import pypi_attestations as pa
@@ -147,6 +147,21 @@ def test_gitlab_and_google_attestations_pass_pypi_attestations_policies(
     pep740.Attestation.model_validate_json(raw).verify(
         ours, pep740.Distribution.from_file(dist), verifier=Verifier.from_trust_config(config)
     )
+
+    token = sigstore_instance.circleci_token("proj-1", "def-1", vcs_origin="github.com/o/r")
+    config, dist, raw = _pypi_sign(sigstore_instance, tmp_path / "circleci", token)
+    ref_circleci = pa.CircleCIPublisher(
+        project_id="proj-1", pipeline_definition_id="def-1", vcs_origin="github.com/o/r"
+    )
+    _reference_verify(config, raw, dist, ref_circleci, monkeypatch)
+    with pytest.raises(pa.VerificationError):
+        _reference_verify(
+            config,
+            raw,
+            dist,
+            pa.CircleCIPublisher(project_id="proj-1", pipeline_definition_id="def-2"),
+            monkeypatch,
+        )
 
     email = "publisher@sampleproject.iam.gserviceaccount.com"
     config, dist, raw = _pypi_sign(
@@ -192,7 +207,7 @@ def test_ci_token_missing_a_claim_is_refused_by_the_ca(
 def test_unknown_ci_kind_is_invalid_input() -> None:
     from sigstore_rs.testing import ci_identity
 
-    with pytest.raises(errors.InvalidInput, match="expected github, gitlab or google"):
+    with pytest.raises(errors.InvalidInput, match="expected github, gitlab, google or circleci"):
         ci_identity("jenkins", repository="a/b")
     with pytest.raises(errors.InvalidInput, match='needs "workflow"'):
         ci_identity("github", repository="a/b")

@@ -47,6 +47,8 @@ def instance() -> Iterator[Instance]:
         inst.add_trusted_publisher("env-pkg", f"github:{REPOSITORY}:{WORKFLOW}:pypi")
         inst.add_trusted_publisher("gl-pkg", "gitlab:acme/group/gl:ci/release.yml:prod")
         inst.add_trusted_publisher("gg-pkg", f"google:{SERVICE_ACCOUNT}")
+        inst.add_trusted_publisher("cci-pkg", "circleci:proj-1:def-1")
+        inst.add_trusted_publisher("reuse-pkg", f"github:{REPOSITORY}:publish.yml")
         yield inst
 
 
@@ -531,3 +533,44 @@ def test_twine_attest_then_twine_upload(instance: Instance, config: Path, tmp_pa
     )  # fmt: skip
     assert ok.returncode == 0, ok.stderr
     assert "GitHub repository acme/demo, workflow release.yml" in ok.stdout
+
+
+def test_twine_circleci_attestations_are_refused_but_the_upload_is_not(
+    instance: Instance, config: Path, tmp_path: Path
+) -> None:
+    """PyPI takes uploads from CircleCI Trusted Publishers but has no
+    attestation identity for them: an attested upload is refused (400, its
+    message, nothing stored); the same file without attestations goes in."""
+    token = instance.circleci_token("proj-1", "def-1")
+    dist = sdist(tmp_path, "1.0", name="cci_pkg")
+    refused = twine(instance, token, dist, pypi_sign(config, token, dist))
+    assert refused.returncode == 1
+    assert "Attestations are not currently supported with CircleCI publishers" in (
+        refused.stdout + refused.stderr
+    )
+    assert get(f"{instance.index_url}cci-pkg/", JSON_TYPE)[0] == 404
+    plain = twine(instance, token, dist, attestations=False)
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    [entry] = project_json(instance, "cci-pkg")["files"]
+    assert entry["provenance"] is None
+
+
+def test_twine_attestations_from_a_reusable_workflow_get_the_hint(
+    instance: Instance, config: Path, tmp_path: Path
+) -> None:
+    """The case that confuses users on PyPI: ``release.yml`` calls the
+    reusable ``publish.yml`` of the same repository, and the Trusted
+    Publisher names ``publish.yml`` (the upload token follows
+    ``job_workflow_ref``). The upload is allowed; its attestations name the
+    calling workflow and are refused, with what to do about it."""
+    reusable = f"{REPOSITORY}/.github/workflows/publish.yml@refs/heads/main"
+    token = instance.github_token(REPOSITORY, WORKFLOW, claims={"job_workflow_ref": reusable})
+    dist = sdist(tmp_path, "1.0", name="reuse_pkg")
+    refused = twine(instance, token, dist, pypi_sign(config, token, dist))
+    assert refused.returncode == 1
+    out = " ".join((refused.stdout + refused.stderr).split())
+    assert "Invalid attestations supplied during upload" in out
+    assert "Build Config URI" in out
+    assert "the certificate comes from the reusable workflow" in out
+    assert "sign and upload in a job of release.yml itself" in out
+    assert get(f"{instance.index_url}reuse-pkg/", JSON_TYPE)[0] == 404

@@ -27,10 +27,12 @@ use crate::pep740::Publisher;
 use serde_json::{Map, Value};
 
 /// A publisher from its spec: `github:OWNER/REPO:WORKFLOW[:ENV]`,
-/// `gitlab:NAMESPACE/PROJECT:WORKFLOW_PATH[:ENV]` or `google:EMAIL`.
+/// `gitlab:NAMESPACE/PROJECT:WORKFLOW_PATH[:ENV]`, `google:EMAIL` or
+/// `circleci:PROJECT_ID:PIPELINE_DEFINITION_ID`.
 pub fn parse_spec(spec: &str) -> Result<Publisher, String> {
     let usage = "expected github:OWNER/REPO:WORKFLOW[:ENV], \
-                 gitlab:NAMESPACE/PROJECT:WORKFLOW_PATH[:ENV] or google:EMAIL";
+                 gitlab:NAMESPACE/PROJECT:WORKFLOW_PATH[:ENV], google:EMAIL or \
+                 circleci:PROJECT_ID:PIPELINE_DEFINITION_ID";
     let (kind, rest) = spec
         .split_once(':')
         .ok_or_else(|| format!("Trusted Publisher {spec:?}: {usage}"))?;
@@ -64,6 +66,12 @@ pub fn parse_spec(spec: &str) -> Result<Publisher, String> {
         }
         ("google", [email]) if email.contains('@') => Ok(Publisher::Google {
             email: email.to_string(),
+        }),
+        ("circleci", [project, definition]) if nonempty => Ok(Publisher::CircleCI {
+            project_id: project.to_string(),
+            pipeline_definition_id: definition.to_string(),
+            vcs_origin: None,
+            vcs_ref: None,
         }),
         _ => Err(format!("Trusted Publisher {spec:?}: {usage}")),
     }
