@@ -347,3 +347,32 @@ def test_python_api(instance: Instance, released: dict[str, Path], tmp_path: Pat
         IndexClient(f"http://127.0.0.1:{port}/simple/").project(PROJECT)
     assert isinstance(caught.value, ConnectionError)
     json.dumps(str(caught.value))
+
+
+def test_pypi_attestations_cli_reads_provenance_through_the_core(
+    instance: Instance, released: dict[str, Path], front: Front
+) -> None:
+    """``verify pypi --index-url``: the provenance comes from the index's
+    integrity API through ``sigstore_rs.index`` (no provenance, a malformed
+    one); an attested file gets as far as verification (against the public
+    trust root, which this instance's certificates do not chain to)."""
+
+    def pypi(dist: Path, index_url: str) -> tuple[int, str]:
+        done = run_module(
+            "sigstore_rs._pypi_attestations_cli", "verify", "pypi", "--repository",
+            f"https://github.com/{REPOSITORY}", "--index-url", index_url, dist,
+        )  # fmt: skip
+        return done.returncode, done.stderr
+
+    base = instance.index_url.removesuffix("/simple/")
+    code, err = pypi(released["3.0"], base)
+    assert code == 1
+    assert f'Provenance for file "{released["3.0"].name}" was not found' in err
+    front.overrides[integrity_path(released["1.0"], "1.0")] = (200, b"[]")
+    code, err = pypi(released["1.0"], front.url)
+    assert code == 1
+    assert "Invalid provenance: " in err
+    assert "is malformed" in err
+    code, err = pypi(released["1.0"], base)
+    assert code == 1
+    assert f"Verification failed for {released['1.0'].name}" in err
