@@ -16,13 +16,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from sigstore_rs.errors import Error
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from sigstore_rs.index import IndexClient, IndexFile, ProjectPage
     from sigstore_rs.pep740 import Publisher
     from sigstore_rs.verify import Verifier
 
@@ -269,14 +269,14 @@ def _unpinned(project: str, publisher: Publisher) -> str:
     )
 
 
-def _pages(client: Any, projects: Iterable[str]) -> dict[str, list[Any] | Error]:
-    """Each project's files on the index (or why they could not be read),
-    fetched in parallel: the client releases the GIL while it waits."""
+def _pages(client: IndexClient, projects: Iterable[str]) -> dict[str, ProjectPage | Error]:
+    """Each project's page (or why it could not be read), fetched in
+    parallel: the client waits without the GIL."""
     from concurrent.futures import ThreadPoolExecutor
 
-    def page(name: str) -> list[Any] | Error:
+    def page(name: str) -> ProjectPage | Error:
         try:
-            return list(client.project(name)[2])
+            return client.project(name)
         except Error as e:
             return e
 
@@ -285,78 +285,75 @@ def _pages(client: Any, projects: Iterable[str]) -> dict[str, list[Any] | Error]
         return dict(zip(names, pool.map(page, names)))
 
 
+def _listed(
+    f: SelectedFile, pages: dict[str, ProjectPage | Error], index_url: str
+) -> IndexFile | Outcome:
+    """The index's entry for ``f``, or the outcome that refuses it."""
+    page = pages[normalize(f.name)]
+    if isinstance(page, Error):
+        return Outcome(f, error=_reason(page, f.name))
+    listed = page.file(f.filename)
+    if listed is None:
+        return Outcome(f, error=f"not a file of the index {index_url} (pip chose {f.url})")
+    return listed
+
+
 def verify_selected(
     selected: Sequence[SelectedFile],
     settings: Settings,
     verifier: Verifier,
     directory: Path,
 ) -> list[Outcome]:
-    """Checks every file pip selected, in parallel (see the module
-    documentation of ``_pip_cli``); each verified file is saved into
+    """Checks every file pip selected, all at once (``IndexClient.verify``:
+    every core, without the GIL); each verified file is saved into
     ``directory`` under its file name. One outcome per file, in order."""
-    from sigstore_rs import _rust
+    from sigstore_rs.index import FileCheck, IndexClient
 
-    client = _rust.IndexClient(settings.index_url)
+    client = IndexClient(settings.index_url)
     pages = _pages(client, (normalize(f.name) for f in selected))
     outcomes: dict[int, Outcome] = {}
-    jobs: list[tuple[int, Any]] = []
+    checks: list[tuple[int, FileCheck]] = []
     for i, f in enumerate(selected):
-        files = pages[normalize(f.name)]
-        if isinstance(files, Error):
-            outcomes[i] = Outcome(f, error=_reason(files, f.name))
+        listed = _listed(f, pages, settings.index_url)
+        if isinstance(listed, Outcome):
+            outcomes[i] = listed
             continue
-        listed = next((x for x in files if x.filename == f.filename), None)
-        if listed is None:
-            outcomes[i] = Outcome(
-                f, error=f"not a file of the index {settings.index_url} (pip chose {f.url})"
-            )
-            continue
-        jobs.append((i, listed))
-    # Every file is fetched as trust on first use unless pinned; an unpinned
-    # file's publisher is then refused below unless the user chose that.
-    # Provenance is optional here so that each missing one gets the
-    # message for its case below.
-    results = client.verify_files(
-        verifier._inner,
-        [
-            (
-                listed,
-                _inner(settings.pins.get(normalize(selected[i].name))),
-                selected[i].sha256,
-                "pip's report",
-                None,
-            )
-            for i, listed in jobs
-        ],
+        pinned = settings.pins.get(normalize(f.name))
+        checks.append((i, FileCheck(listed, pinned, f.sha256, "pip's report")))
+    # An unpinned file is checked as trust on first use, and its publisher
+    # refused below unless the user chose that: the refusal can then name
+    # the publisher to pin. Provenance is optional here so that each file
+    # without gets the message of its case below.
+    results = client.verify(
+        [c for _, c in checks],
         trust_on_first_use=True,
         dest_dir=directory,
         require_provenance=False,
+        verifier=verifier,
     )
-    for (i, listed), (verified, error) in zip(jobs, results):
-        outcomes[i] = _outcome(selected[i], listed, verified, error, settings)
+    for (i, check), r in zip(checks, results):
+        f = selected[i]
+        if r.verified is None:
+            outcomes[i] = Outcome(f, error=_reason(r.error or Error("no verdict"), f.filename))
+        else:
+            outcomes[i] = _outcome(f, check.file, r.verified.publisher, settings)
     return [outcomes[i] for i in range(len(selected))]
 
 
-def _inner(publisher: Publisher | None) -> Any:
-    return None if publisher is None else publisher._inner
-
-
 def _outcome(
-    f: SelectedFile, listed: Any, verified: Any, error: Any, settings: Settings
+    f: SelectedFile, listed: IndexFile, publisher: Publisher | None, settings: Settings
 ) -> Outcome:
-    from sigstore_rs.pep740 import _publisher
-
-    if error is not None:
-        return Outcome(f, error=_reason(error, f.filename))
-    publisher = None if verified[3] is None else _publisher(verified[3])
+    """The verdict on a file whose provenance (if any) verified."""
     pinned = settings.pins.get(normalize(f.name))
     if publisher is None:
+        if listed.provenance_url is not None:
+            # The page says there is one: its absence is a fault, not a
+            # project that does not attest.
+            return Outcome(f, error=f"the index names its provenance at "
+                           f"{listed.provenance_url}, but it answered 404")  # fmt: skip
         if pinned is not None:
             return Outcome(f, error=f"{f.name} is pinned to {pinned}, but the index has no "
                            "provenance for this file")  # fmt: skip
-        if listed.provenance_url is not None:
-            return Outcome(f, error=f"the index names its provenance at "
-                           f"{listed.provenance_url}, but it answered 404")  # fmt: skip
         if settings.require_provenance:
             return Outcome(f, error="the index has no provenance for it (--require-provenance)")
         return Outcome(f)
@@ -372,21 +369,19 @@ _DIST_NAME = re.compile(r"(?P<name>[^-]+)-(?P<version>[^-]+?)(?:-.+\.whl|\.tar\.
 def verify_digest(settings: Settings, filename: str, sha256: str) -> Outcome:
     """Checks the provenance of the index's ``filename`` for the SHA-256
     ``sha256`` (the plugin's hooks: pip downloads and hashes the file
-    itself), with the same rules as :func:`verify_selected`."""
-    from sigstore_rs import _rust
+    itself), with the rules of :func:`verify_selected`."""
+    from sigstore_rs.index import IndexClient, verify_provenance
+    from sigstore_rs.pep740 import Distribution
     from sigstore_rs.verify import Verifier
 
     m = _DIST_NAME.fullmatch(filename)
     if m is None:
         raise Error(f"{filename} is not a wheel or sdist file name")
     f = SelectedFile(m["name"], m["version"], filename, sha256)
-    client = _rust.IndexClient(settings.index_url)
-    files = _pages(client, [normalize(f.name)])[normalize(f.name)]
-    if isinstance(files, Error):
-        return Outcome(f, error=_reason(files, f.name))
-    listed = next((x for x in files if x.filename == filename), None)
-    if listed is None:
-        return Outcome(f, error=f"not a file of the index {settings.index_url}")
+    client = IndexClient(settings.index_url)
+    listed = _listed(f, _pages(client, [normalize(f.name)]), settings.index_url)
+    if isinstance(listed, Outcome):
+        return listed
     if listed.sha256 is not None and listed.sha256 != sha256:
         return Outcome(f, error=f"its sha256 is {sha256}, but the index gives {listed.sha256}")
     if settings.trust_config is not None:
@@ -396,12 +391,14 @@ def verify_digest(settings: Settings, filename: str, sha256: str) -> Outcome:
     try:
         provenance = client.provenance(listed)
         if provenance is None:
-            return _outcome(f, listed, (None,) * 4, None, settings)
-        dist = _rust.Distribution(filename, sha256)
-        pinned = _inner(settings.pins.get(normalize(f.name)))
-        publisher, _ = _rust.index_verify_provenance(
-            verifier._inner, dist, provenance, pinned, trust_on_first_use=True
+            return _outcome(f, listed, None, settings)
+        publisher, _ = verify_provenance(
+            Distribution(name=filename, digest=sha256),
+            provenance,
+            settings.pins.get(normalize(f.name)),
+            trust_on_first_use=True,
+            verifier=verifier,
         )
     except Error as e:
         return Outcome(f, error=_reason(e, filename))
-    return _outcome(f, listed, (None, None, None, publisher), None, settings)
+    return _outcome(f, listed, publisher, settings)

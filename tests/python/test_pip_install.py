@@ -121,8 +121,9 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
             "beta": wheel(directory, "beta", "1.0"),
             "plain": wheel(directory, "plain", "1.0"),
             "delta1": wheel(directory, "delta", "1.0"),
+            "alpha0.9": wheel(directory, "alpha", "0.9"),
         }
-        publish(instance, config, PUBLISHED["alpha"], dists["alpha"])
+        publish(instance, config, PUBLISHED["alpha"], dists["alpha"], dists["alpha0.9"])
         publish(instance, config, PUBLISHED["beta"], dists["beta"])
         done = twine(instance, API_TOKEN, dists["plain"], attestations=False)
         assert done.returncode == 0, done.stdout + done.stderr
@@ -411,18 +412,19 @@ def only(target: str, answer: Callable[[bytes], bytes | None]) -> Rewrite:
 
 
 FAULTS: dict[str, tuple[Callable[[Index, Path], Rewrite], tuple[str, ...]]] = {
-    "swapped file": (swap_alpha, ("digest",)),
+    "swapped file": (swap_alpha, ("artifact digest step", "subject does not match")),
     "provenance 404": (lambda i, t: only(ALPHA_PROVENANCE, lambda b: None), ("404",)),
     "malformed provenance": (
         lambda i, t: only(ALPHA_PROVENANCE, lambda b: b'{"version": 1, "attestation_bundles": 7}'),
         ("provenance",),
     ),
+    # The same publisher's provenance of alpha 0.9: only its subject differs.
     "provenance of another file": (
         lambda i, t: only(
             ALPHA_PROVENANCE,
-            lambda b: upstream(i, "/integrity/beta/1.0/beta-1.0-py3-none-any.whl/provenance"),
+            lambda b: upstream(i, "/integrity/alpha/0.9/alpha-0.9-py3-none-any.whl/provenance"),
         ),
-        ("beta",),
+        ("subject", "alpha-0.9-py3-none-any.whl"),
     ),
     "provenance unreachable": (
         lambda i, t: only(ALPHA_PROVENANCE, lambda b: Proxy.DROP),
