@@ -152,10 +152,14 @@ class Proxy:
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream.rstrip("/")
         self.rewrite: Rewrite = lambda _path, body: body
+        #: The request being answered, per handler thread: ``.agent``.
+        self.current = threading.local()
+        self.verified = threading.Event()
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                proxy.current.agent = self.headers.get("User-Agent", "")
                 request = urllib.request.Request(
                     proxy.upstream + self.path,
                     headers={k: v for k, v in self.headers.items() if k.lower() == "accept"},
@@ -441,6 +445,42 @@ def test_index_faults_are_refused(
     proxy.rewrite = make(index, tmp_path)
     done = pip_install(index, env_dir, *pins("alpha", "beta"), "alpha", index_url=proxy.index_url)
     refused(done, env_dir, f"error: alpha 1.0 ({ALPHA}): ", *reasons)
+
+
+def test_pip_installs_the_verified_copy(
+    index: Index, env_dir: Path, proxy: Proxy, tmp_path: Path
+) -> None:
+    """Once the file has been downloaded for verification, the index serves
+    another one: pip installs the copy that was verified, never fetching
+    the file again (it would get the other one and refuse its hash)."""
+    evil = swap_alpha(index, tmp_path)(f"/files/{ALPHA}", b"")
+
+    def rewrite(path: str, body: bytes) -> bytes | None:
+        if path != f"/files/{ALPHA}":
+            return body
+        if not proxy.current.agent.startswith("pip/"):
+            proxy.verified.set()
+            return body
+        return evil if proxy.verified.is_set() else body
+
+    proxy.rewrite = rewrite
+    done = pip_install(index, env_dir, *pins("alpha", "beta"), "alpha", index_url=proxy.index_url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert proxy.verified.is_set()
+    value = subprocess.run(
+        [python_of(env_dir), "-c", "import alpha; print(alpha.VALUE)"],
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    assert value.stdout.strip() == "1.0"
+    # The check the test relies on: pip given the index's file now refuses it.
+    again = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python_of(env_dir)), "install",
+         "--force-reinstall", "--no-deps", "--index-url", proxy.index_url,
+         f"alpha @ {proxy.url}/files/{ALPHA}#sha256={sha256_of(index.dists['alpha'])}"],
+        capture_output=True, text=True, env=pip_env(), timeout=300,
+    )  # fmt: skip
+    assert again.returncode != 0
+    assert "THESE PACKAGES DO NOT MATCH THE HASHES" in again.stderr
 
 
 def test_the_proxy_alone_changes_nothing(index: Index, env_dir: Path, proxy: Proxy) -> None:
