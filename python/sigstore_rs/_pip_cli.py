@@ -101,19 +101,25 @@ def add_parser(commands: Any) -> None:
     )
 
 
-def _split_python(pip_args: Sequence[str]) -> tuple[list[str], list[str]]:
-    """pip's ``--python`` goes before the subcommand (pip refuses it after)."""
+def _split(pip_args: Sequence[str]) -> tuple[list[str], str | None, list[str]]:
+    """pip's ``--python`` (pip refuses it after the subcommand), the index
+    URL if given among pip's arguments (it is the one provenance comes
+    from too), and the rest."""
     general: list[str] = []
+    index_url = None
     rest: list[str] = []
     args = iter(pip_args)
     for arg in args:
-        if arg == "--python":
-            general += [arg, next(args, "")]
-        elif arg.startswith("--python="):
-            general.append(arg)
+        option, eq, value = arg.partition("=")
+        if option == "--python":
+            general += [arg] if eq else [arg, next(args, "")]
+        elif option in ("-i", "--index-url"):
+            index_url = value if eq else next(args, "")
+        elif arg.startswith("-i") and len(arg) > 2:
+            index_url = arg[2:]
         else:
             rest.append(arg)
-    return general, rest
+    return general, index_url, rest
 
 
 def _run_pip(general: Sequence[str], *args: str) -> int:
@@ -126,8 +132,10 @@ def run(args: argparse.Namespace, verifier: Callable[[], Verifier]) -> int:
     except Error as e:
         print(f"{_PROG}: error: {e}", file=sys.stderr)
         return 2
-    index_url = args.index_url or os.environ.get("PIP_INDEX_URL") or _pip.DEFAULT_INDEX_URL
-    general, rest = _split_python(args.pip_args)
+    general, pip_index_url, rest = _split(args.pip_args)
+    index_url = (
+        pip_index_url or args.index_url or os.environ.get("PIP_INDEX_URL") or _pip.DEFAULT_INDEX_URL
+    )
     dry_run = "--dry-run" in rest
     rest = [a for a in rest if a != "--dry-run"]
     with tempfile.TemporaryDirectory(prefix="sigstore-rs-pip-") as tmp:

@@ -293,6 +293,18 @@ def test_pinned_old_release_installs(index: Index, env_dir: Path) -> None:
     assert installed(env_dir) == {"delta-1.0"}
 
 
+def test_index_url_among_pip_arguments(index: Index, env_dir: Path) -> None:
+    """pip's ``-i URL`` after the requirements is the index provenance comes from too."""
+    done = subprocess.run(
+        [sys.executable, "-m", "sigstore_rs", "--trust-config", str(index.config), "pip",
+         "install", *pins("alpha", "beta"), "alpha", "--no-compile", "-i", index.url,
+         "--python", str(python_of(env_dir))],
+        capture_output=True, text=True, env=pip_env(), timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert installed(env_dir) == {"alpha-1.0", "beta-1.0", "plain-1.0"}
+
+
 def test_trust_on_first_use_prints_each_publisher(index: Index, env_dir: Path) -> None:
     done = pip_install(index, env_dir, "--trust-on-first-use", "alpha")
     assert done.returncode == 0, done.stdout + done.stderr
