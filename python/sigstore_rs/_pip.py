@@ -239,6 +239,20 @@ class Settings:
     trust_on_first_use: bool = False
     require_provenance: bool = False
     trust_config: Path | None = None
+    #: How the user says it, for the messages: the command line's options
+    #: (``--publisher NAME=SPEC``, ``--trust-on-first-use``,
+    #: ``--require-provenance``), or the plugin's environment variables.
+    pin_option: str = "--publisher {}"
+    tofu_option: str = "--trust-on-first-use"
+    require_option: str = "--require-provenance"
+
+
+#: The plugin's words for the same settings.
+PLUGIN_OPTIONS = {
+    "pin_option": "SIGSTORE_RS_PIP_PUBLISHERS={}",
+    "tofu_option": "SIGSTORE_RS_PIP_TRUST_ON_FIRST_USE=1",
+    "require_option": "SIGSTORE_RS_PIP_REQUIRE_PROVENANCE=1",
+}
 
 
 @dataclass(frozen=True)
@@ -262,10 +276,11 @@ def _reason(e: BaseException, filename: str) -> str:
     return text[len(filename) + 2 :] if text.startswith(f"{filename}: ") else text
 
 
-def _unpinned(project: str, publisher: Publisher) -> str:
+def _unpinned(project: str, publisher: Publisher, settings: Settings) -> str:
+    pin = settings.pin_option.format(f"{project}={spec_of(publisher)}")
     return (
         f"its provenance names {publisher}, and {project} is not pinned: pin it with "
-        f"--publisher {project}={spec_of(publisher)}, or pass --trust-on-first-use"
+        f"{pin}, or trust it on first use with {settings.tofu_option}"
     )
 
 
@@ -355,11 +370,13 @@ def _outcome(
             return Outcome(f, error=f"{f.name} is pinned to {pinned}, but the index has no "
                            "provenance for this file")  # fmt: skip
         if settings.require_provenance:
-            return Outcome(f, error="the index has no provenance for it (--require-provenance)")
+            return Outcome(
+                f, error=f"the index has no provenance for it ({settings.require_option})"
+            )
         return Outcome(f)
     tofu = pinned is None
     if tofu and not settings.trust_on_first_use:
-        return Outcome(f, error=_unpinned(f.name, publisher))
+        return Outcome(f, error=_unpinned(f.name, publisher, settings))
     return Outcome(f, publisher=publisher, trusted_on_first_use=tofu)
 
 

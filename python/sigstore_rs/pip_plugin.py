@@ -80,6 +80,7 @@ def _settings() -> _pip.Settings:
         trust_on_first_use=_flag("SIGSTORE_RS_PIP_TRUST_ON_FIRST_USE"),
         require_provenance=_flag("SIGSTORE_RS_PIP_REQUIRE_PROVENANCE"),
         trust_config=Path(trust_config) if trust_config else None,
+        **_pip.PLUGIN_OPTIONS,
     )
 
 

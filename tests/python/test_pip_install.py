@@ -349,7 +349,8 @@ def test_unpinned_provenance_is_refused_naming_its_publisher(index: Index, env_d
     refused(
         done, env_dir, "error: beta 1.0 (beta-1.0-py3-none-any.whl): ",
         "GitHub repository acme/beta, workflow release.yml",
-        f"--publisher beta={spec('beta')}", "--trust-on-first-use",
+        f"pin it with --publisher beta={spec('beta')}, or trust it on first use with "
+        "--trust-on-first-use",
     )  # fmt: skip
 
 
@@ -626,7 +627,11 @@ def test_plugin_needs_a_pin_or_trust_on_first_use(
     index: Index, plugin: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     delta = index.dists["delta1"]
-    with pytest.raises(ValueError, match=f"--publisher delta={spec('delta')}"):
+    with pytest.raises(
+        ValueError,
+        match=f"pin it with SIGSTORE_RS_PIP_PUBLISHERS=delta={spec('delta')}, or trust it on "
+        "first use with SIGSTORE_RS_PIP_TRUST_ON_FIRST_USE=1$",
+    ):
         plugin.pre_download("http://x/" + delta.name, delta.name, sha256_of(delta))
     monkeypatch.setenv("SIGSTORE_RS_PIP_TRUST_ON_FIRST_USE", "1")
     plugin.pre_download("http://x/" + delta.name, delta.name, sha256_of(delta))
@@ -648,7 +653,9 @@ def test_plugin_missing_provenance(
     plugin.pre_download("http://x/" + plain.name, plain.name, sha256_of(plain))
     plugin._verified.clear()
     monkeypatch.setenv("SIGSTORE_RS_PIP_REQUIRE_PROVENANCE", "1")
-    with pytest.raises(ValueError, match="no provenance"):
+    with pytest.raises(
+        ValueError, match=r"no provenance for it \(SIGSTORE_RS_PIP_REQUIRE_PROVENANCE=1\)"
+    ):
         plugin.pre_download("http://x/" + plain.name, plain.name, sha256_of(plain))
 
 
