@@ -509,22 +509,13 @@ impl IndexClient {
     }
 }
 
-/// Writes `data` to `dir/filename` through a temporary file and a rename,
+/// Writes `data` to `dir/filename` atomically ([`crate::files::write_atomic`]),
 /// so a reader never sees half a file.
 fn save_atomically(dir: &Path, filename: &str, data: &[u8]) -> Result<PathBuf> {
     let dest = dir.join(filename);
-    let tmp = dir.join(format!(".{filename}.{}.part", std::process::id()));
-    let fail = |e: std::io::Error| -> Error {
-        IndexError::Download {
-            filename: filename.into(),
-            reason: format!("saving it to {}: {e}", dest.display()),
-        }
-        .into()
-    };
-    std::fs::write(&tmp, data).map_err(fail)?;
-    std::fs::rename(&tmp, &dest).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        fail(e)
+    crate::files::write_atomic(&dest, data).map_err(|e| IndexError::Download {
+        filename: filename.into(),
+        reason: format!("saving it: {e}"),
     })?;
     Ok(dest)
 }
