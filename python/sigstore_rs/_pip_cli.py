@@ -33,6 +33,13 @@ pip runs as ``python -m pip`` of the interpreter this command runs in; its
 files (requirements, constraints, ``--pre``, ``--only-binary``, ...) go to
 the resolution only; options that say where and how to install
 (``--target``, ``--user``, ``--prefix``, ``--python``, ...) to both runs.
+
+An sdist is verified like a wheel, but building it runs its build backend,
+and its build dependencies are in no report: pip's resolution fetches them
+from the index to read the sdist's metadata (unverified, as plain pip
+does), and the final install, without an index, fails to build an sdist
+that needs any (installing nothing) unless ``--no-build-isolation`` builds
+it with what the environment has. ``--only-binary :all:`` builds nothing.
 """
 
 from __future__ import annotations

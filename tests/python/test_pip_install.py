@@ -15,10 +15,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import http.server
+import io
 import json
 import os
 import subprocess
 import sys
+import tarfile
 import threading
 import urllib.error
 import urllib.request
@@ -39,7 +41,12 @@ OWNER = "acme"
 WORKFLOW = "release.yml"
 #: The projects and their Trusted Publishers' repositories; ``plain`` is
 #: uploaded with an API token, so it has no provenance.
-PUBLISHED = {"alpha": "acme/alpha", "beta": "acme/beta", "delta": "acme/delta"}
+PUBLISHED = {
+    "alpha": "acme/alpha",
+    "beta": "acme/beta",
+    "delta": "acme/delta",
+    "gamma": "acme/gamma",
+}
 
 
 def spec(project: str, repository: str | None = None) -> str:
@@ -50,11 +57,11 @@ def pins(*projects: str) -> list[str]:
     return [a for p in projects for a in ("--publisher", f"{p}={spec(p)}")]
 
 
-def wheel(
-    directory: Path, name: str, version: str, requires: tuple[str, ...] = (), code: str = ""
-) -> Path:
-    """A pure-Python wheel of one module ``NAME`` whose ``VALUE`` is ``code``
-    (default: the version), with a RECORD of real digests."""
+def wheel_members(
+    name: str, version: str, requires: tuple[str, ...] = (), code: str = ""
+) -> dict[str, str]:
+    """The members of a pure-Python wheel of one module ``NAME`` whose
+    ``VALUE`` is ``code`` (default: the version), with a RECORD of real digests."""
     dist_info = f"{name}-{version}.dist-info"
     metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
     metadata += "".join(f"Requires-Dist: {r}\n" for r in requires)
@@ -73,10 +80,51 @@ def wheel(
 
     record = "".join(record_line(p, d.encode()) for p, d in members.items())
     members[f"{dist_info}/RECORD"] = record + f"{dist_info}/RECORD,,\n"
+    return members
+
+
+def wheel(
+    directory: Path, name: str, version: str, requires: tuple[str, ...] = (), code: str = ""
+) -> Path:
+    """The wheel of :func:`wheel_members`, written to ``directory``."""
     path = directory / f"{name}-{version}-py3-none-any.whl"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for member, text in members.items():
+        for member, text in wheel_members(name, version, requires, code).items():
             z.writestr(member, text)
+    return path
+
+
+def sdist(directory: Path, name: str, version: str) -> Path:
+    """An sdist built by an in-tree PEP 517 backend with no build
+    requirements (nothing to fetch into pip's isolated build environment):
+    it writes the wheel of :func:`wheel_members`."""
+    base = f"{name}-{version}"
+    backend = (
+        "import json, os, zipfile\n"
+        f"MEMBERS = json.loads({json.dumps(json.dumps(wheel_members(name, version)))})\n"
+        f"WHEEL = {base + '-py3-none-any.whl'!r}\n"
+        "def get_requires_for_build_wheel(config_settings=None):\n"
+        "    return []\n"
+        "def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):\n"
+        "    with zipfile.ZipFile(os.path.join(wheel_directory, WHEEL), 'w') as z:\n"
+        "        for member, text in MEMBERS.items():\n"
+        "            z.writestr(member, text)\n"
+        "    return WHEEL\n"
+    )
+    members = {
+        "PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        "pyproject.toml": (
+            '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
+        ),
+        "backend.py": backend,
+    }
+    path = directory / f"{base}.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        for member, text in members.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"{base}/{member}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
     return path
 
 
@@ -128,6 +176,9 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
         done = twine(instance, API_TOKEN, dists["plain"], attestations=False)
         assert done.returncode == 0, done.stdout + done.stderr
         publish(instance, config, PUBLISHED["delta"], dists["delta1"])
+        # gamma has an sdist only.
+        dists["gamma"] = sdist(directory, "gamma", "1.0")
+        publish(instance, config, PUBLISHED["gamma"], dists["gamma"])
         # delta 2.0 comes from another repository: the project added a
         # second Trusted Publisher, as a takeover would.
         instance.add_trusted_publisher("delta", spec("delta", "mallory/delta"))
@@ -285,6 +336,13 @@ def test_installs_verified_files_with_dependencies(index: Index, env_dir: Path) 
         capture_output=True, text=True, check=True, timeout=60,
     )  # fmt: skip
     assert value.stdout.split() == ["1.0", "1.0"]
+
+
+def test_installs_a_verified_sdist(index: Index, env_dir: Path) -> None:
+    done = pip_install(index, env_dir, *pins("gamma"), "gamma")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "verified: gamma 1.0 (gamma-1.0.tar.gz): GitHub repository acme/gamma" in done.stdout
+    assert installed(env_dir) == {"gamma-1.0"}
 
 
 def test_pinned_old_release_installs(index: Index, env_dir: Path) -> None:
