@@ -8,6 +8,7 @@
     sigstore-rs ... verify key --key PEM [--offline] [--bundle F] FILE_OR_DIGEST...
     sigstore-rs ... pypi (verify | inspect | convert | sign) ...   (see sigstore_rs._pypi_cli)
     sigstore-rs ... (sign | attest) ...                         (see sigstore_rs._sign_cli)
+    sigstore-rs ... pip install [--publisher NAME=SPEC]... [pip args]  (see sigstore_rs._pip_cli)
     sigstore-rs --instance URL trust-instance ROOT.json       (see sigstore_rs._trust_cli)
     sigstore-rs [--staging | --instance URL] trust (show [--offline] | refresh)
 
@@ -44,7 +45,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sigstore_rs import __version__, _pypi_cli, _sign_cli, _testing_cli, _trust_cli
+from sigstore_rs import __version__, _pip_cli, _pypi_cli, _sign_cli, _testing_cli, _trust_cli
 from sigstore_rs.errors import Error, _cli_reason
 from sigstore_rs.verify import (
     Bundle,
@@ -67,6 +68,7 @@ _BUNDLE_SUFFIXES = (".sigstore.json", ".sigstore")
 _COMMANDS = {
     "verify": "verify artifacts against Sigstore bundles",
     "pypi": "PEP 740 attestations of Python distributions",
+    "pip": "install with pip, provenance verified from the index",
     "sign": "sign files (keyless)",
     "attest": "sign an in-toto attestation about files",
     "trust-instance": "trust a Sigstore instance: its TUF root, with --instance URL",
@@ -127,6 +129,8 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
         _add_verify(commands)
     if only in (None, "pypi"):
         _pypi_cli.add_parser(commands)
+    if only in (None, "pip"):
+        _pip_cli.add_parser(commands)
     if only in (None, "sign", "attest"):
         _sign_cli.add_parsers(commands)
     if only in (None, "trust", "trust-instance"):
@@ -383,9 +387,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv = sys.argv[1:]
     if argv[:1] == ["pypi-attestations"]:
         return _pypi_attestations(argv[1:])
-    parser = _parser(_command_of(argv))
+    command = _command_of(argv)
+    parser = _parser(command)
     try:
-        args = parser.parse_args(argv)
+        if command == "pip":
+            # pip's own options, wherever they are, go to pip.
+            args, unknown = parser.parse_known_args(argv)
+            args.pip_args = unknown + args.pip_args
+        else:
+            args = parser.parse_args(argv)
     except SystemExit as e:  # --help, --version and usage errors
         return e.code if isinstance(e.code, int) else 2
     with _trust_cli.warnings_on_stderr():
@@ -413,6 +423,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.command == "pip":
+        return _pip_cli.run(args, lambda: _verifier(args))
     if args.command == "testing":
         if args.kind == "token":
             return _testing_cli.token(args)
