@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from sigstore_rs import _rust
 from sigstore_rs.errors import Error
 
 TYPE_CHECKING = False
@@ -112,7 +113,8 @@ def _selected(item: object) -> SelectedFile:
 def parse_pins(args: Iterable[str]) -> dict[str, Publisher]:
     """``NAME=SPEC`` pins (the spec syntax of ``sigstore-rs testing serve
     --trusted-publisher``: ``github:OWNER/REPO:WORKFLOW[:ENV]``,
-    ``gitlab:NAMESPACE/PROJECT:WORKFLOW_PATH[:ENV]`` or ``google:EMAIL``),
+    ``gitlab:NAMESPACE/PROJECT:WORKFLOW_PATH[:ENV]``, ``google:EMAIL`` or
+    ``circleci:PROJECT_ID:PIPELINE_DEFINITION_ID``),
     by normalized project name."""
     pins: dict[str, Publisher] = {}
     for arg in args:
@@ -127,39 +129,13 @@ def parse_pins(args: Iterable[str]) -> dict[str, Publisher]:
     return pins
 
 
-_SPEC_USAGE = (
-    "expected github:OWNER/REPO:WORKFLOW[:ENV], gitlab:NAMESPACE/PROJECT:WORKFLOW_PATH[:ENV] "
-    "or google:EMAIL"
-)
-
-
 def publisher_from_spec(spec: str) -> Publisher:
-    """The publisher a spec names (see :func:`parse_pins`)."""
-    from sigstore_rs.pep740 import GitHubPublisher, GitLabPublisher, GooglePublisher
+    """The publisher a spec names (see :func:`parse_pins`), parsed by the core
+    (``Publisher::from_spec``, the same parser ``testing serve
+    --trusted-publisher`` uses); raises ``InvalidInput`` saying what is wrong."""
+    from sigstore_rs.pep740 import _publisher
 
-    kind, _, rest = spec.partition(":")
-    fields = rest.split(":")
-    if not rest or not all(fields):
-        raise Error(f"publisher {spec!r}: {_SPEC_USAGE}")
-    kind = kind.lower()
-    environment = fields[2] if len(fields) == 3 else None
-    if kind == "github" and len(fields) in (2, 3):
-        if len(fields[0].split("/")) != 2:
-            raise Error(
-                f"publisher {spec!r}: the GitHub repository {fields[0]!r} is not OWNER/REPO"
-            )
-        return GitHubPublisher(repository=fields[0], workflow=fields[1], environment=environment)
-    if kind == "gitlab" and len(fields) in (2, 3):
-        if "/" not in fields[0]:
-            raise Error(
-                f"publisher {spec!r}: the GitLab project {fields[0]!r} is not NAMESPACE/PROJECT"
-            )
-        return GitLabPublisher(
-            repository=fields[0], workflow_filepath=fields[1], environment=environment
-        )
-    if kind == "google" and len(fields) == 1 and "@" in fields[0]:
-        return GooglePublisher(email=fields[0])
-    raise Error(f"publisher {spec!r}: {_SPEC_USAGE}")
+    return _publisher(_rust.Publisher.from_spec(spec))
 
 
 # pip install's options that say where and how to install, not what: they
@@ -216,17 +192,7 @@ def install_options(pip_args: Sequence[str]) -> list[str]:
 
 def spec_of(publisher: Publisher) -> str:
     """The spec that names ``publisher`` (the inverse of :func:`publisher_from_spec`)."""
-    from sigstore_rs.pep740 import GitHubPublisher, GitLabPublisher, GooglePublisher
-
-    if isinstance(publisher, GitHubPublisher):
-        fields = [publisher.repository, publisher.workflow, publisher.environment]
-        return ":".join(["github", *(f for f in fields if f)])
-    if isinstance(publisher, GitLabPublisher):
-        fields = [publisher.repository, publisher.workflow_filepath, publisher.environment]
-        return ":".join(["gitlab", *(f for f in fields if f)])
-    if isinstance(publisher, GooglePublisher):
-        return f"google:{publisher.email}"
-    return publisher.model_dump_json()
+    return publisher._inner.spec()
 
 
 @dataclass(frozen=True)

@@ -157,6 +157,88 @@ impl Publisher {
             .map_err(|e| Error::InvalidAttestation(format!("publisher: {e}")))
     }
 
+    /// A publisher from its spec (the command line's form, as `sigstore-rs
+    /// pip install --publisher` and `testing serve --trusted-publisher` take it): `github:OWNER/REPO:WORKFLOW[:ENV]`,
+    /// `gitlab:NAMESPACE/PROJECT:WORKFLOW_PATH[:ENV]`, `google:EMAIL` or
+    /// `circleci:PROJECT_ID:PIPELINE_DEFINITION_ID`.
+    pub fn from_spec(spec: &str) -> Result<Publisher, String> {
+        let usage = "expected github:OWNER/REPO:WORKFLOW[:ENV], \
+                     gitlab:NAMESPACE/PROJECT:WORKFLOW_PATH[:ENV], google:EMAIL or \
+                     circleci:PROJECT_ID:PIPELINE_DEFINITION_ID";
+        let (kind, rest) = spec
+            .split_once(':')
+            .ok_or_else(|| format!("Trusted Publisher {spec:?}: {usage}"))?;
+        let fields: Vec<&str> = rest.split(':').collect();
+        let nonempty = fields.iter().all(|f| !f.is_empty());
+        let environment = |f: Option<&&str>| f.map(|e| e.to_string());
+        match (kind.to_ascii_lowercase().as_str(), fields.as_slice()) {
+            ("github", [repo, workflow, ..]) if fields.len() <= 3 && nonempty => {
+                if repo.split('/').count() != 2 {
+                    return Err(format!(
+                        "Trusted Publisher {spec:?}: the GitHub repository {repo:?} is not OWNER/REPO"
+                    ));
+                }
+                Ok(Publisher::GitHub {
+                    repository: repo.to_string(),
+                    workflow: workflow.to_string(),
+                    environment: environment(fields.get(2)),
+                })
+            }
+            ("gitlab", [project, path, ..]) if fields.len() <= 3 && nonempty => {
+                if !project.contains('/') {
+                    return Err(format!(
+                        "Trusted Publisher {spec:?}: the GitLab project {project:?} is not NAMESPACE/PROJECT"
+                    ));
+                }
+                Ok(Publisher::GitLab {
+                    repository: project.to_string(),
+                    workflow_filepath: path.to_string(),
+                    environment: environment(fields.get(2)),
+                })
+            }
+            ("google", [email]) if email.contains('@') => Ok(Publisher::Google {
+                email: email.to_string(),
+            }),
+            ("circleci", [project, definition]) if nonempty => Ok(Publisher::CircleCI {
+                project_id: project.to_string(),
+                pipeline_definition_id: definition.to_string(),
+                vcs_origin: None,
+                vcs_ref: None,
+            }),
+            _ => Err(format!("Trusted Publisher {spec:?}: {usage}")),
+        }
+    }
+
+    /// The spec that names this publisher (the inverse of [`Self::from_spec`];
+    /// a CircleCI publisher's `vcs_origin`/`vcs_ref` have no place in it).
+    pub fn spec(&self) -> String {
+        let with_env = |parts: Vec<&str>, env: &Option<String>| {
+            let mut parts = parts;
+            if let Some(e) = env {
+                parts.push(e);
+            }
+            parts.join(":")
+        };
+        match self {
+            Publisher::GitHub {
+                repository,
+                workflow,
+                environment,
+            } => with_env(vec!["github", repository, workflow], environment),
+            Publisher::GitLab {
+                repository,
+                workflow_filepath,
+                environment,
+            } => with_env(vec!["gitlab", repository, workflow_filepath], environment),
+            Publisher::Google { email } => format!("google:{email}"),
+            Publisher::CircleCI {
+                project_id,
+                pipeline_definition_id,
+                ..
+            } => format!("circleci:{project_id}:{pipeline_definition_id}"),
+        }
+    }
+
     /// The `kind` tag: `"GitHub"`, `"GitLab"`, `"Google"` or `"CircleCI"`.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -108,6 +108,19 @@ impl PyPublisher {
         Ok(self.inner.to_json()?)
     }
 
+    /// The publisher a spec names (`github:OWNER/REPO:WORKFLOW[:ENV]`, …).
+    #[staticmethod]
+    fn from_spec(spec: &str) -> PyResult<Self> {
+        Ok(PyPublisher {
+            inner: Publisher::from_spec(spec).map_err(crate::Error::InvalidInput)?,
+        })
+    }
+
+    /// The spec that names this publisher.
+    fn spec(&self) -> String {
+        self.inner.spec()
+    }
+
     #[getter]
     fn kind(&self) -> &'static str {
         self.inner.kind()

@@ -3,9 +3,7 @@
 
 use super::pep740::PyPublisher;
 use crate::error::Error;
-use crate::testing::{
-    ci, parse_trusted_publisher, Fault, Instance, Options, ServiceKind, DEFAULT_IDENTITY,
-};
+use crate::testing::{ci, Fault, Instance, Options, ServiceKind, DEFAULT_IDENTITY};
 use pyo3::prelude::*;
 use std::sync::Mutex;
 
@@ -135,7 +133,9 @@ impl PyLocalInstance {
     fn add_trusted_publisher(&self, project: &str, publisher: PublisherArg<'_>) -> PyResult<()> {
         let publisher = match publisher {
             PublisherArg::Publisher(p) => p.inner.clone(),
-            PublisherArg::Spec(s) => parse_trusted_publisher(&s).map_err(Error::InvalidInput)?,
+            PublisherArg::Spec(s) => {
+                crate::pep740::Publisher::from_spec(&s).map_err(Error::InvalidInput)?
+            }
         };
         self.with(|i| {
             i.add_trusted_publisher(project, publisher);

@@ -45,9 +45,7 @@ use serde_json::{json, Map, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-pub use index::publishers::{
-    parse_project_spec as parse_trusted_publisher_arg, parse_spec as parse_trusted_publisher,
-};
+pub use index::publishers::parse_project_spec as parse_trusted_publisher_arg;
 pub use index::INTEGRITY_MEDIA_TYPE;
 pub use oidc::DEFAULT_TOKEN_LIFETIME;
 

@@ -450,7 +450,7 @@ class socket_closed:
 def test_bad_publisher_spec_is_a_usage_error(index: Index, env_dir: Path) -> None:
     done = pip_install(index, env_dir, "--publisher", "alpha=github:acme:release.yml", "alpha")
     assert done.returncode == 2, done.stderr
-    assert "the GitHub repository 'acme' is not OWNER/REPO" in done.stderr
+    assert 'the GitHub repository "acme" is not OWNER/REPO' in done.stderr
     site_packages_empty(env_dir)
 
 
@@ -601,7 +601,8 @@ def test_install_keeps_only_where_and_how_options() -> None:
 @pytest.mark.parametrize(
     "text",
     ["github:acme/alpha:release.yml", "github:acme/alpha:release.yml:pypi",
-     "gitlab:acme/group/p:ci/release.yml", "google:sa@p.iam.gserviceaccount.com"],
+     "gitlab:acme/group/p:ci/release.yml", "google:sa@p.iam.gserviceaccount.com",
+     "circleci:proj-1:def-1"],
 )  # fmt: skip
 def test_publisher_specs_round_trip(text: str) -> None:
     from sigstore_rs._pip import publisher_from_spec, spec_of

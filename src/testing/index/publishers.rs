@@ -26,64 +26,13 @@ use crate::pep740::publisher::{CIRCLECI_ISSUER, GITHUB_ISSUER, GITLAB_ISSUER, GO
 use crate::pep740::Publisher;
 use serde_json::{Map, Value};
 
-/// A publisher from its spec: `github:OWNER/REPO:WORKFLOW[:ENV]`,
-/// `gitlab:NAMESPACE/PROJECT:WORKFLOW_PATH[:ENV]`, `google:EMAIL` or
-/// `circleci:PROJECT_ID:PIPELINE_DEFINITION_ID`.
-pub fn parse_spec(spec: &str) -> Result<Publisher, String> {
-    let usage = "expected github:OWNER/REPO:WORKFLOW[:ENV], \
-                 gitlab:NAMESPACE/PROJECT:WORKFLOW_PATH[:ENV], google:EMAIL or \
-                 circleci:PROJECT_ID:PIPELINE_DEFINITION_ID";
-    let (kind, rest) = spec
-        .split_once(':')
-        .ok_or_else(|| format!("Trusted Publisher {spec:?}: {usage}"))?;
-    let fields: Vec<&str> = rest.split(':').collect();
-    let nonempty = fields.iter().all(|f| !f.is_empty());
-    let environment = |f: Option<&&str>| f.map(|e| e.to_string());
-    match (kind.to_ascii_lowercase().as_str(), fields.as_slice()) {
-        ("github", [repo, workflow, ..]) if fields.len() <= 3 && nonempty => {
-            if repo.split('/').count() != 2 {
-                return Err(format!(
-                    "Trusted Publisher {spec:?}: the GitHub repository {repo:?} is not OWNER/REPO"
-                ));
-            }
-            Ok(Publisher::GitHub {
-                repository: repo.to_string(),
-                workflow: workflow.to_string(),
-                environment: environment(fields.get(2)),
-            })
-        }
-        ("gitlab", [project, path, ..]) if fields.len() <= 3 && nonempty => {
-            if !project.contains('/') {
-                return Err(format!(
-                    "Trusted Publisher {spec:?}: the GitLab project {project:?} is not NAMESPACE/PROJECT"
-                ));
-            }
-            Ok(Publisher::GitLab {
-                repository: project.to_string(),
-                workflow_filepath: path.to_string(),
-                environment: environment(fields.get(2)),
-            })
-        }
-        ("google", [email]) if email.contains('@') => Ok(Publisher::Google {
-            email: email.to_string(),
-        }),
-        ("circleci", [project, definition]) if nonempty => Ok(Publisher::CircleCI {
-            project_id: project.to_string(),
-            pipeline_definition_id: definition.to_string(),
-            vcs_origin: None,
-            vcs_ref: None,
-        }),
-        _ => Err(format!("Trusted Publisher {spec:?}: {usage}")),
-    }
-}
-
 /// `PROJECT=SPEC`, the command line's `--trusted-publisher` value.
 pub fn parse_project_spec(arg: &str) -> Result<(String, Publisher), String> {
     let (project, spec) = arg
         .split_once('=')
         .filter(|(p, _)| !p.is_empty())
         .ok_or_else(|| format!("--trusted-publisher {arg:?}: expected PROJECT=SPEC"))?;
-    Ok((project.to_string(), parse_spec(spec)?))
+    Ok((project.to_string(), Publisher::from_spec(spec)?))
 }
 
 /// The publisher among `publishers` (those of one project) that a verified

@@ -1,5 +1,5 @@
 use super::multipart::{self, Part};
-use super::publishers::{match_claims, parse_project_spec, parse_spec};
+use super::publishers::{match_claims, parse_project_spec};
 use super::simple::{negotiate, Format};
 use super::*;
 use crate::pep740::publisher::{GITHUB_ISSUER, GITLAB_ISSUER, GOOGLE_ISSUER};
@@ -152,7 +152,7 @@ fn content_negotiation_follows_pep_691() {
 #[test]
 fn publisher_specs() {
     assert_eq!(
-        parse_spec("github:o/r:release.yml:pypi").unwrap(),
+        Publisher::from_spec("github:o/r:release.yml:pypi").unwrap(),
         Publisher::GitHub {
             repository: "o/r".into(),
             workflow: "release.yml".into(),
@@ -160,7 +160,7 @@ fn publisher_specs() {
         }
     );
     assert_eq!(
-        parse_spec("gitlab:g/sub/p:ci/release.yml").unwrap(),
+        Publisher::from_spec("gitlab:g/sub/p:ci/release.yml").unwrap(),
         Publisher::GitLab {
             repository: "g/sub/p".into(),
             workflow_filepath: "ci/release.yml".into(),
@@ -168,7 +168,7 @@ fn publisher_specs() {
         }
     );
     assert_eq!(
-        parse_spec("google:sa@p.iam.gserviceaccount.com").unwrap(),
+        Publisher::from_spec("google:sa@p.iam.gserviceaccount.com").unwrap(),
         Publisher::Google {
             email: "sa@p.iam.gserviceaccount.com".into()
         }
@@ -183,7 +183,7 @@ fn publisher_specs() {
         "github:o/r:w.yml:e:x",
         "github:o/r::e",
     ] {
-        let e = parse_spec(bad).unwrap_err();
+        let e = Publisher::from_spec(bad).unwrap_err();
         assert!(e.contains("expected") || e.contains("is not"), "{bad}: {e}");
     }
     let (project, p) = parse_project_spec("demo=github:o/r:w.yml").unwrap();
@@ -218,9 +218,9 @@ fn github_claims(workflow: &str, environment: Option<&str>) -> Map<String, Value
 
 #[test]
 fn github_claims_map_to_the_publisher_warehouse_would_pick() {
-    let plain = parse_spec("github:o/r:release.yml").unwrap();
-    let env = parse_spec("github:o/r:release.yml:PyPI").unwrap();
-    let other = parse_spec("github:o/r:other.yml").unwrap();
+    let plain = Publisher::from_spec("github:o/r:release.yml").unwrap();
+    let env = Publisher::from_spec("github:o/r:release.yml:PyPI").unwrap();
+    let other = Publisher::from_spec("github:o/r:other.yml").unwrap();
     let all = [plain.clone(), env.clone(), other.clone()];
     assert_eq!(
         match_claims(&github_claims("release.yml", None), &all).unwrap(),
@@ -285,8 +285,8 @@ fn github_claims_map_to_the_publisher_warehouse_would_pick() {
 
 #[test]
 fn reusable_workflows_are_matched_by_job_workflow_ref() {
-    let caller = parse_spec("github:o/r:release.yml").unwrap();
-    let reusable = parse_spec("github:o/r:publish.yml").unwrap();
+    let caller = Publisher::from_spec("github:o/r:release.yml").unwrap();
+    let reusable = Publisher::from_spec("github:o/r:publish.yml").unwrap();
     let mut c = github_claims("publish.yml", None);
     c.insert(
         "workflow_ref".into(),
@@ -303,7 +303,7 @@ fn reusable_workflows_are_matched_by_job_workflow_ref() {
 
 #[test]
 fn gitlab_google_and_unknown_issuers() {
-    let gl = parse_spec("gitlab:g/p:ci/release.yml:prod").unwrap();
+    let gl = Publisher::from_spec("gitlab:g/p:ci/release.yml:prod").unwrap();
     let mut c = claims(json!({
         "iss": GITLAB_ISSUER,
         "project_path": "G/p",
@@ -316,7 +316,7 @@ fn gitlab_google_and_unknown_issuers() {
     c.remove("sha");
     let e = match_claims(&c, std::slice::from_ref(&gl)).unwrap_err();
     assert!(e.contains("needs all of"), "{e}");
-    let google = parse_spec("google:sa@p.iam.gserviceaccount.com").unwrap();
+    let google = Publisher::from_spec("google:sa@p.iam.gserviceaccount.com").unwrap();
     let c = claims(
         json!({"iss": GOOGLE_ISSUER, "email": "sa@p.iam.gserviceaccount.com", "email_verified": true}),
     );
@@ -558,7 +558,10 @@ fn refused_uploads_leave_the_index_unchanged() {
         assert_eq!(file_count(&index), 0, "{message}");
     }
     // A token of the instance that no publisher stands for.
-    index.add_trusted_publisher("demo-pkg", parse_spec("github:o/r:release.yml").unwrap());
+    index.add_trusted_publisher(
+        "demo-pkg",
+        Publisher::from_spec("github:o/r:release.yml").unwrap(),
+    );
     let token = issuer.mint("alice@example.com", 600, &Map::new());
     let r = upload(&index, &issuer, &token, &ok, "demo_pkg-1.0.tar.gz");
     assert_eq!(r.status, 403, "{}", reason(&r));
@@ -649,7 +652,7 @@ fn circleci_publishers_map_but_do_not_attest() {
     let e = match_claims(&c, std::slice::from_ref(&p)).unwrap_err();
     assert!(e.contains("ssh-rerun"), "{e}");
     assert!(!attests(&p));
-    assert!(attests(&parse_spec("github:o/r:w.yml").unwrap()));
+    assert!(attests(&Publisher::from_spec("github:o/r:w.yml").unwrap()));
 
     // Its uploads with attestations are refused before any is read.
     c.insert("oidc.circleci.com/ssh-rerun".into(), json!(false));
@@ -691,7 +694,7 @@ fn recorded_attestation_upload_is_checked_and_served() {
         std::fs::read_to_string(format!("{dir}/{filename}.publish.attestation")).unwrap();
     let index = Index::new("http://127.0.0.1:9".into(), Verifier::production().unwrap());
     let issuer = Issuer::new("http://127.0.0.1:8".into(), "x@example.com".into());
-    let release = parse_spec("github:trailofbits/pypi-attestations:release.yml").unwrap();
+    let release = Publisher::from_spec("github:trailofbits/pypi-attestations:release.yml").unwrap();
     index.add_trusted_publisher("pypi-attestations", release.clone());
     let token = |workflow: &str| {
         let run = crate::testing::ci::GitHubRun {
@@ -763,7 +766,7 @@ fn recorded_attestation_upload_is_checked_and_served() {
         assert_eq!(file_count(&index), 0);
     }
     // A publisher the attestation's certificate does not name.
-    let nightly = parse_spec("github:trailofbits/pypi-attestations:nightly.yml").unwrap();
+    let nightly = Publisher::from_spec("github:trailofbits/pypi-attestations:nightly.yml").unwrap();
     index.add_trusted_publisher("pypi-attestations", nightly);
     let r = send(&token("nightly.yml"), &one, &data);
     assert_eq!(r.status, 400);
