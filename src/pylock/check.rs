@@ -1,25 +1,31 @@
 //! What one locked file's provenance says against its package's pins.
 //!
-//! For a file whose hash already matched the lock ([`check_file`] takes
-//! the [`Distribution`] with the lock's SHA-256, so a provenance for another
+//! For a file whose hash matched the lock ([`check_file`] takes the
+//! [`Distribution`] with the lock's SHA-256, so a provenance for another
 //! file fails at the subject digest), in order:
 //! 1. a pinned package whose file has no provenance fails: an attacker who
 //!    can upload can also upload without attestations;
 //! 2. each attestation bundle's publisher (as the index filed it) must be
-//!    one the package is pinned to, claim by claim; a pin's missing
-//!    `environment` matches any environment, as certificates do not carry
-//!    one;
+//!    one the package is pinned to, claim by claim
+//!    ([`first_difference`]: a claim the pin leaves out, such as the
+//!    `environment`, which certificates do not carry, accepts any value);
 //! 3. every attestation must verify for the file, signed by an identity
-//!    that satisfies the policy of a pinned publisher and of the publisher it
-//!    is filed under ([`Provenance::verify`]).
+//!    that satisfies the policy of its publisher
+//!    ([`crate::index::verify_provenance`]).
+//!
+//! Steps 2 and 3 are the index client's for a package with one pin; with
+//! several, the client verifies against the publisher the provenance names
+//! and [`judge`] then requires it to be one of the pins.
 //!
 //! An unpinned package's file is verified against the publisher its
 //! provenance names (trust on first use) and reported with that publisher,
 //! or reported as having no provenance; whether that is acceptable is the
 //! caller's choice ([`Finding::is_failure`]).
 
-use crate::pep740::{Distribution, Expected, Provenance, Publisher};
-use crate::policy::Policy;
+use crate::error::{Error, Result};
+use crate::index::{verify_provenance, ExpectedPublisher, IndexError, VerifiedFile};
+use crate::pep740::publisher::first_difference;
+use crate::pep740::{Distribution, Provenance, Publisher};
 use crate::pylock::Source;
 use crate::verify::Verifier;
 
@@ -100,137 +106,122 @@ pub(crate) fn list(publishers: &[Publisher]) -> String {
 
 /// Checks one file of a package pinned to `pins` (empty: not pinned), whose
 /// distribution is `dist` (its name and the lock's SHA-256), given the
-/// provenance the index serves for it (`None`: the index has none).
+/// provenance the index serves for it (`None`: the index has none). The
+/// sans-IO core of a lock check, for a caller that fetched the provenance
+/// itself.
 pub fn check_file(
     verifier: &Verifier,
     pins: &[Publisher],
     dist: &Distribution,
     provenance: Option<&Provenance>,
 ) -> FindingKind {
+    // Step 1.
     let Some(provenance) = provenance else {
-        // Step 1.
         return if pins.is_empty() {
             FindingKind::NoProvenance
         } else {
-            FindingKind::Failed(format!("provenance missing while pinned to {}", list(pins)))
+            missing(pins, "the index has none")
+        };
+    };
+    // Steps 2 and 3.
+    let result = verify_provenance(verifier, dist, provenance, &expected(pins)).map(
+        |(publisher, attestations)| VerifiedFile {
+            filename: dist.name().to_owned(),
+            url: String::new(),
+            sha256: dist.sha256_hex(),
+            trusted_on_first_use: pins.is_empty(),
+            publisher: Some(publisher),
+            attestations,
+            path: None,
+        },
+    );
+    judge(pins, dist.name(), result)
+}
+
+/// Whom the index client expects a file's provenance from, for a package
+/// pinned to `pins`: the one pin; with none, whichever publisher the
+/// provenance names (reported, and pinned by `pin`); with several, likewise,
+/// and [`judge`] then requires it to be one of them.
+pub fn expected(pins: &[Publisher]) -> ExpectedPublisher {
+    match pins {
+        [one] => ExpectedPublisher::Pinned(one.clone()),
+        _ => ExpectedPublisher::TrustOnFirstUse,
+    }
+}
+
+/// The finding for a file the index client checked (with [`expected`]),
+/// for a package pinned to `pins`. `filename` is dropped from the front of
+/// error messages (the finding names the file).
+pub fn judge(pins: &[Publisher], filename: &str, result: Result<VerifiedFile>) -> FindingKind {
+    let verified = match result {
+        Ok(v) => v,
+        Err(Error::Index(e)) => {
+            return match *e {
+                IndexError::NoProvenance { url, detail, .. } => {
+                    missing(pins, &format!("{url} answered {detail}"))
+                }
+                IndexError::PublisherMismatch {
+                    claim,
+                    expected,
+                    found,
+                    found_publisher,
+                    ..
+                } => FindingKind::Failed(format!(
+                    "publisher changed: {claim}: pinned {expected:?}, provenance names \
+                     {found:?} (provenance names {found_publisher})"
+                )),
+                other => failed(filename, &other.to_string()),
+            }
+        }
+        Err(e) => return failed(filename, &e.to_string()),
+    };
+    let Some(publisher) = verified.publisher else {
+        return if pins.is_empty() {
+            FindingKind::NoProvenance
+        } else {
+            missing(pins, "the index has none")
         };
     };
     if pins.is_empty() {
-        return match provenance.verify(verifier, dist, &Expected::TrustOnFirstUse) {
-            Ok(v) => FindingKind::Unpinned(publishers_of(&v)),
-            Err(e) => FindingKind::Failed(format!("provenance does not verify: {e}")),
-        };
+        return FindingKind::Unpinned(vec![publisher]);
     }
-    // Step 2.
-    for bundle in &provenance.attestation_bundles {
-        if !pins.iter().any(|pin| pin_matches(pin, &bundle.publisher)) {
-            return FindingKind::Failed(format!(
-                "publisher changed: {}",
-                difference(pins, &bundle.publisher)
-            ));
-        }
+    // Step 2 for several pins (the index client checked a single one).
+    let differences: Vec<_> = pins
+        .iter()
+        .map(|pin| first_difference(pin, &publisher))
+        .collect();
+    if differences.iter().any(Option::is_none) {
+        return FindingKind::Verified(vec![publisher]);
     }
-    // Step 3.
-    let policy = Policy::AnyOf(pins.iter().map(Publisher::policy).collect());
-    match provenance.verify(verifier, dist, &Expected::Policy(policy)) {
-        Ok(v) => FindingKind::Verified(publishers_of(&v)),
-        Err(e) => FindingKind::Failed(format!("provenance does not verify: {e}")),
-    }
-}
-
-fn publishers_of(verified: &[crate::pep740::Verified]) -> Vec<Publisher> {
-    let mut out: Vec<Publisher> = Vec::new();
-    for p in verified.iter().filter_map(|v| v.publisher.as_ref()) {
-        if !out.contains(p) {
-            out.push(p.clone());
-        }
-    }
-    out
-}
-
-/// A publisher's claims by name, `None` where absent.
-fn claims(p: &Publisher) -> Vec<(&'static str, Option<&str>)> {
-    match p {
-        Publisher::GitHub {
-            repository,
-            workflow,
-            environment,
-        } => vec![
-            ("repository", Some(repository.as_str())),
-            ("workflow", Some(workflow.as_str())),
-            ("environment", environment.as_deref()),
-        ],
-        Publisher::GitLab {
-            repository,
-            workflow_filepath,
-            environment,
-        } => vec![
-            ("repository", Some(repository.as_str())),
-            ("workflow_filepath", Some(workflow_filepath.as_str())),
-            ("environment", environment.as_deref()),
-        ],
-        Publisher::Google { email } => vec![("email", Some(email.as_str()))],
-        Publisher::CircleCI {
-            project_id,
-            pipeline_definition_id,
-            vcs_origin,
-            vcs_ref,
-        } => vec![
-            ("project_id", Some(project_id.as_str())),
-            (
-                "pipeline_definition_id",
-                Some(pipeline_definition_id.as_str()),
-            ),
-            ("vcs_origin", vcs_origin.as_deref()),
-            ("vcs_ref", vcs_ref.as_deref()),
-        ],
-    }
-}
-
-/// The claims of `pin` that `found` does not satisfy: a claim the pin
-/// leaves out is not compared (an identity written without `environment`
-/// accepts any).
-fn differing(pin: &Publisher, found: &Publisher) -> Vec<String> {
-    let theirs = claims(found);
-    claims(pin)
-        .into_iter()
-        .zip(theirs)
-        .filter_map(|((k, want), (_, got))| match (want, got) {
-            (None, _) => None,
-            (Some(w), Some(g)) if w == g => None,
-            (Some(w), g) => Some(format!(
-                "{k}: pinned {w:?}, provenance names {}",
-                g.map_or("none".to_owned(), |g| format!("{g:?}"))
-            )),
-        })
-        .collect()
-}
-
-fn pin_matches(pin: &Publisher, found: &Publisher) -> bool {
-    pin.kind() == found.kind() && differing(pin, found).is_empty()
-}
-
-/// Why `found` matches none of `pins`: the differing claims of the closest
-/// pin of the same kind, else the kinds.
-fn difference(pins: &[Publisher], found: &Publisher) -> String {
     let closest = pins
         .iter()
-        .filter(|p| p.kind() == found.kind())
-        .map(|p| differing(p, found))
-        .min_by_key(Vec::len);
+        .zip(&differences)
+        .find(|(pin, _)| pin.kind() == publisher.kind())
+        .or_else(|| pins.iter().zip(&differences).next());
     match closest {
-        Some(diffs) => format!("{} (provenance names {found})", diffs.join("; ")),
-        None => {
-            let kinds: Vec<&str> = pins.iter().map(Publisher::kind).collect();
-            format!(
-                "kind: pinned {}, provenance names {:?} ({found})",
-                kinds
-                    .iter()
-                    .map(|k| format!("{k:?}"))
-                    .collect::<Vec<_>>()
-                    .join(" or "),
-                found.kind()
-            )
-        }
+        Some((_, Some((claim, want, got)))) => FindingKind::Failed(format!(
+            "publisher changed: {claim}: pinned {want:?}, provenance names {got:?} \
+             (pinned {}; provenance names {publisher})",
+            list(pins)
+        )),
+        _ => FindingKind::Failed(format!(
+            "publisher changed: pinned {}, provenance names {publisher}",
+            list(pins)
+        )),
     }
+}
+
+fn missing(pins: &[Publisher], why: &str) -> FindingKind {
+    FindingKind::Failed(format!(
+        "provenance missing while pinned to {} ({why})",
+        list(pins)
+    ))
+}
+
+fn failed(filename: &str, message: &str) -> FindingKind {
+    let message = message
+        .strip_prefix(filename)
+        .and_then(|m| m.strip_prefix(": "))
+        .unwrap_or(message);
+    FindingKind::Failed(message.to_owned())
 }

@@ -23,8 +23,17 @@
 //! environment = "release-pypi"
 //! ```
 //!
-//! What a check decides per file ([`check`]) is sans-IO: the caller brings
-//! the provenance (from the index client) and the verifier.
+//! [`verify_lock`] (`sigstore-rs pylock verify`) checks every file the lock
+//! names through the index client ([`crate::index`]): the file's hash from
+//! the lock, its provenance, its publisher against the pins ([`check`]).
+//! [`pin_lock`] (`sigstore-rs pylock pin`) does the same and pins each
+//! unpinned package to the publishers its files verified with (trust on
+//! first use, which the caller must ask for); [`pin_file`] writes the lock
+//! back atomically, or not at all. Packages without pins are reported,
+//! not refused, unless the caller requires pins ([`Finding::is_failure`]):
+//! a lock from before this tool, or a package whose index serves no
+//! provenance, still verifies its hashes, and the report says which
+//! packages nothing ties to a publisher.
 //!
 //! ```
 //! use sigstore_rs::pylock::Lock;
@@ -52,9 +61,11 @@
 
 pub mod check;
 mod edit;
+pub mod run;
 
-pub use check::{check_file, Finding, FindingKind};
+pub use check::{check_file, judge, Finding, FindingKind};
 pub use edit::with_pins;
+pub use run::{pin_file, pin_lock, verify_file, verify_lock, Options, Pin, PinOutcome, Report};
 
 use crate::error::{Error, Result};
 use crate::pep740::{DistName, Distribution, Publisher};
