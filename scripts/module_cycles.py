@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 
 SRC = Path("src")
-SPLIT = {"tlog"}
+SPLIT = {"tlog", "index"}
 ABOVE_ALL = {"testing", "fuzz", "py"}
 
 

@@ -113,6 +113,18 @@ pub enum Error {
     /// fetched, or the local cache could not be used.
     #[error("{0}")]
     TrustUpdate(#[from] crate::tuf::TufError),
+    /// Fetching from a package index, or checking what it served against
+    /// what was expected, failed (the step is the variant).
+    /// (Boxed: its variants carry both publishers, and every `Result` of
+    /// the crate would otherwise grow to their size.)
+    #[error("{0}")]
+    Index(Box<crate::index::IndexError>),
+}
+
+impl From<crate::index::IndexError> for Error {
+    fn from(e: crate::index::IndexError) -> Self {
+        Error::Index(Box::new(e))
+    }
 }
 
 impl Error {

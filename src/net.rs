@@ -264,6 +264,23 @@ impl Http {
         self.request("GET", url, headers, None)
     }
 
+    /// `GET url` with `headers`, the body bounded by `limit` bytes instead
+    /// of the default 16 MiB (a distribution file can be larger).
+    pub fn get_bounded(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        limit: u64,
+    ) -> Result<HttpResponse> {
+        self.request_bounded("GET", url, headers, None, limit)
+            .map_err(|e| match e {
+                Bounded::Failed(e) => e,
+                Bounded::TooLong(limit) => Error::Network(format!(
+                    "GET {url}: the response is larger than {limit} bytes"
+                )),
+            })
+    }
+
     /// `POST url` with `headers` and `body`.
     pub fn post(&self, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Result<HttpResponse> {
         self.request("POST", url, headers, Some(body))
@@ -478,7 +495,9 @@ impl RedirectListener {
 /// matching its subdomains; `*` matches every host), else the scheme's own
 /// `https_proxy`/`http_proxy` (lower case first), else `ALL_PROXY`. Empty
 /// values count as unset. (ureq 2's own lookup ignores `NO_PROXY` and the
-/// scheme.)
+/// scheme.) A loopback host (`localhost`, `127.0.0.0/8`, `::1`) is never
+/// proxied: a proxy cannot reach the caller's own loopback interface (the
+/// local test instance, an OAuth redirect).
 pub(crate) fn proxy_from_env(url: &str, env: impl Fn(&str) -> Option<String>) -> Option<String> {
     let var = |names: &[&str]| {
         names
@@ -495,6 +514,13 @@ pub(crate) fn proxy_from_env(url: &str, env: impl Fn(&str) -> Option<String>) ->
         None => host_port.split(':').next().unwrap_or_default(),
     }
     .to_ascii_lowercase();
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        return None;
+    }
     if let Some(no_proxy) = var(&["no_proxy", "NO_PROXY"]) {
         let bypass = no_proxy.split(',').any(|entry| {
             let entry = entry.trim().trim_start_matches('.').to_ascii_lowercase();
@@ -584,6 +610,15 @@ mod tests {
             None
         );
         assert!(p("https://10.0.0.1/", &local).is_some());
+        let proxied = [("HTTPS_PROXY", "http://p"), ("http_proxy", "http://p")];
+        for url in [
+            "http://127.0.0.1:8080/simple/",
+            "https://127.0.0.2/",
+            "http://localhost:1/",
+            "http://[::1]:80/",
+        ] {
+            assert_eq!(p(url, &proxied), None, "{url}");
+        }
         assert_eq!(p("not a url", &local), None);
     }
 }

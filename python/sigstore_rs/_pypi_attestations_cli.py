@@ -19,26 +19,25 @@ Beyond pypi-attestations: ``sign`` and ``verify attestation`` take
 ``sign`` takes ``--identity-token TOKEN`` (else ``$SIGSTORE_ID_TOKEN``, an
 ambient CI credential, then the browser flow); ``verify pypi`` takes
 ``--index-url URL`` (default ``https://pypi.org``) for the simple and
-integrity APIs it reads.
+integrity APIs it reads, through ``sigstore_rs.index`` (the core's bounded
+HTTP client).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import tempfile
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
 from sigstore_rs import _rust
-from sigstore_rs.errors import Error, IdentityError
+from sigstore_rs.errors import Error, IdentityError, IndexFetchError, MalformedProvenanceError
+from sigstore_rs.index import IndexClient, IndexFile
 from sigstore_rs.pep740 import (
     Attestation,
     AttestationError,
@@ -308,25 +307,24 @@ def _project_and_version(filename: str) -> tuple[str, str]:
     return project, version
 
 
-def _http_get(url: str, accept: str | None = None) -> bytes:
-    """The body of a GET; raises ``urllib.error.HTTPError`` (with its status)
-    or ``OSError``."""
-    headers = {"Accept": accept} if accept else {}
-    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as r:
-        return r.read()  # type: ignore[no-any-return]
+def _client(index_url: str) -> IndexClient:
+    """The client of the index whose simple API is under ``index_url``
+    (``https://pypi.org`` and ``https://pypi.org/simple/`` alike)."""
+    base = index_url.rstrip("/").removesuffix("/simple")
+    return IndexClient(f"{base}/simple/")
 
 
 def _download_file(url: str, dest: Path) -> None:
-    """Downloads ``url`` into ``dest``."""
+    """Downloads ``url`` into ``dest`` (bounded, through the core's HTTP client)."""
     try:
-        dest.write_bytes(_http_get(url))
-    except OSError as e:
+        dest.write_bytes(_client(_PYPI).download(IndexFile(dest.name, url)))
+    except (Error, OSError) as e:
         _die(f"Error downloading file: {e}")
 
 
 def _get_direct_url_from_arg(arg: str, index_url: str) -> str:
     """The files.pythonhosted.org URL of ``pypi:FILENAME`` (from the
-    index's JSON simple API) or of a URL given directly."""
+    index's simple API) or of a URL given directly."""
     url = arg
     if arg.startswith("pypi:"):
         filename = arg[len("pypi:") :]
@@ -337,16 +335,12 @@ def _get_direct_url_from_arg(arg: str, index_url: str) -> str:
         except (Error, ValueError) as e:
             _die(f"Invalid distribution filename: {e}")
         try:
-            body = _http_get(
-                f"{index_url.rstrip('/')}/simple/{project}/",
-                accept="application/vnd.pypi.simple.v1+json",
-            )
-            files = json.loads(body).get("files", [])
-        except (OSError, ValueError) as e:
+            listed = _client(index_url).project(project).file(filename)
+        except (Error, ValueError) as e:
             _die(f"Error trying to get information for '{project}' from PyPI: {e}")
-        url = next((f.get("url", "") for f in files if f.get("filename") == filename), "")
-        if not url:
+        if listed is None:
             _die(f"Could not find the artifact '{filename}' on PyPI")
+        url = listed.url
     parts = urllib.parse.urlsplit(url)
     if parts.scheme != "https" or parts.hostname != _FILES_HOST:
         _die(f"Unsupported/invalid URL: {url} (expected an https://{_FILES_HOST}/ URL)")
@@ -378,25 +372,24 @@ def _get_distribution_from_arg(arg: str, offline: bool, index_url: str = _PYPI) 
 
 def _get_provenance_from_pypi(dist: Distribution, index_url: str = _PYPI) -> Provenance:
     """The distribution's provenance, from the index's integrity API."""
-    project, version = _project_and_version(dist.name)
-    url = f"{index_url.rstrip('/')}/integrity/{project}/{version}/{dist.name}/provenance"
+    client = _client(index_url)
     try:
-        body = _http_get(url)
-    except urllib.error.HTTPError as e:
-        if e.code == 403:
-            _die("Access to provenance is temporarily disabled by PyPI administrators")
-        if e.code == 404:
-            _die(f'Provenance for file "{dist.name}" was not found')
-        _die(
-            "Unexpected error while downloading provenance file from PyPI, Integrity API "
-            f"returned status code: {e.code}"
-        )
-    except OSError as e:
-        _die(f"Error downloading provenance from {url}: {e}")
-    try:
-        return Provenance.model_validate_json(body)
-    except (Error, ValueError) as e:
+        _project_and_version(dist.name)
+        # Only the name matters: the integrity API's URL is derived from it.
+        provenance = client.provenance(IndexFile(dist.name, client.index_url))
+    except MalformedProvenanceError as e:
         _die(f"Invalid provenance: {e}")
+    except IndexFetchError as e:
+        if "answered HTTP 403" in str(e):
+            _die("Access to provenance is temporarily disabled by PyPI administrators")
+        if "answered HTTP" in str(e):
+            _die(f"Unexpected error while downloading provenance file from PyPI: {e}")
+        _die(f"Error downloading provenance: {e}")
+    except (Error, ValueError) as e:
+        _die(f"Invalid distribution filename: {e}")
+    if provenance is None:
+        _die(f'Provenance for file "{dist.name}" was not found')
+    return provenance
 
 
 def _check_repository_identity(

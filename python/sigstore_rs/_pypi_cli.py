@@ -3,6 +3,10 @@
     sigstore-rs [--staging | --instance URL | ...] pypi verify (--repository OWNER/REPO
         [--workflow W] [--gitlab] | --email EMAIL | --cert-identity ID --cert-oidc-issuer URL
         | --trust-on-first-use) [--offline] [--attestation F | --provenance F] DIST...
+    sigstore-rs pypi verify (--repository OWNER/REPO --workflow FILE [--environment ENV]
+        | --gitlab-project NS/PROJ --workflow PATH [--environment ENV] | --email EMAIL
+        | --trust-on-first-use) [--index-url URL] NAME==VERSION...
+    sigstore-rs pypi verify ... --from-index [--index-url URL] (URL | FILE)...
     sigstore-rs pypi inspect FILE
     sigstore-rs pypi convert [--to-bundle] FILE
 
@@ -11,6 +15,16 @@ each verified distribution, and ``FAIL: DIST: reason`` on stderr for each
 other one; exits 1 if any failed. Without ``--attestation``/``--provenance``
 each DIST's attestation is looked for beside it (``DIST.publish.attestation``,
 ``DIST.attestation``, then ``DIST.provenance``).
+
+From an index (``NAME==VERSION``: every file of the release; ``--from-index``:
+a file's URL or a local copy, which must be the file the index lists), each
+file's provenance comes from the index (its ``provenance`` URL, else the
+integrity API), the file is hashed against the index's SHA-256, and the
+provenance's publisher must be the one the flags name (the first differing
+claim is named). The default index is ``https://pypi.org/simple/``. Every
+fault (index unreachable, no or malformed provenance, provenance for another
+file, a file swapped on the index, another publisher) is one ``FAIL:`` line
+naming the package, the file and the reason.
 
 The publisher expected to have signed is required: a provenance object names
 its own, and anyone can sign as themselves. Each attestation of a provenance
@@ -58,6 +72,11 @@ def add_parser(commands: Any) -> None:
         "--repository", metavar="OWNER/REPO", help="the Trusted Publisher's repository"
     )
     who.add_argument(
+        "--gitlab-project",
+        metavar="NS/PROJ",
+        help="a GitLab Trusted Publisher's project (with --workflow, the CI file's path)",
+    )
+    who.add_argument(
         "--email",
         "--gcp-service-account",
         metavar="EMAIL",
@@ -79,6 +98,11 @@ def add_parser(commands: Any) -> None:
         help="the workflow file (GitHub: under .github/workflows/; GitLab: its path); "
         "default: any workflow of the repository",
     )
+    verify.add_argument(
+        "--environment",
+        metavar="ENV",
+        help="the publisher's deployment environment (from an index only; default: any)",
+    )
     verify.add_argument("--cert-oidc-issuer", metavar="URL", help="the issuer of --cert-identity")
     verify.add_argument("--gitlab", action="store_true", help="the repository is on gitlab.com")
     evidence = verify.add_mutually_exclusive_group()
@@ -91,7 +115,26 @@ def add_parser(commands: Any) -> None:
         help="use no network: the cached trust material, else the material embedded in "
         "this release (with a warning saying how old)",
     )
-    verify.add_argument("dists", nargs="+", metavar="DIST", help="a wheel or sdist file")
+    verify.add_argument(
+        "--from-index",
+        action="store_true",
+        help="each DIST is a file's URL or a local copy: fetch its provenance and hash from "
+        "the index",
+    )
+    verify.add_argument(
+        "--index-url",
+        metavar="URL",
+        default=None,
+        help="the simple API to read for NAME==VERSION and --from-index "
+        "(default https://pypi.org/simple/)",
+    )
+    verify.add_argument(
+        "dists",
+        nargs="+",
+        metavar="DIST",
+        help="a wheel or sdist file; NAME==VERSION (every file of the release, from the "
+        "index); with --from-index, a file's URL or path",
+    )
 
     sign = sub.add_parser("sign", help="sign distributions: DIST.publish.attestation each")
     from sigstore_rs import _sign_cli
@@ -115,7 +158,8 @@ def add_parser(commands: Any) -> None:
 
 _NO_PUBLISHER = (
     "name the publisher you expect: --repository OWNER/REPO [--workflow W] [--gitlab], "
-    "--email EMAIL, or --cert-identity ID --cert-oidc-issuer URL; or pass "
+    "--gitlab-project NS/PROJ --workflow PATH, --email EMAIL, or --cert-identity ID "
+    "--cert-oidc-issuer URL; or pass "
     "--trust-on-first-use to accept the publisher a provenance object names"
 )
 
@@ -127,6 +171,8 @@ def _expected(args: argparse.Namespace) -> str:
         return f"publisher: Google service account {args.email}"
     if args.cert_identity is not None:
         return f"identity: {args.cert_identity}, issuer {args.cert_oidc_issuer}"
+    if args.gitlab_project is not None:
+        return f"publisher: GitLab project {args.gitlab_project}, workflow {args.workflow}"
     kind = "GitLab project" if args.gitlab else "GitHub repository"
     workflow = "any workflow" if args.workflow is None else f"workflow {args.workflow}"
     return f"publisher: {kind} {args.repository}, {workflow}"
@@ -139,6 +185,12 @@ def _identity(args: argparse.Namespace) -> VerificationPolicy | Publisher | None
         return GooglePublisher(email=args.email)
     if args.cert_identity is not None:
         return Identity(identity=args.cert_identity, issuer=args.cert_oidc_issuer)
+    if args.gitlab_project is not None:
+        return GitLabPublisher(
+            repository=args.gitlab_project,
+            workflow_filepath=args.workflow,
+            environment=args.environment,
+        )
     if args.repository is None:
         return None
     if args.workflow is None:
@@ -150,8 +202,123 @@ def _identity(args: argparse.Namespace) -> VerificationPolicy | Publisher | None
             [OIDCIssuerV2(issuer), OIDCSourceRepositoryURI(f"https://{host}/{args.repository}")]
         )
     if args.gitlab:
-        return GitLabPublisher(repository=args.repository, workflow_filepath=args.workflow)
-    return GitHubPublisher(repository=args.repository, workflow=args.workflow)
+        return GitLabPublisher(
+            repository=args.repository,
+            workflow_filepath=args.workflow,
+            environment=args.environment,
+        )
+    return GitHubPublisher(
+        repository=args.repository, workflow=args.workflow, environment=args.environment
+    )
+
+
+def _no_identity(args: argparse.Namespace) -> bool:
+    return (
+        args.repository is None
+        and args.gitlab_project is None
+        and args.email is None
+        and args.cert_identity is None
+    )
+
+
+def _usage(message: str) -> int:
+    print(f"sigstore-rs pypi verify: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _project_of(filename: str) -> str:
+    """A wheel's or sdist's project name, as its file name spells it (the
+    core checks the name first)."""
+    from sigstore_rs import _rust
+
+    _rust.Distribution(filename, "0" * 64)
+    if filename.endswith(".whl"):
+        return filename.split("-")[0]
+    stem = filename[: -len(".tar.gz")] if filename.endswith(".tar.gz") else filename[:-4]
+    return stem.rsplit("-", 1)[0]
+
+
+def _reason(filename: str, error: BaseException, staging: bool) -> str:
+    reason = _cli_reason(error, staging=staging)
+    return reason if reason.startswith(f"{filename}:") else f"{filename}: {reason}"
+
+
+def _verify_from_index(args: argparse.Namespace, verifier: Callable[[], Verifier]) -> int:
+    """``NAME==VERSION`` and ``--from-index``: every file fetched, hashed and
+    verified through ``sigstore_rs.index``."""
+    import urllib.parse
+
+    from sigstore_rs.errors import NotOnIndexError
+    from sigstore_rs.index import PYPI_SIMPLE_URL, FileCheck, IndexClient, IndexFile
+
+    if args.attestation is not None or args.provenance is not None:
+        return _usage("--attestation/--provenance name local evidence; an index serves its own")
+    if args.cert_identity is not None:
+        return _usage(
+            "an index's provenance names Trusted Publishers: pass --repository OWNER/REPO "
+            "--workflow FILE, --gitlab-project NS/PROJ --workflow PATH or --email EMAIL"
+        )
+    if (args.repository is not None or args.gitlab_project is not None) and args.workflow is None:
+        return _usage("a Trusted Publisher from an index needs --workflow")
+    tofu = args.trust_on_first_use
+    if not tofu and _no_identity(args):
+        return _usage(_NO_PUBLISHER)
+    expected = _identity(args)
+    publisher: Publisher | None = None
+    if expected is not None:
+        assert not isinstance(expected, VerificationPolicy)  # --workflow is given
+        publisher = expected
+    try:
+        v = verifier()
+        client = IndexClient(args.index_url or PYPI_SIMPLE_URL)
+    except (Error, OSError) as e:
+        for dist in args.dists:
+            print(f"FAIL: {dist}: {e}", file=sys.stderr)
+        return 1
+    failed = False
+    checks: list[FileCheck] = []
+    labels: list[str] = []
+    for arg in args.dists:
+        try:
+            if "==" in arg and not args.from_index:
+                name, version = (part.strip() for part in arg.split("==", 1))
+                for f in client.release(name, version):
+                    checks.append(FileCheck(f, publisher))
+                    labels.append(f"{name}=={version}")
+                continue
+            remote = arg.startswith(("https://", "http://"))
+            path = None if remote else Path(arg)
+            if remote:
+                filename = urllib.parse.unquote(urllib.parse.urlsplit(arg).path.split("/")[-1])
+            else:
+                assert path is not None
+                if not path.is_file():
+                    raise Error(f"{arg}: no such file")
+                filename = path.name
+            project = _project_of(filename)
+            page = client.project(project)
+            listed = page.file(filename)
+            if listed is None:
+                raise NotOnIndexError(f"{filename}: the index does not list it ({page.url})")
+            if remote:
+                listed = IndexFile(filename, arg, listed.sha256, client.provenance_url(listed))
+            checks.append(FileCheck(listed, publisher, path=path))
+            labels.append(project)
+        except (Error, OSError, ValueError) as e:
+            failed = True
+            print(f"FAIL: {arg}: {_cli_reason(e, staging=args.staging)}", file=sys.stderr)
+    results = client.verify(checks, trust_on_first_use=tofu, verifier=v)
+    for label, result in zip(labels, results):
+        filename = result.file.filename
+        if result.verified is not None and result.verified.publisher is not None:
+            print(f"OK: {filename}")
+            suffix = " (trusted on first use)" if result.verified.trusted_on_first_use else ""
+            print(f"  publisher: {result.verified.publisher}{suffix}")
+        else:
+            failed = True
+            error = result.error or Error("no provenance was verified")
+            print(f"FAIL: {label}: {_reason(filename, error, args.staging)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _evidence(path: Path, provenance: bool) -> Attestation | Provenance:
@@ -181,8 +348,40 @@ def _verify(args: argparse.Namespace, verifier: Callable[[], Verifier]) -> int:
             file=sys.stderr,
         )
         return 2
-    if args.workflow is not None and args.repository is None:
-        print("sigstore-rs pypi verify: error: --workflow needs --repository", file=sys.stderr)
+    if args.workflow is not None and args.repository is None and args.gitlab_project is None:
+        print(
+            "sigstore-rs pypi verify: error: --workflow needs --repository or --gitlab-project",
+            file=sys.stderr,
+        )
+        return 2
+    if args.gitlab_project is not None and args.workflow is None:
+        print(
+            "sigstore-rs pypi verify: error: --gitlab-project needs --workflow PATH",
+            file=sys.stderr,
+        )
+        return 2
+    from_index = args.from_index or all("==" in d for d in args.dists)
+    if from_index:
+        return _verify_from_index(args, verifier)
+    if any("==" in d for d in args.dists):
+        print(
+            "sigstore-rs pypi verify: error: NAME==VERSION and local files cannot be mixed "
+            "(pass --from-index to check local files against the index)",
+            file=sys.stderr,
+        )
+        return 2
+    if args.index_url is not None:
+        print(
+            "sigstore-rs pypi verify: error: --index-url needs NAME==VERSION or --from-index",
+            file=sys.stderr,
+        )
+        return 2
+    if args.environment is not None:
+        print(
+            "sigstore-rs pypi verify: error: --environment is checked against an index's "
+            "provenance only (NAME==VERSION or --from-index); a certificate does not carry it",
+            file=sys.stderr,
+        )
         return 2
     if (args.cert_identity is None) != (args.cert_oidc_issuer is None):
         print(
@@ -191,7 +390,7 @@ def _verify(args: argparse.Namespace, verifier: Callable[[], Verifier]) -> int:
         )
         return 2
     tofu = args.trust_on_first_use
-    if not tofu and args.repository is None and args.email is None and args.cert_identity is None:
+    if not tofu and _no_identity(args):
         print(f"sigstore-rs pypi verify: error: {_NO_PUBLISHER}", file=sys.stderr)
         return 2
     failures: dict[str, str] = {}

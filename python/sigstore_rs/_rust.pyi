@@ -5,12 +5,15 @@ from typing import Any, Literal, final
 
 __all__ = [
     "PRODUCTION_TUF_URL",
+    "PYPI_SIMPLE_URL",
     "STAGING_TUF_URL",
     "UPLOAD_HTTP_400_PREFIX",
     "Attestation",
     "Bundle",
     "Distribution",
     "IdentityToken",
+    "IndexClient",
+    "IndexFile",
     "LocalInstance",
     "Policy",
     "Provenance",
@@ -26,6 +29,8 @@ __all__ = [
     "ci_claims",
     "detect_credential",
     "in_toto_statement",
+    "index_release_files",
+    "index_verify_provenance",
     "interactive_token",
     "sha256_file",
     "trust_instance",
@@ -37,6 +42,7 @@ __all__ = [
 ]
 __version__: str
 PRODUCTION_TUF_URL: str
+PYPI_SIMPLE_URL: str
 STAGING_TUF_URL: str
 UPLOAD_HTTP_400_PREFIX: str
 
@@ -230,6 +236,86 @@ def check_upload(
     publisher: Publisher | None = None,
 ) -> list[tuple[Attestation, str, str | None]]: ...
 def build_provenance(publisher: Publisher, attestations: list[Attestation]) -> Provenance: ...
+
+# index (src/py/index.rs)
+@final
+class IndexFile:
+    def __new__(
+        cls,
+        filename: str,
+        url: str,
+        sha256: str | None = None,
+        provenance_url: str | None = None,
+        yanked: str | None = None,
+        requires_python: str | None = None,
+    ) -> IndexFile: ...
+    @property
+    def filename(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def sha256(self) -> str | None: ...
+    @property
+    def provenance_url(self) -> str | None: ...
+    @property
+    def yanked(self) -> str | None: ...
+    @property
+    def requires_python(self) -> str | None: ...
+    @property
+    def version(self) -> str | None: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+_VerifiedFile = tuple[
+    str,
+    str,
+    str,
+    Publisher | None,
+    bool,
+    list[tuple[str, str | None]],
+    str | None,
+]
+
+@final
+class IndexClient:
+    def __new__(cls, index_url: str, max_file_bytes: int | None = None) -> IndexClient: ...
+    @property
+    def index_url(self) -> str: ...
+    @property
+    def max_file_bytes(self) -> int: ...
+    def project(self, name: str) -> tuple[str, str, list[IndexFile]]: ...
+    def release(self, name: str, version: str) -> list[IndexFile]: ...
+    def provenance_url(self, file: IndexFile) -> str: ...
+    def provenance(self, file: IndexFile) -> Provenance | None: ...
+    def download(self, file: IndexFile, sha256: str | None = None) -> bytes: ...
+    def verify_files(
+        self,
+        verifier: Verifier,
+        items: list[
+            tuple[
+                IndexFile,
+                Publisher | None,
+                str | None,
+                str | None,
+                str | os.PathLike[str] | None,
+            ]
+        ],
+        threads: int | None = None,
+        *,
+        trust_on_first_use: bool = False,
+        dest_dir: str | os.PathLike[str] | None = None,
+        require_provenance: bool = True,
+    ) -> list[tuple[_VerifiedFile | None, Exception | None]]: ...
+
+def index_release_files(name: str, files: list[IndexFile], version: str) -> list[IndexFile]: ...
+def index_verify_provenance(
+    verifier: Verifier,
+    dist: Distribution,
+    provenance: Provenance,
+    publisher: Publisher | None = None,
+    *,
+    trust_on_first_use: bool = False,
+) -> tuple[Publisher, list[tuple[str, str | None]]]: ...
 
 @final
 class IdentityToken:

@@ -13,17 +13,26 @@ __all__ = [
     "CertificateChainError",
     "CheckpointError",
     "ConversionError",
+    "DownloadError",
     "Error",
     "FileError",
+    "HashMismatchError",
     "IdentityError",
     "InclusionProofError",
+    "IndexFetchError",
+    "IndexPageError",
     "InvalidAttestation",
     "InvalidBundle",
     "InvalidInput",
     "InvalidLock",
     "InvalidTrustRoot",
+    "MalformedProvenanceError",
     "NetworkError",
+    "NoProvenanceError",
+    "NotOnIndexError",
+    "PackageIndexError",
     "PolicyError",
+    "PublisherMismatchError",
     "SctError",
     "SignatureError",
     "SignedEntryTimestampError",
@@ -223,3 +232,44 @@ class UploadError(Error):
     that failed, if one did."""
 
     step: str | None = None
+
+
+class PackageIndexError(Error):
+    """Fetching from a package index, or checking what it served, failed
+    (``sigstore_rs.index``). The message is one line naming the project or
+    file and the reason; the subclass names the step."""
+
+
+class IndexFetchError(PackageIndexError, ConnectionError):
+    """The index could not be reached, or answered with an error status."""
+
+
+class IndexPageError(PackageIndexError, ValueError):
+    """A project page is not a PEP 691 JSON or PEP 503 HTML page."""
+
+
+class NotOnIndexError(PackageIndexError, LookupError):
+    """The project, release or file is not on the index."""
+
+
+class NoProvenanceError(PackageIndexError):
+    """The index has no provenance for the file (its provenance URL answered 404)."""
+
+
+class MalformedProvenanceError(PackageIndexError, ValueError):
+    """What the index served as provenance is not a PEP 740 provenance object."""
+
+
+class DownloadError(PackageIndexError, OSError):
+    """The file could not be downloaded, read or saved."""
+
+
+class HashMismatchError(PackageIndexError):
+    """The file's SHA-256 is not the one the index (or a lock file) gives:
+    a file swapped on the index, or a stale pin."""
+
+
+class PublisherMismatchError(PackageIndexError):
+    """The provenance was filed by another publisher than the expected one;
+    the message names the first differing claim (kind, repository,
+    workflow, environment, email, ...)."""

@@ -69,7 +69,6 @@ use crate::error::{Error, Result, Step};
 use crate::policy::Policy;
 use crate::verify::Verifier;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// PyPI's publish attestation (<https://docs.pypi.org/attestations/publish/v1/>).
 pub const PYPI_PUBLISH_V1: &str = "https://docs.pypi.org/attestations/publish/v1";
@@ -308,47 +307,9 @@ pub fn verify_batch_on(
     threads: Option<usize>,
 ) -> Vec<Result<Vec<Verified>>> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let workers = threads.unwrap_or(cores).max(1).min(items.len());
-    if workers <= 1 {
-        return items.iter().map(|i| i.verify(verifier)).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let mut slots: Vec<Option<Result<Vec<Verified>>>> = items.iter().map(|_| None).collect();
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        done.push((i, item.verify(verifier)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        for h in handles {
-            // A worker that panicked leaves its items unfilled (reported below).
-            if let Ok(done) = h.join() {
-                for (i, r) in done {
-                    if let Some(slot) = slots.get_mut(i) {
-                        *slot = Some(r);
-                    }
-                }
-            }
-        }
-    });
-    slots
-        .into_iter()
-        .map(|r| {
-            r.unwrap_or_else(|| {
-                Err(Error::InvalidInput(
-                    "internal error: a verification worker stopped".into(),
-                ))
-            })
-        })
-        .collect()
+    crate::parallel::map(items, threads.unwrap_or(cores), |item| {
+        item.verify(verifier)
+    })
 }
 
 #[cfg(test)]

@@ -240,6 +240,82 @@ impl Publisher {
     }
 }
 
+/// The first claim in which a publisher differs from an expected one:
+/// `(claim, expected value, found value)`. An optional claim the expected
+/// publisher leaves out (a GitHub or GitLab environment, CircleCI's origin and
+/// ref) accepts any value (the user did not name one); every other claim
+/// must be equal. Values absent on one side are shown as `(none)`.
+pub fn first_difference(
+    expected: &Publisher,
+    found: &Publisher,
+) -> Option<(&'static str, String, String)> {
+    fn opt(v: &Option<String>) -> String {
+        v.clone().unwrap_or_else(|| "(none)".into())
+    }
+    fn optional(
+        claim: &'static str,
+        e: &Option<String>,
+        f: &Option<String>,
+    ) -> Option<(&'static str, String, String)> {
+        match e {
+            Some(_) if e != f => Some((claim, opt(e), opt(f))),
+            _ => None,
+        }
+    }
+    fn eq(claim: &'static str, e: &str, f: &str) -> Option<(&'static str, String, String)> {
+        (e != f).then(|| (claim, e.to_owned(), f.to_owned()))
+    }
+    match (expected, found) {
+        (
+            Publisher::GitHub {
+                repository: r1,
+                workflow: w1,
+                environment: e1,
+            },
+            Publisher::GitHub {
+                repository: r2,
+                workflow: w2,
+                environment: e2,
+            },
+        ) => eq("repository", r1, r2)
+            .or_else(|| eq("workflow", w1, w2))
+            .or_else(|| optional("environment", e1, e2)),
+        (
+            Publisher::GitLab {
+                repository: r1,
+                workflow_filepath: w1,
+                environment: e1,
+            },
+            Publisher::GitLab {
+                repository: r2,
+                workflow_filepath: w2,
+                environment: e2,
+            },
+        ) => eq("repository", r1, r2)
+            .or_else(|| eq("workflow", w1, w2))
+            .or_else(|| optional("environment", e1, e2)),
+        (Publisher::Google { email: a }, Publisher::Google { email: b }) => eq("email", a, b),
+        (
+            Publisher::CircleCI {
+                project_id: p1,
+                pipeline_definition_id: d1,
+                vcs_origin: o1,
+                vcs_ref: f1,
+            },
+            Publisher::CircleCI {
+                project_id: p2,
+                pipeline_definition_id: d2,
+                vcs_origin: o2,
+                vcs_ref: f2,
+            },
+        ) => eq("project_id", p1, p2)
+            .or_else(|| eq("pipeline_definition_id", d1, d2))
+            .or_else(|| optional("vcs_origin", o1, o2))
+            .or_else(|| optional("vcs_ref", f1, f2)),
+        _ => eq("kind", expected.kind(), found.kind()),
+    }
+}
+
 /// The publisher's kind and claims, for people: `GitHub repository
 /// OWNER/REPO, workflow release.yml[, environment E]`, `GitLab project
 /// NAMESPACE/PROJECT, workflow PATH[, environment E]`, `Google service

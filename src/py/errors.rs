@@ -6,6 +6,7 @@
 //! verification failures also carry `.step` (the [`Step::name`]).
 
 use crate::error::{Error, Step};
+use crate::index::IndexError;
 use crate::pep740::UploadError;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -61,6 +62,22 @@ fn class_name(err: &Error) -> &'static str {
         Error::Identity(_) => "IdentityError",
         Error::Signing(_) => "SigningError",
         Error::TrustUpdate(_) => "TrustUpdateError",
+        Error::Index(e) => index_class(e),
+    }
+}
+
+/// The Python class for each failed step between an index and a verified
+/// file (`sigstore_rs.errors`, subclasses of `PackageIndexError`).
+fn index_class(err: &IndexError) -> &'static str {
+    match err {
+        IndexError::Fetch { .. } => "IndexFetchError",
+        IndexError::Page { .. } => "IndexPageError",
+        IndexError::NotFound { .. } => "NotOnIndexError",
+        IndexError::NoProvenance { .. } => "NoProvenanceError",
+        IndexError::MalformedProvenance { .. } => "MalformedProvenanceError",
+        IndexError::Download { .. } => "DownloadError",
+        IndexError::HashMismatch { .. } => "HashMismatchError",
+        IndexError::PublisherMismatch { .. } => "PublisherMismatchError",
     }
 }
 

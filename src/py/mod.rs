@@ -7,6 +7,7 @@
 
 mod bundle;
 mod errors;
+mod index;
 mod pep740;
 mod policy;
 mod pylock;
@@ -27,6 +28,8 @@ mod _rust {
     use super::bundle::PyBundle;
     #[pymodule_export]
     use super::errors::_error_for_testing;
+    #[pymodule_export]
+    use super::index::{index_release_files, index_verify_provenance, PyIndexClient, PyIndexFile};
     #[pymodule_export]
     use super::pep740::{
         build_provenance, check_upload, verify_distributions, PyAttestation, PyDistribution,
@@ -58,6 +61,7 @@ mod _rust {
         use crate::trust::tuf::{PRODUCTION_TUF_URL, STAGING_TUF_URL};
         m.add("PRODUCTION_TUF_URL", PRODUCTION_TUF_URL)?;
         m.add("STAGING_TUF_URL", STAGING_TUF_URL)?;
+        m.add("PYPI_SIMPLE_URL", crate::index::PYPI_SIMPLE_URL)?;
         m.add(
             "UPLOAD_HTTP_400_PREFIX",
             crate::pep740::upload::HTTP_400_PREFIX,

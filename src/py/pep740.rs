@@ -51,7 +51,7 @@ fn expected(policy: Option<&PyPolicy>, trust_on_first_use: bool) -> Result<Expec
 
 #[pyclass(frozen, module = "sigstore_rs._rust", name = "Distribution")]
 pub struct PyDistribution {
-    inner: Distribution,
+    pub(crate) inner: Distribution,
 }
 
 #[pymethods]
@@ -225,7 +225,7 @@ impl PyAttestation {
 
 #[pyclass(frozen, module = "sigstore_rs._rust", name = "Provenance")]
 pub struct PyProvenance {
-    inner: Provenance,
+    pub(crate) inner: Provenance,
 }
 
 #[pymethods]

@@ -18,6 +18,7 @@ MODULES = [
     "sigstore_rs.errors",
     "sigstore_rs.verify",
     "sigstore_rs.pep740",
+    "sigstore_rs.index",
     "sigstore_rs.pylock",
     "sigstore_rs.sign",
     "sigstore_rs.trust",
