@@ -15,6 +15,7 @@ __all__ = [
     "IndexClient",
     "IndexFile",
     "LocalInstance",
+    "LockFinding",
     "Policy",
     "Provenance",
     "Publisher",
@@ -32,6 +33,8 @@ __all__ = [
     "index_release_files",
     "index_verify_provenance",
     "interactive_token",
+    "pylock_pin",
+    "pylock_verify",
     "sha256_file",
     "trust_instance",
     "trust_load",
@@ -198,6 +201,7 @@ def verify_distributions(
     *,
     trust_on_first_use: bool = False,
 ) -> list[tuple[list[tuple[str, str | None, Publisher | None]] | None, Exception | None]]: ...
+
 @final
 class LockFinding:
     @property

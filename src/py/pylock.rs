@@ -41,10 +41,9 @@ impl PyLockFinding {
     #[getter]
     fn publishers(&self) -> Vec<PyPublisher> {
         match &self.inner.kind {
-            FindingKind::Verified(p) | FindingKind::Unpinned(p) => p
-                .iter()
-                .map(|p| PyPublisher { inner: p.clone() })
-                .collect(),
+            FindingKind::Verified(p) | FindingKind::Unpinned(p) => {
+                p.iter().map(|p| PyPublisher { inner: p.clone() }).collect()
+            }
             _ => Vec::new(),
         }
     }
@@ -122,9 +121,8 @@ pub fn pylock_pin(
         dist_dir,
         threads,
     };
-    let outcome = py.allow_threads(|| {
-        pylock::pin_file(&verifier.inner, &path, &options, trust_on_first_use)
-    })?;
+    let outcome = py
+        .allow_threads(|| pylock::pin_file(&verifier.inner, &path, &options, trust_on_first_use))?;
     let pins = outcome
         .pins
         .iter()

@@ -204,8 +204,8 @@ pub fn verify_file(verifier: &Verifier, path: &Path, options: &Options) -> Resul
 }
 
 fn read_lock(path: &Path) -> Result<String> {
-    let bytes =
-        std::fs::read(path).map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))?;
     String::from_utf8(bytes)
         .map_err(|_| Error::InvalidLock(format!("{}: not UTF-8 text", path.display())))
 }
@@ -261,9 +261,13 @@ fn run(
         // Step 3, fetched below per index; the jobs wait for their page.
         for (j, file) in package.files.iter().enumerate() {
             let at = push(&file.name, FindingKind::Failed("not checked".into()));
-            jobs.entry(index.clone())
-                .or_default()
-                .push((Slot { package: i, file: j }, at));
+            jobs.entry(index.clone()).or_default().push((
+                Slot {
+                    package: i,
+                    file: j,
+                },
+                at,
+            ));
         }
     }
     for (index, entries) in jobs {
@@ -320,7 +324,10 @@ fn run(
                 .packages
                 .get(slot.package)
                 .map_or(&[][..], |p| p.identities.as_slice());
-            let name = findings.get(*at).map(|f| f.file.clone()).unwrap_or_default();
+            let name = findings
+                .get(*at)
+                .map(|f| f.file.clone())
+                .unwrap_or_default();
             set(&mut findings, *at, judge(pins, &name, result));
         }
     }
