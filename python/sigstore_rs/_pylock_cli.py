@@ -112,7 +112,9 @@ def run(args: argparse.Namespace, verifier: Callable[[], Verifier]) -> int:
             dist_dir=args.dist_dir,
         )
     except (Error, OSError) as e:
-        print(f"FAIL: {args.lock}: {e}", file=sys.stderr)
+        # The core's messages about the lock name it already.
+        where = "" if args.lock in str(e) else f"{args.lock}: "
+        print(f"FAIL: {where}{e}", file=sys.stderr)
         return 1
     for f in result.findings:
         _print(f, False)

@@ -280,15 +280,18 @@ fn run(
                 continue;
             }
         };
-        // Step 3: one page per project.
-        let mut pages: BTreeMap<usize, Result<ProjectPage>> = BTreeMap::new();
-        for (slot, _) in &entries {
-            if let Some(package) = lock.packages.get(slot.package) {
-                pages
-                    .entry(slot.package)
-                    .or_insert_with(|| client.project(&package.name));
-            }
-        }
+        // Step 3: one page per project, fetched in parallel (a lock of a
+        // hundred packages is a hundred pages).
+        let mut wanted: Vec<usize> = entries.iter().map(|(slot, _)| slot.package).collect();
+        wanted.dedup();
+        let fetched =
+            crate::parallel::map(&wanted, workers(options), |&i| match lock.packages.get(i) {
+                Some(package) => client.project(&package.name),
+                None => Err(Error::InvalidInput(format!(
+                    "packages[{i}]: no such package"
+                ))),
+            });
+        let pages: BTreeMap<usize, Result<ProjectPage>> = wanted.into_iter().zip(fetched).collect();
         let mut ready = Vec::new();
         for (slot, at) in entries {
             let Some(package) = lock.packages.get(slot.package) else {
@@ -332,6 +335,13 @@ fn run(
         }
     }
     (Report { findings }, by_package)
+}
+
+/// Threads for fetching pages: as the index client's default for files
+/// (the work is network waits).
+fn workers(options: &Options) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    options.threads.unwrap_or(cores.max(4))
 }
 
 fn set(findings: &mut [Finding], at: usize, kind: FindingKind) {

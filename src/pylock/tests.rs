@@ -3,6 +3,7 @@ use crate::pep740::Provenance;
 use crate::test_support::{self, expect_err};
 use crate::trust::TrustedRoot;
 use crate::verify::Verifier;
+use std::collections::BTreeMap;
 
 /// Written by `pip lock` (pip 26.3) against a local simple index.
 const PIP_LOCK: &str = r#"lock-version = "1.0"
@@ -441,4 +442,300 @@ fn findings_fail_by_policy() {
         dir.line(),
         "app: not from an index (directory): no provenance to verify"
     );
+}
+
+// `verify_lock` / `pin_lock` / `pin_file` through the index client, against
+// a static index on 127.0.0.1 serving the recorded distribution and its
+// provenance (project `pypi-attestations`), and a project without
+// provenance (`plain`).
+
+const SDIST: &str = "pypi_attestations-0.0.19.tar.gz";
+const PLAIN: &str = "plain-1.0-py3-none-any.whl";
+
+/// Serves `routes` (path → body; pages under `/simple/` as PEP 691 JSON)
+/// until the process ends; the base URL.
+fn serve(routes: BTreeMap<String, Vec<u8>>) -> String {
+    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", server.server_addr().to_ip().unwrap());
+    let json = tiny_http::Header::from_bytes(
+        &b"Content-Type"[..],
+        &b"application/vnd.pypi.simple.v1+json"[..],
+    )
+    .unwrap();
+    std::thread::spawn(move || {
+        for req in server.incoming_requests() {
+            let response = match routes.get(req.url()) {
+                Some(body) if req.url().starts_with("/simple/") => {
+                    tiny_http::Response::from_data(body.clone()).with_header(json.clone())
+                }
+                Some(body) => tiny_http::Response::from_data(body.clone()),
+                None => tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404),
+            };
+            let _ = req.respond(response);
+        }
+    });
+    url
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(data))
+}
+
+/// The index, and a lock naming its two files (pinned as `pins` says).
+fn index_and_lock(pins: &str) -> (String, String) {
+    let dir = test_support::fixtures().join("pypi-attestations");
+    let sdist = std::fs::read(dir.join(SDIST)).unwrap();
+    let provenance = std::fs::read(dir.join(format!("{SDIST}.provenance"))).unwrap();
+    let plain = b"a wheel without provenance".to_vec();
+    let page = |name: &str, file: &str, sha: &str, prov: bool| {
+        let mut f = serde_json::json!({"filename": file, "url": format!("/files/{file}"),
+                                       "hashes": {"sha256": sha}});
+        if prov {
+            f["provenance"] = format!("/prov/{file}").into();
+        }
+        serde_json::json!({"meta": {"api-version": "1.1"}, "name": name, "files": [f]})
+            .to_string()
+            .into_bytes()
+    };
+    let (sdist_sha, plain_sha) = (sha256_hex(&sdist), sha256_hex(&plain));
+    let routes = BTreeMap::from([
+        (
+            "/simple/pypi-attestations/".to_owned(),
+            page("pypi-attestations", SDIST, &sdist_sha, true),
+        ),
+        (
+            "/simple/plain/".to_owned(),
+            page("plain", PLAIN, &plain_sha, false),
+        ),
+        (format!("/files/{SDIST}"), sdist),
+        (format!("/prov/{SDIST}"), provenance),
+        (format!("/files/{PLAIN}"), plain),
+    ]);
+    let url = serve(routes);
+    let lock = format!(
+        "lock-version = \"1.0\"\ncreated-by = \"test\"\n\n\
+         [[packages]]\nname = \"pypi-attestations\"\nversion = \"0.0.19\"\n\
+         index = \"{url}/simple/\"\n\
+         sdist = {{ url = \"{url}/files/{SDIST}\", hashes = {{ sha256 = \"{sdist_sha}\" }} }}\n\
+         {pins}\n\
+         [[packages]]\nname = \"plain\"\nversion = \"1.0\"\n\
+         wheels = [{{ url = \"{url}/files/{PLAIN}\", hashes = {{ sha256 = \"{plain_sha}\" }} }}]\n\n\
+         [[packages]]\nname = \"app\"\ndirectory = {{ path = \".\" }}\n"
+    );
+    (url, lock)
+}
+
+fn kinds(report: &Report) -> Vec<(String, String, FindingKind)> {
+    report
+        .findings
+        .iter()
+        .map(|f| (f.package.clone(), f.file.clone(), f.kind.clone()))
+        .collect()
+}
+
+fn release_yml() -> Publisher {
+    github("trailofbits/pypi-attestations", "release.yml", None)
+}
+
+#[test]
+fn a_lock_is_verified_and_pinned_through_the_index() {
+    let (url, text) = index_and_lock("");
+    let v = production();
+    // `plain` has no `index`: --index-url names it (the lock's own `index`
+    // of the other package is overridden by the same URL).
+    let options = Options {
+        index_url: Some(format!("{url}/simple/")),
+        ..Options::default()
+    };
+    let report = verify_lock(&v, &lock(&text), &options);
+    assert_eq!(
+        kinds(&report),
+        [
+            (
+                "pypi-attestations".into(),
+                SDIST.into(),
+                FindingKind::Unpinned(vec![release_yml()])
+            ),
+            ("plain".into(), PLAIN.into(), FindingKind::NoProvenance),
+            (
+                "app".into(),
+                String::new(),
+                FindingKind::NotFromIndex(Source::Directory)
+            ),
+        ]
+    );
+    assert!(report.failures(false).is_empty());
+    assert_eq!(report.failures(true).len(), 3);
+
+    // Pinning is trust on first use.
+    let refused = pin_lock(&v, &lock(&text), &options, false);
+    assert!(refused.pins.is_empty());
+    let [f] = refused.report.failures(false)[..] else {
+        panic!("{:?}", refused.report)
+    };
+    assert!(
+        f.line()
+            .ends_with("so pass --trust-on-first-use to accept it"),
+        "{}",
+        f.line()
+    );
+
+    let dir = test_support::TempDir::new("pylock-pin");
+    let path = dir.0.join("pylock.toml");
+    std::fs::write(&path, &text).unwrap();
+    let outcome = pin_file(&v, &path, &options, true).unwrap();
+    assert!(outcome.written);
+    assert_eq!(
+        outcome.pins,
+        [Pin {
+            index: 0,
+            package: "pypi-attestations".into(),
+            publishers: vec![release_yml()],
+        }]
+    );
+    let pinned = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(lock(&pinned).packages[0].identities, [release_yml()]);
+    let report = verify_file(&v, &path, &options).unwrap();
+    assert_eq!(
+        report.findings[0].kind,
+        FindingKind::Verified(vec![release_yml()])
+    );
+    // A second pin adds nothing and writes nothing.
+    let again = pin_file(&v, &path, &options, true).unwrap();
+    assert!(again.pins.is_empty() && !again.written);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), pinned);
+    // The files read from a directory rather than downloaded.
+    let dists = test_support::TempDir::new("pylock-dists");
+    std::fs::copy(
+        test_support::fixtures()
+            .join("pypi-attestations")
+            .join(SDIST),
+        dists.0.join(SDIST),
+    )
+    .unwrap();
+    let local = Options {
+        dist_dir: Some(dists.0.clone()),
+        ..options.clone()
+    };
+    assert!(verify_file(&v, &path, &local)
+        .unwrap()
+        .failures(false)
+        .is_empty());
+    std::fs::write(dists.0.join(SDIST), b"swapped").unwrap();
+    let report = verify_file(&v, &path, &local).unwrap();
+    let [f] = report.failures(false)[..] else {
+        panic!("{report:?}")
+    };
+    assert!(
+        f.line().starts_with(&format!(
+            "pypi-attestations: {SDIST}: its sha256 is {}, but the index gives ",
+            sha256_hex(b"swapped")
+        )),
+        "{}",
+        f.line()
+    );
+}
+
+#[test]
+fn lock_refusals_through_the_index() {
+    let pin = |p: &str| format!("\n[[packages.attestation-identities]]\n{p}\n");
+    let other =
+        "kind = \"GitHub\"\nrepository = \"evil/pypi-attestations\"\nworkflow = \"release.yml\"";
+    let real = "kind = \"GitHub\"\nrepository = \"trailofbits/pypi-attestations\"\nworkflow = \"release.yml\"";
+    let v = production();
+    let failures = |pins: String| -> Vec<String> {
+        let (url, text) = index_and_lock(&pins);
+        let options = Options {
+            index_url: Some(format!("{url}/simple/")),
+            ..Options::default()
+        };
+        let report = verify_lock(&v, &lock(&text), &options);
+        report.failures(false).iter().map(|f| f.line()).collect()
+    };
+    // A changed publisher, with one pin and with several.
+    assert_eq!(
+        failures(pin(other)),
+        [format!(
+            "pypi-attestations: {SDIST}: publisher changed: repository: pinned \
+             \"evil/pypi-attestations\", provenance names \"trailofbits/pypi-attestations\" \
+             (provenance names GitHub repository trailofbits/pypi-attestations, workflow \
+             release.yml)"
+        )]
+    );
+    let two = format!(
+        "{}{}",
+        pin(other),
+        pin("kind = \"Google\"\nemail = \"a@b.c\"")
+    );
+    let [line] = &failures(two)[..] else { panic!() };
+    assert!(
+        line.starts_with(&format!(
+            "pypi-attestations: {SDIST}: publisher changed: repository: pinned \
+             \"evil/pypi-attestations\", provenance names \"trailofbits/pypi-attestations\" \
+             (pinned GitHub repository evil/pypi-attestations"
+        )),
+        "{line}"
+    );
+    assert!(failures(format!("{}{}", pin(other), pin(real))).is_empty());
+
+    // A pinned package whose index serves no provenance; a pinned package
+    // not from an index; a file the index does not list.
+    let (url, text) = index_and_lock("");
+    let wheels = text
+        .lines()
+        .find(|l| l.contains(&format!("files/{PLAIN}")))
+        .unwrap()
+        .to_owned();
+    let text = text
+        .replace(&wheels, &format!("{wheels}\n{}", pin(real)))
+        .replace(
+            "directory = { path = \".\" }\n",
+            &format!("directory = {{ path = \".\" }}\n{}", pin(real)),
+        );
+    let options = Options {
+        index_url: Some(format!("{url}/simple/")),
+        ..Options::default()
+    };
+    let report = verify_lock(&v, &lock(&text), &options);
+    let lines: Vec<String> = report.failures(false).iter().map(|f| f.line()).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].starts_with(&format!(
+            "plain: {PLAIN}: provenance missing while pinned to GitHub repository \
+             trailofbits/pypi-attestations, workflow release.yml ("
+        )),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(
+        lines[1],
+        "app: pinned to GitHub repository trailofbits/pypi-attestations, workflow release.yml, \
+         but not from an index (directory): no provenance to verify"
+    );
+    let unlisted = text.replace(
+        &format!("files/{PLAIN}"),
+        "files/plain-2.0-py3-none-any.whl",
+    );
+    let report = verify_lock(&v, &lock(&unlisted), &options);
+    assert!(
+        report.findings[1]
+            .line()
+            .starts_with("plain: plain-2.0-py3-none-any.whl: the index does not list it"),
+        "{:?}",
+        report.findings[1]
+    );
+
+    // A pin that fails writes nothing.
+    let dir = test_support::TempDir::new("pylock-pin-refused");
+    let path = dir.0.join("pylock.toml");
+    std::fs::write(&path, &text).unwrap();
+    let outcome = pin_file(&v, &path, &options, true).unwrap();
+    assert!(!outcome.written);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    let e = expect_err!(
+        pin_file(&v, &dir.0.join("missing.toml"), &options, true),
+        Error::Io(_)
+    );
+    assert!(e.to_string().contains("missing.toml"), "{e}");
 }

@@ -300,8 +300,7 @@ def test_faults_are_refused_with_the_claim(index: tuple[Instance, Path], tmp_pat
     lock.write_text(pinned.replace('lock-version = "1.0"', 'lock-version = "2.0"'))
     [line] = refused()
     assert line == (
-        f'FAIL: {lock}: invalid lock file: {lock}: lock-version "2.0" is not supported '
-        "(expected 1.x)"
+        f'FAIL: invalid lock file: {lock}: lock-version "2.0" is not supported (expected 1.x)'
     )
     # The index unreachable.
     lock.write_text(pinned)
