@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Union
 
 from sigstore_rs import _rust
@@ -61,15 +61,16 @@ class Finding:
     publishers: tuple[Publisher, ...]
     #: Why it failed (``None`` unless ``status`` is ``failed``).
     reason: str | None
-    _line: str
+    _inner: _rust.LockFinding = field(repr=False, compare=False)
 
     def is_failure(self, require_pins: bool = False) -> bool:
         """Whether this finding fails the check: a refusal always; with
-        ``require_pins``, also any file of a package without pins."""
-        return self.status == "failed" or (require_pins and self.status != "verified")
+        ``require_pins``, also any file of a package without pins (and any
+        package not from an index)."""
+        return self._inner.is_failure(require_pins)
 
     def __str__(self) -> str:
-        return self._line
+        return str(self._inner)
 
     @classmethod
     def _from(cls, inner: _rust.LockFinding) -> Finding:
@@ -80,7 +81,7 @@ class Finding:
             status=status,
             publishers=tuple(_publisher(p) for p in inner.publishers),
             reason=inner.reason,
-            _line=str(inner),
+            _inner=inner,
         )
 
 
