@@ -86,6 +86,10 @@ pub enum Error {
     /// A PEP 740 attestation, provenance object or publisher is malformed.
     #[error("invalid attestation: {0}")]
     InvalidAttestation(String),
+    /// A PEP 751 lock file (`pylock.toml`) is malformed or of an unsupported
+    /// version, or names a file or identity that cannot be checked.
+    #[error("invalid lock file: {0}")]
+    InvalidLock(String),
     /// A Sigstore bundle cannot be converted to or from a PEP 740 attestation.
     #[error("cannot convert between bundle and attestation: {0}")]
     Conversion(String),

@@ -99,6 +99,7 @@ pub mod oidc;
 pub(crate) mod parallel;
 pub mod pep740;
 pub mod policy;
+pub mod pylock;
 pub mod sign;
 // The local instance: for users (feature `testing`, which the wheel enables)
 // and for the unit tests, src/testing/'s own included.

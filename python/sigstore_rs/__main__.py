@@ -7,6 +7,7 @@
         [--name N] [--sha S] [--cert-identity ID] [--offline] [--bundle F] FILE_OR_DIGEST...
     sigstore-rs ... verify key --key PEM [--offline] [--bundle F] FILE_OR_DIGEST...
     sigstore-rs ... pypi (verify | inspect | convert | sign) ...   (see sigstore_rs._pypi_cli)
+    sigstore-rs ... pylock (pin | verify) LOCK ...               (see sigstore_rs._pylock_cli)
     sigstore-rs ... (sign | attest) ...                         (see sigstore_rs._sign_cli)
     sigstore-rs ... pip install [--publisher NAME=SPEC]... [pip args]  (see sigstore_rs._pip_cli)
     sigstore-rs --instance URL trust-instance ROOT.json       (see sigstore_rs._trust_cli)
@@ -45,7 +46,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sigstore_rs import __version__, _pip_cli, _pypi_cli, _sign_cli, _testing_cli, _trust_cli
+from sigstore_rs import (
+    __version__,
+    _pip_cli,
+    _pylock_cli,
+    _pypi_cli,
+    _sign_cli,
+    _testing_cli,
+    _trust_cli,
+)
 from sigstore_rs.errors import Error, _cli_reason
 from sigstore_rs.verify import (
     Bundle,
@@ -69,6 +78,7 @@ _COMMANDS = {
     "verify": "verify artifacts against Sigstore bundles",
     "pypi": "PEP 740 attestations of Python distributions",
     "pip": "install with pip, provenance verified from the index",
+    "pylock": "pin PEP 751 lock files to Trusted Publishers, and verify them",
     "sign": "sign files (keyless)",
     "attest": "sign an in-toto attestation about files",
     "trust-instance": "trust a Sigstore instance: its TUF root, with --instance URL",
@@ -131,6 +141,8 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
         _pypi_cli.add_parser(commands)
     if only in (None, "pip"):
         _pip_cli.add_parser(commands)
+    if only in (None, "pylock"):
+        _pylock_cli.add_parser(commands)
     if only in (None, "sign", "attest"):
         _sign_cli.add_parsers(commands)
     if only in (None, "trust", "trust-instance"):
@@ -425,6 +437,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return 2
     if args.command == "pip":
         return _pip_cli.run(args, lambda: _verifier(args))
+    if args.command == "pylock":
+        return _pylock_cli.run(args, lambda: _verifier(args))
     if args.command == "testing":
         if args.kind == "token":
             return _testing_cli.token(args)

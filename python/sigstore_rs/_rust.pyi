@@ -15,6 +15,7 @@ __all__ = [
     "IndexClient",
     "IndexFile",
     "LocalInstance",
+    "LockFinding",
     "Policy",
     "Provenance",
     "Publisher",
@@ -32,6 +33,8 @@ __all__ = [
     "index_release_files",
     "index_verify_provenance",
     "interactive_token",
+    "pylock_pin",
+    "pylock_verify",
     "sha256_file",
     "trust_instance",
     "trust_load",
@@ -201,6 +204,38 @@ def verify_distributions(
     *,
     trust_on_first_use: bool = False,
 ) -> list[tuple[list[tuple[str, str | None, Publisher | None]] | None, Exception | None]]: ...
+
+@final
+class LockFinding:
+    @property
+    def package(self) -> str: ...
+    @property
+    def file(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def publishers(self) -> list[Publisher]: ...
+    @property
+    def reason(self) -> str | None: ...
+    def is_failure(self, require_pins: bool = False) -> bool: ...
+
+def pylock_verify(
+    verifier: Verifier,
+    path: str | os.PathLike[str],
+    *,
+    index_url: str | None = None,
+    dist_dir: str | os.PathLike[str] | None = None,
+    threads: int | None = None,
+) -> list[LockFinding]: ...
+def pylock_pin(
+    verifier: Verifier,
+    path: str | os.PathLike[str],
+    *,
+    index_url: str | None = None,
+    dist_dir: str | os.PathLike[str] | None = None,
+    threads: int | None = None,
+    trust_on_first_use: bool = False,
+) -> tuple[list[LockFinding], list[tuple[str, list[Publisher]]], bool]: ...
 def check_upload(
     verifier: Verifier,
     dist: Distribution,

@@ -24,6 +24,7 @@ __all__ = [
     "InvalidAttestation",
     "InvalidBundle",
     "InvalidInput",
+    "InvalidLock",
     "InvalidTrustRoot",
     "MalformedProvenanceError",
     "NetworkError",
@@ -71,6 +72,11 @@ class InvalidAttestation(Error, ValueError):
     """A PEP 740 attestation, provenance object or publisher is malformed.
 
     Also a ``ValueError``, as pypi-attestations' pydantic models raise."""
+
+
+class InvalidLock(Error, ValueError):
+    """A PEP 751 lock file (``pylock.toml``) is malformed or of an unsupported
+    version, or names a file or attestation identity that cannot be checked."""
 
 
 class ConversionError(Error, ValueError):

@@ -10,6 +10,7 @@ mod errors;
 mod index;
 mod pep740;
 mod policy;
+mod pylock;
 mod sign;
 // `LocalInstance` (sigstore_rs.testing) exists only in builds with the local
 // instance; the façade names the missing feature when it is absent.
@@ -36,6 +37,8 @@ mod _rust {
     };
     #[pymodule_export]
     use super::policy::PyPolicy;
+    #[pymodule_export]
+    use super::pylock::{pylock_pin, pylock_verify, PyLockFinding};
     #[pymodule_export]
     use super::sign::{
         detect_credential, in_toto_statement, interactive_token, sha256_file, PyIdentityToken,

@@ -19,6 +19,7 @@ MODULES = [
     "sigstore_rs.verify",
     "sigstore_rs.pep740",
     "sigstore_rs.index",
+    "sigstore_rs.pylock",
     "sigstore_rs.sign",
     "sigstore_rs.trust",
     "sigstore_rs.testing",
