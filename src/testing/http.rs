@@ -1,5 +1,7 @@
 //! The instance's HTTP side: one small blocking server (tiny_http) per
-//! service, each on its own 127.0.0.1 port, handling requests in turn.
+//! service, each on its own 127.0.0.1 port, answering each request on its
+//! own thread, so a service's delay (or a slow client) holds up no other
+//! request, as concurrent clients need.
 
 use serde_json::Value;
 use std::io::Read as _;
@@ -134,7 +136,10 @@ impl Listener {
         let server = Arc::clone(&self.server);
         let thread = std::thread::spawn(move || {
             while let Ok(rq) = server.recv() {
-                respond(rq, &handler);
+                let handler = Arc::clone(&handler);
+                // A request outliving `stop` still gets its answer; the
+                // services it uses are shared, so nothing dangles.
+                std::thread::spawn(move || respond(rq, &handler));
             }
         });
         Service {

@@ -543,3 +543,119 @@ fn a_ci_token_without_a_claim_fulcio_needs_is_refused_naming_it() {
     assert!(inst.verify_token(&token, &["sigstore", "pypi"]).is_ok());
     assert!(inst.verify_token(&token, &["sigstore"]).is_err());
 }
+
+/// GETs `path` of `service` from `n` threads at once; the seconds each took.
+fn concurrent_gets(inst: &Instance, service: ServiceKind, path: &str, n: usize) -> Vec<f64> {
+    let url = format!("{}{path}", inst.url(service));
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .map(|_| {
+                let url = url.clone();
+                s.spawn(move || {
+                    let t = std::time::Instant::now();
+                    agent().get(&url).call().unwrap();
+                    t.elapsed().as_secs_f64()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+#[test]
+fn a_delay_holds_up_no_other_request() {
+    let inst = Instance::start(Options {
+        latency: vec![(ServiceKind::Fulcio, Duration::from_millis(400))],
+        ..Options::default()
+    })
+    .unwrap();
+    let t = std::time::Instant::now();
+    let took = concurrent_gets(&inst, ServiceKind::Fulcio, "/api/v2/trustBundle", 6);
+    let total = t.elapsed().as_secs_f64();
+    assert!(took.iter().all(|d| *d >= 0.4), "{took:?}");
+    // Six requests in turn would take 2.4 s.
+    assert!(total < 1.5, "6 concurrent requests took {total} s");
+    // Another service is not delayed.
+    let t = std::time::Instant::now();
+    concurrent_gets(&inst, ServiceKind::RekorV1, "/api/v1/log", 1);
+    assert!(t.elapsed().as_secs_f64() < 0.4);
+    // Switched off from the next request on.
+    inst.set_latency(ServiceKind::Fulcio, Duration::ZERO)
+        .unwrap();
+    let took = concurrent_gets(&inst, ServiceKind::Fulcio, "/api/v2/trustBundle", 1);
+    assert!(took[0] < 0.4, "{took:?}");
+    assert!(inst
+        .set_latency(ServiceKind::Tuf, Duration::from_secs(1))
+        .is_err());
+}
+
+#[test]
+fn rekor_v2_answers_a_window_together_at_its_end() {
+    let inst = Instance::start(Options::default()).unwrap();
+    inst.set_latency(ServiceKind::RekorV2, Duration::from_millis(800))
+        .unwrap();
+    let origin = inst.state.origin;
+    let url = format!("{}/api/v2/checkpoint", inst.url(ServiceKind::RekorV2));
+    let ends: Vec<f64> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                let url = url.clone();
+                s.spawn(move || {
+                    // Arrivals spread over a fraction of a window.
+                    std::thread::sleep(Duration::from_millis(40 * i));
+                    let _ = agent().get(&url).call();
+                    origin.elapsed().as_secs_f64()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    // Each answer comes at the end of a window (a multiple of 0.8 s from
+    // the origin), and answers of one window together.
+    for e in &ends {
+        let into_window = e % 0.8;
+        assert!(
+            into_window < 0.15,
+            "answered {into_window} s into a window: {ends:?}"
+        );
+    }
+    let spread =
+        ends.iter().cloned().fold(0.0, f64::max) - ends.iter().cloned().fold(f64::MAX, f64::min);
+    assert!(spread < 0.9, "{ends:?}");
+}
+
+#[test]
+fn a_counted_fault_affects_that_many_requests() {
+    let inst = Instance::start(Options::default()).unwrap();
+    inst.set_fault_count(Fault::RekorError, 2);
+    let f = &inst.state.faults;
+    assert!(f.is_set(Fault::RekorError));
+    assert!(f.is_set(Fault::RekorError));
+    assert!(!f.is_set(Fault::RekorError));
+    inst.set_fault(Fault::TsaError, true);
+    assert!(f.is_set(Fault::TsaError) && f.is_set(Fault::TsaError));
+}
+
+#[test]
+fn the_signing_config_offers_the_chosen_logs() {
+    for (logs, versions) in [
+        (RekorLogs::V1, vec![1]),
+        (RekorLogs::V2, vec![2]),
+        (RekorLogs::Both, vec![1, 2]),
+    ] {
+        let inst = Instance::start(Options {
+            rekor_logs: logs,
+            ..Options::default()
+        })
+        .unwrap();
+        let got: Vec<u64> = inst.signing_config()["rekorTlogUrls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["majorApiVersion"].as_u64().unwrap())
+            .collect();
+        assert_eq!(got, versions, "{logs:?}");
+        // The trusted root lists both logs either way.
+        assert_eq!(inst.trusted_root()["tlogs"].as_array().unwrap().len(), 2);
+    }
+}
