@@ -1,6 +1,7 @@
 # Stubs for the compiled module (src/py/); checked by `python -m mypy.stubtest sigstore_rs._rust`.
 import os
 import pathlib
+from collections.abc import Callable, Sequence
 from typing import Any, Literal, final
 
 __all__ = [
@@ -316,6 +317,15 @@ class Signer:
     def sign_file(self, path: str) -> Bundle: ...
     def sign_digest(self, digest: str) -> Bundle: ...
     def sign_dsse(self, statement: bytes) -> Bundle: ...
+    def sign_many(
+        self,
+        inputs: Sequence[tuple[str, str | bytes | os.PathLike[str]]],
+        jobs: int = 8,
+        renew_margin: int = 60,
+        on_done: Callable[[int, Bundle | BaseException], object] | None = None,
+    ) -> list[Bundle | BaseException]: ...
+    @property
+    def not_after(self) -> int: ...
     @property
     def certificate(self) -> bytes: ...
     @property

@@ -26,9 +26,9 @@ published wheels enable; importing this module from a build without it raises
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from collections.abc import Mapping
 from typing import Any
 
 from sigstore_rs import _rust
