@@ -117,6 +117,9 @@ def test_api_mid_batch_failure(tmp_path: Path) -> None:
             if i == 2:
                 raise OSError("disk full")
 
+        # New contents: the log refuses an entry it already holds.
+        for f in files:
+            f.write_bytes(f.read_bytes() + b"again\n")
         results = signer.sign_artifacts(files, jobs=3, on_done=refuse)
         assert [isinstance(r, Bundle) for r in results] == [True, True, False, True, True]
         assert isinstance(results[2], OSError)
