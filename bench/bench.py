@@ -505,9 +505,97 @@ def peak_memory() -> None:
     row("sigstore_rs vs sigstore-python", rss("ours"), rss("peer"), "MB", "sigstore-python")
 
 
+# Realistic service latency for the signing bench: Fulcio, Rekor v1 and the
+# TSA answer in tenths of a second; a Rekor v2 upload waits for its batch.
+SIGN_LATENCY = {"fulcio": 0.3, "rekor-v1": 0.5, "rekor-v2": 1.5, "tsa": 0.2}
+
+PA_SIGN = """
+import sys
+from pathlib import Path
+import pypi_attestations as pa
+from sigstore.models import ClientTrustConfig
+from sigstore.oidc import IdentityToken
+from sigstore.sign import SigningContext
+
+config, token, *dists = sys.argv[1:]
+ctx = SigningContext.from_trust_config(ClientTrustConfig.from_json(Path(config).read_text()))
+# As pypi-attestations' own `sign` does: one signer, one file after another.
+with ctx.signer(IdentityToken(token)) as signer:
+    for d in dists:
+        att = pa.Attestation.sign(signer, pa.Distribution.from_file(Path(d)))
+        Path(d + ".publish.attestation").write_text(att.model_dump_json())
+"""
+
+
+def sign_many(sizes: list[int]) -> None:
+    """Whole-process signing of N distributions against the local instance
+    with realistic latency, Rekor v1 and Rekor v2: ours (`pypi sign`, the
+    default --jobs 8 and --jobs 64),
+    sigstore-python (`sign` with many files, its thread pool) and
+    pypi-attestations (its API, sequential as its `sign`). Seconds; ratios
+    peer / ours; growth is each tool's time over its time for one file."""
+    from sigstore_rs.testing import Instance
+
+    lat = ", ".join(f"{k} {v:g} s" for k, v in SIGN_LATENCY.items())
+    print(f"\nSigning N distributions, local instance ({lat}; Rekor v2: batching window), seconds")
+    for rekor in ("v1", "v2"):
+        with Instance.start(rekor=rekor, latency=SIGN_LATENCY) as inst:
+            work = Path(tempfile.mkdtemp(prefix="bench-sign-"))
+            config = inst.write_trust_config(work / "trust_config.json")
+            first: dict[str, float] = {}
+            for n in sizes:
+                dists = []
+                for i in range(n):
+                    d = work / f"n{n}" / f"pkg_{i}-1.0-py3-none-any.whl"
+                    d.parent.mkdir(exist_ok=True)
+                    d.write_bytes(os.urandom(64 << 10))
+                    dists.append(str(d))
+                token = inst.token("bench@example.com")
+                ours_cmd = [
+                    sys.executable,
+                    "-m",
+                    "sigstore_rs",
+                    "--trust-config",
+                    str(config),
+                    "pypi",
+                    "sign",
+                    "--identity-token",
+                    token,
+                ]
+                cmds = {
+                    "ours": [*ours_cmd, *dists],
+                    "ours --jobs 64": [*ours_cmd, "--jobs", "64", *dists],
+                    "sigstore-python": [sys.executable, "-m", "sigstore", "--trust-config",
+                                        str(config), "sign", "--identity-token", token,
+                                        "--overwrite", *dists],
+                    "pypi-attestations": [sys.executable, "-c", PA_SIGN, str(config), token,
+                                          *dists],
+                }  # fmt: skip
+                took = {}
+                for name, cmd in cmds.items():
+                    t = time.perf_counter()
+                    r = subprocess.run(cmd, capture_output=True, text=True)
+                    took[name] = time.perf_counter() - t
+                    if r.returncode != 0:
+                        print(f"  {name} failed: {r.stderr.strip()[-300:]}", file=sys.stderr)
+                        took[name] = float("nan")
+                    first.setdefault(name, took[name])
+                ours = took["ours"]
+                growth = "  ".join(f"{k} x{v / first[k]:.1f}" for k, v in took.items())
+                print(
+                    f"  Rekor {rekor}, N={n:4}: ours {ours:7.2f} (--jobs 64 "
+                    f"{took['ours --jobs 64']:6.2f})   sigstore-python "
+                    f"{took['sigstore-python']:7.2f} ({took['sigstore-python'] / ours:5.1f}x)   "
+                    f"pypi-attestations {took['pypi-attestations']:7.2f} "
+                    f"({took['pypi-attestations'] / ours:5.1f}x)   growth over N=1: {growth}"
+                )
+            shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--floor", help="path to the built `floor` example")
+    ap.add_argument("--only-sign", action="store_true", help="only the signing bench (sign_many)")
     args = ap.parse_args()
     if not SP.is_dir():
         print(f"fixtures not found at {FIX}", file=sys.stderr)
@@ -520,6 +608,9 @@ def main() -> int:
     # offline load raises is printed once.
     cache = tempfile.mkdtemp(prefix="bench-sigstore-rs-cache-")
     os.environ["SIGSTORE_RS_CACHE_DIR"] = cache
+    if args.only_sign:
+        sign_many([1, 5] if QUICK else [1, 20, 200])
+        return 0
     in_process(rounds)
     if args.floor:
         floor(args.floor)
@@ -530,6 +621,7 @@ def main() -> int:
     import_time(7 if QUICK else 21)
     sha256(50 if QUICK else 200)
     peak_memory()
+    sign_many([1, 5] if QUICK else [1, 20, 200])
     shutil.rmtree(cache, ignore_errors=True)
     return 0
 

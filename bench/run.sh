@@ -5,6 +5,8 @@
 #
 #   bench/run.sh            full run
 #   QUICK=1 bench/run.sh    fewer rounds (a smoke test of the harness)
+#   bench/run.sh --only-sign  only signing 1, 20 and 200 distributions against
+#                           the local instance at realistic latency (QUICK: 1, 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=bench/.venv

@@ -169,6 +169,22 @@ def _add_testing(commands: Any) -> None:
     serve.add_argument("--dir", required=True, type=Path, metavar="DIR")
     serve.add_argument("--rekor-version", type=int, choices=(1, 2), default=1)
     serve.add_argument(
+        "--rekor",
+        choices=("v1", "v2", "both"),
+        default=None,
+        help="the Rekor logs the signing config offers (default: both, --rekor-version's "
+        "first); the trusted root lists both",
+    )
+    serve.add_argument(
+        "--latency",
+        action="append",
+        default=[],
+        metavar="SERVICE=SECONDS",
+        help="delay each answer of SERVICE (oidc, fulcio, rekor-v1, rekor-v2, tsa); Rekor "
+        "v2's delay is its batching window, uploads in one window answered together at its "
+        "end (repeatable)",
+    )
+    serve.add_argument(
         "--tuf",
         action="store_true",
         help="also write DIR/tuf.json: the URL of the instance's TUF repository and the path "
@@ -483,7 +499,29 @@ def _serve(args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stop.set())
     identity = args.identity or DEFAULT_IDENTITY
     args.dir.mkdir(parents=True, exist_ok=True)
-    with Instance.start(rekor_version=args.rekor_version, default_identity=identity) as inst:
+    latency: dict[str, float] = {}
+    for arg in args.latency:
+        service, _, secs = arg.partition("=")
+        try:
+            latency[service] = float(secs)
+        except ValueError:
+            print(
+                f"sigstore-rs testing serve: error: --latency: {arg!r} is not SERVICE=SECONDS",
+                file=sys.stderr,
+            )
+            return 2
+    rekor_version = 2 if args.rekor == "v2" else 1 if args.rekor == "v1" else args.rekor_version
+    try:
+        instance = Instance.start(
+            rekor_version=rekor_version,
+            default_identity=identity,
+            rekor=args.rekor or "both",
+            latency=latency,
+        )
+    except ValueError as e:
+        print(f"sigstore-rs testing serve: error: {e}", file=sys.stderr)
+        return 2
+    with instance as inst:
         for arg in args.trusted_publisher:
             project, _, spec = arg.partition("=")
             try:

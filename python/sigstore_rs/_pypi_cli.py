@@ -140,6 +140,7 @@ def add_parser(commands: Any) -> None:
     from sigstore_rs import _sign_cli
 
     _sign_cli.add_token_options(sign)
+    _sign_cli.add_jobs_option(sign)
     sign.add_argument("dists", nargs="+", type=Path, metavar="DIST", help="a wheel or sdist")
 
     inspect = sub.add_parser(

@@ -1,15 +1,19 @@
 """The ``sign``, ``attest`` and ``pypi sign`` commands.
 
     sigstore-rs [--staging | --instance URL | --trust-config F] sign [--identity-token T]
-        [--oauth-force-oob]
+        [--oauth-force-oob] [--jobs N]
         [--bundle F | --output-directory D] [--signature F --certificate F] FILE...
     sigstore-rs ... attest --predicate-type T --predicate FILE [...] FILE...
-    sigstore-rs ... pypi sign DIST...
+    sigstore-rs ... pypi sign [--jobs N] DIST...
 
 The services and trust material are the instance's signing config and
 trusted root, kept current through TUF (see ``sigstore_rs._trust_cli``), or
-``--trust-config``'s. Every input is signed before anything is written; outputs are written
-atomically, so a failure leaves no file behind.
+``--trust-config``'s. Many inputs are signed with one token and one
+certificate, up to ``--jobs`` at once (``Signer.sign_artifacts``); each
+input's outputs are written atomically as soon as its bundle is verified,
+with a progress line on stderr when it is a terminal. An input that fails
+is named on stderr and leaves no file behind; the others keep theirs, and
+the exit status is 1.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
+import time
 from pathlib import Path
 
 from sigstore_rs import _rust, _trust_cli
@@ -52,6 +58,23 @@ def add_token_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_jobs_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=8,
+        metavar="N",
+        help="inputs signed at once (timestamps and log uploads in flight; default 8)",
+    )
+
+
+def _jobs(s: str) -> int:
+    n = int(s)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"--jobs must be at least 1, not {n}")
+    return n
+
+
 def add_output_options(p: argparse.ArgumentParser, legacy: bool) -> None:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--bundle", type=Path, metavar="FILE", help="only with a single input")
@@ -64,6 +87,7 @@ def add_output_options(p: argparse.ArgumentParser, legacy: bool) -> None:
 def add_parsers(commands: Any) -> None:
     sign = commands.add_parser("sign", help="sign files (keyless)")
     add_token_options(sign)
+    add_jobs_option(sign)
     add_output_options(sign, legacy=True)
     sign.add_argument("files", nargs="+", type=Path, metavar="FILE")
 
@@ -71,6 +95,7 @@ def add_parsers(commands: Any) -> None:
     attest.add_argument("--predicate-type", required=True, metavar="URI")
     attest.add_argument("--predicate", required=True, type=Path, metavar="FILE")
     add_token_options(attest)
+    add_jobs_option(attest)
     add_output_options(attest, legacy=False)
     attest.add_argument("files", nargs="+", type=Path, metavar="FILE")
 
@@ -125,6 +150,59 @@ def _write_all(outputs: list[tuple[Path, bytes]]) -> None:
         raise
 
 
+class _Batch:
+    """Writes each input's outputs as its bundle completes (on the signing
+    threads, one at a time), with a progress line on a terminal."""
+
+    def __init__(
+        self, names: list[Path], outputs: Callable[[int, Bundle], list[tuple[Path, bytes]]]
+    ):
+        self.names = names
+        self.outputs = outputs
+        self.written: dict[int, list[Path]] = {}
+        self.done = 0
+        self.start = time.monotonic()
+        self.tty = sys.stderr.isatty()
+        self.lock = threading.Lock()
+
+    def __call__(self, i: int, result: Bundle | Exception) -> None:
+        with self.lock:
+            if isinstance(result, Bundle):
+                outs = self.outputs(i, result)
+                _write_all(outs)
+                self.written[i] = [p for p, _ in outs]
+            self.done += 1
+            if self.tty:
+                status = "ok" if isinstance(result, Bundle) else "FAILED"
+                elapsed = time.monotonic() - self.start
+                print(
+                    f"[{self.done}/{len(self.names)}] {self.names[i]}: {status} ({elapsed:.1f} s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
+    def report(self, results: list[Bundle | Exception]) -> int:
+        """``Wrote`` lines for what was written, ``FAIL`` lines (on stderr)
+        for what was not; the exit status."""
+        failed = 0
+        for i, r in enumerate(results):
+            if isinstance(r, Exception):
+                failed += 1
+                print(f"FAIL: {self.names[i]}: {r}", file=sys.stderr)
+            else:
+                for p in self.written.get(i, []):
+                    print(f"Wrote {p}")
+        return 1 if failed else 0
+
+
+def _bundle_certificate(bundle: Bundle) -> bytes:
+    import base64
+    import json
+
+    doc = json.loads(bundle.to_json())
+    return base64.b64decode(doc["verificationMaterial"]["certificate"]["rawBytes"])
+
+
 def run(args: argparse.Namespace) -> int:
     files: list[Path] = args.files
     if getattr(args, "bundle", None) is not None and len(files) > 1:
@@ -140,36 +218,42 @@ def run(args: argparse.Namespace) -> int:
                 raise Error(f"{f} is not a file")
         ctx = context(args)
         signer: Signer = ctx.signer(token(args, ctx))
-        outputs: list[tuple[Path, bytes]] = []
         if args.command == "attest":
             import json
 
             predicate = json.loads(args.predicate.read_bytes())
-            for f in files:
-                digest = _rust.sha256_file(f)
-                stmt = in_toto_statement([(f.name, digest)], args.predicate_type, predicate)
-                bundle = signer.sign_dsse(stmt)
-                outputs.append((_out(args, f, ".sigstore.json"), bundle.to_json().encode()))
+            statements = [
+                in_toto_statement([(f.name, _rust.sha256_file(f))], args.predicate_type, predicate)
+                for f in files
+            ]
+
+            def outputs(i: int, bundle: Bundle) -> list[tuple[Path, bytes]]:
+                return [(_out(args, files[i], ".sigstore.json"), bundle.to_json().encode())]
+
+            batch = _Batch(files, outputs)
+            results = signer.sign_dsse_many(statements, jobs=args.jobs, on_done=batch)
         else:
-            for f in files:
-                bundle = signer.sign_artifact(f)
-                outputs.append((_out(args, f, ".sigstore.json"), bundle.to_json().encode()))
+
+            def outputs(i: int, bundle: Bundle) -> list[tuple[Path, bytes]]:
+                outs = [(_out(args, files[i], ".sigstore.json"), bundle.to_json().encode())]
                 if legacy:
                     import json
 
                     doc = json.loads(bundle.to_json())
                     sig = doc["messageSignature"]["signature"]
                     if args.signature is not None:
-                        outputs.append((args.signature, sig.encode()))
+                        outs.append((args.signature, sig.encode()))
                     if args.certificate is not None:
-                        outputs.append((args.certificate, _pem(signer.certificate).encode()))
-        _write_all(outputs)
+                        cert = _pem(_bundle_certificate(bundle))
+                        outs.append((args.certificate, cert.encode()))
+                return outs
+
+            batch = _Batch(files, outputs)
+            results = signer.sign_artifacts(files, jobs=args.jobs, on_done=batch)
     except (Error, OSError, ValueError) as e:
         print(f"FAIL: {e}", file=sys.stderr)
         return 1
-    for path, _ in outputs:
-        print(f"Wrote {path}")
-    return 0
+    return batch.report(results)
 
 
 def pypi_sign(args: argparse.Namespace, ctx_factory: Callable[[], SigningContext]) -> int:
@@ -178,16 +262,18 @@ def pypi_sign(args: argparse.Namespace, ctx_factory: Callable[[], SigningContext
         dists = [_rust.Distribution.from_file(os.fspath(d)) for d in args.dists]
         ctx = ctx_factory()
         signer = ctx.signer(token(args, ctx))
-        outputs = []
-        for path, dist in zip(args.dists, dists):
-            stmt = in_toto_statement([(dist.name, "sha256:" + dist.digest)], PYPI_PUBLISH_PREDICATE)
-            bundle: Bundle = signer.sign_dsse(stmt)
+        statements = [
+            in_toto_statement([(dist.name, "sha256:" + dist.digest)], PYPI_PUBLISH_PREDICATE)
+            for dist in dists
+        ]
+
+        def outputs(i: int, bundle: Bundle) -> list[tuple[Path, bytes]]:
             att = _rust.Attestation.from_bundle(bundle._inner)
-            outputs.append((Path(str(path) + ".publish.attestation"), att.to_json().encode()))
-        _write_all(outputs)
+            return [(Path(str(args.dists[i]) + ".publish.attestation"), att.to_json().encode())]
+
+        batch = _Batch(list(args.dists), outputs)
+        results = signer.sign_dsse_many(statements, jobs=getattr(args, "jobs", 8), on_done=batch)
     except (Error, OSError, ValueError) as e:
         print(f"FAIL: {e}", file=sys.stderr)
         return 1
-    for p, _ in outputs:
-        print(f"Wrote {p}")
-    return 0
+    return batch.report(results)

@@ -7,6 +7,7 @@
     signer = context.signer(token)          # one key + certificate, many inputs
     bundle = signer.sign_artifact(b"...")   # a verified v0.3 bundle
     Path("a.txt.sigstore.json").write_text(bundle.to_json())
+    results = signer.sign_artifacts(paths, jobs=8)  # concurrently: Bundle or exception each
 
 Failures raise ``IdentityError`` (the token), ``SigningError`` (a service
 refused), ``NetworkError`` (a service could not be reached) or a
@@ -24,7 +25,7 @@ from sigstore_rs.verify import Bundle
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from typing import Any
 
     from sigstore_rs.verify import StrPath
@@ -87,6 +88,73 @@ class Signer:
         if isinstance(statement, str):
             statement = statement.encode()
         return Bundle(self._inner.sign_dsse(statement))
+
+    def sign_artifacts(
+        self,
+        inputs: Iterable[StrPath | str],
+        *,
+        jobs: int = 8,
+        on_done: Callable[[int, Bundle | Exception], object] | None = None,
+        _renew_margin: int = 60,
+    ) -> list[Bundle | Exception]:
+        """Signs many files (paths) or ``"sha256:<hex>"`` digests at once:
+        one certificate (a new one only if it would expire mid-run),
+        timestamps and log uploads on up to ``jobs`` threads, without the
+        GIL. Returns a verified ``Bundle`` or the exception for each input,
+        in input order; ``on_done(i, result)`` is called as each completes
+        (an exception it raises becomes that input's result)."""
+        items: list[tuple[str, str | bytes]] = []
+        for x in inputs:
+            if isinstance(x, str) and x.startswith("sha256:"):
+                items.append(("digest", x))
+            else:
+                items.append(("file", os.fspath(x)))
+        return self._many(items, jobs, on_done, _renew_margin)
+
+    def sign_dsse_many(
+        self,
+        statements: Iterable[bytes | str],
+        *,
+        jobs: int = 8,
+        on_done: Callable[[int, Bundle | Exception], object] | None = None,
+        _renew_margin: int = 60,
+    ) -> list[Bundle | Exception]:
+        """As ``sign_artifacts``, for in-toto statements signed as DSSE envelopes."""
+        items: list[tuple[str, str | bytes]] = [
+            ("dsse", s.encode() if isinstance(s, str) else bytes(s)) for s in statements
+        ]
+        return self._many(items, jobs, on_done, _renew_margin)
+
+    def _many(
+        self,
+        items: list[tuple[str, str | bytes]],
+        jobs: int,
+        on_done: Callable[[int, Bundle | Exception], object] | None,
+        renew_margin: int,
+    ) -> list[Bundle | Exception]:
+        if jobs < 1:
+            raise ValueError(f"jobs must be at least 1, not {jobs}")
+
+        def wrap(r: _rust.Bundle | BaseException) -> Bundle | Exception:
+            if isinstance(r, _rust.Bundle):
+                return Bundle(r)
+            if isinstance(r, Exception):
+                return r
+            raise r  # KeyboardInterrupt and the like are not a result
+
+        done = None
+        if on_done is not None:
+            callback = on_done
+
+            def done(i: int, r: _rust.Bundle | BaseException) -> None:
+                callback(i, wrap(r))
+
+        return [wrap(r) for r in self._inner.sign_many(items, jobs, renew_margin, done)]
+
+    @property
+    def not_after(self) -> int:
+        """When the signing certificate expires (Unix seconds)."""
+        return self._inner.not_after
 
     @property
     def certificate(self) -> bytes:

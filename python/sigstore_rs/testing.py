@@ -26,6 +26,7 @@ published wheels enable; importing this module from a build without it raises
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -67,6 +68,8 @@ CIRCLECI_ISSUER = "https://oidc.circleci.com"
 
 SERVICES = ("oidc", "fulcio", "rekor_v1", "rekor_v2", "tsa", "tuf", "index")
 FAULTS = ("ca_error", "ca_bad_chain", "ca_untrusted", "tsa_error", "rekor_error")
+LATENCY_SERVICES = ("oidc", "fulcio", "rekor-v1", "rekor-v2", "tsa")
+"""The services :meth:`Instance.set_latency` delays."""
 
 
 class Instance:
@@ -77,9 +80,26 @@ class Instance:
         self._inner = inner
 
     @classmethod
-    def start(cls, rekor_version: int = 1, default_identity: str | None = None) -> Instance:
-        """Starts the servers; the signing config prefers Rekor ``rekor_version`` (1 or 2)."""
-        return cls(_rust.LocalInstance(rekor_version, default_identity))
+    def start(
+        cls,
+        rekor_version: int = 1,
+        default_identity: str | None = None,
+        *,
+        rekor: str = "both",
+        latency: Mapping[str, float] | None = None,
+        leaf_lifetime: int | None = None,
+    ) -> Instance:
+        """Starts the servers; the signing config prefers Rekor ``rekor_version`` (1 or 2).
+
+        ``rekor`` ("v1", "v2" or "both") are the logs the signing config
+        offers (the trusted root lists both); ``latency`` maps services of
+        :data:`LATENCY_SERVICES` to delays in seconds (see
+        :meth:`set_latency`); ``leaf_lifetime`` is how long the CA's
+        certificates are valid, in seconds (600 as Fulcio's)."""
+        delays = list((latency or {}).items())
+        return cls(
+            _rust.LocalInstance(rekor_version, default_identity, rekor, leaf_lifetime, delays)
+        )
 
     @property
     def trust_config_json(self) -> str:
@@ -185,6 +205,12 @@ class Instance:
         merged.update(claims or {})
         return self.token(sub, lifetime=lifetime, claims=merged)
 
+    def peak_concurrency(self, service: str) -> int:
+        """The most requests ``service`` (one of :data:`SERVICES`) has been
+        answering at once since the instance started: how a test sees that a
+        client overlapped its requests."""
+        return self._inner.peak_concurrency(service)
+
     @property
     def mint_secret(self) -> str:
         """The bearer secret of the issuer's ``POST /testing/mint`` endpoint
@@ -221,9 +247,21 @@ class Instance:
         inner = publisher if isinstance(publisher, str) else publisher._inner
         self._inner.add_trusted_publisher(project, inner)
 
-    def set_fault(self, fault: str, on: bool = True) -> None:
-        """Switches one of :data:`FAULTS` on or off."""
-        self._inner.set_fault(fault, on)
+    def set_fault(self, fault: str, on: bool = True, *, requests: int | None = None) -> None:
+        """Switches one of :data:`FAULTS` on or off; with ``requests``, on
+        for that many of the requests it affects, then off."""
+        if requests is not None:
+            self._inner.set_fault_count(fault, requests if on else 0)
+        else:
+            self._inner.set_fault(fault, on)
+
+    def set_latency(self, service: str, seconds: float) -> None:
+        """Makes a service of :data:`LATENCY_SERVICES` wait ``seconds``
+        before each answer, from the next request on. Rekor v2's delay is
+        its batching window: uploads arriving in one window are answered
+        together at its end, as a Rekor v2 log answers once the batch
+        holding the entry is sequenced."""
+        self._inner.set_latency(service, seconds)
 
     def set_default_identity(self, identity: str) -> None:
         """The identity the interactive (PKCE) flow approves from now on."""

@@ -8,6 +8,7 @@ use crate::oidc::{ambient, interactive, IdentityToken};
 use crate::sign::{self, Signer, SigningContext};
 use crate::trust::{ClientTrustConfig, SigningConfig, TrustedRoot};
 use pyo3::prelude::*;
+use std::sync::Mutex;
 
 /// An OIDC identity token (JWT) for Sigstore: `str(token)` is the raw JWT.
 #[pyclass(frozen, module = "sigstore_rs._rust", name = "IdentityToken")]
@@ -192,6 +193,64 @@ impl PySigner {
         Ok(PyBundle { inner: bundle })
     }
 
+    /// Signs many inputs concurrently (see `crate::sign::Signer::sign_batch`):
+    /// each input is `("file", path)`, `("digest", "sha256:<hex>")` or
+    /// `("dsse", statement_bytes)`. Returns, in input order, a `Bundle` or
+    /// the exception for each; `on_done(i, result)` is called (with the
+    /// GIL) as each completes, and an exception it raises becomes that
+    /// input's result. The GIL is released while signing.
+    #[pyo3(signature = (inputs, jobs = 8, renew_margin = 60, on_done = None))]
+    fn sign_many(
+        &self,
+        py: Python<'_>,
+        inputs: Vec<(String, Bound<'_, PyAny>)>,
+        jobs: usize,
+        renew_margin: i64,
+        on_done: Option<PyObject>,
+    ) -> PyResult<Vec<PyObject>> {
+        let inputs = inputs
+            .into_iter()
+            .map(|(kind, v)| batch_input(&kind, &v))
+            .collect::<PyResult<Vec<_>>>()?;
+        let options = sign::BatchOptions { jobs, renew_margin };
+        let results: Mutex<Vec<Option<PyObject>>> =
+            Mutex::new((0..inputs.len()).map(|_| None).collect());
+        py.allow_threads(|| {
+            self.inner.sign_batch(&inputs, &options, |i, r| {
+                Python::with_gil(|py| {
+                    let obj = match r {
+                        Ok(bundle) => Py::new(py, PyBundle { inner: bundle }).map(Py::into_any),
+                        Err(e) => Ok(PyErr::from(e).into_value(py).into_any()),
+                    };
+                    let mut obj = obj.unwrap_or_else(|e| e.into_value(py).into_any());
+                    if let Some(cb) = &on_done {
+                        if let Err(e) = cb.call1(py, (i, obj.clone_ref(py))) {
+                            obj = e.into_value(py).into_any();
+                        }
+                    }
+                    if let Ok(mut g) = results.lock() {
+                        if let Some(slot) = g.get_mut(i) {
+                            *slot = Some(obj);
+                        }
+                    }
+                })
+            })
+        });
+        let results = results
+            .into_inner()
+            .map_err(|_| Error::Signing("the batch's results lock is poisoned".into()))?;
+        results
+            .into_iter()
+            .map(|r| r.ok_or_else(|| Error::Signing("an input was not signed".into()).into()))
+            .collect()
+    }
+
+    /// When the signing certificate expires (Unix seconds).
+    #[getter]
+    fn not_after(&self) -> i64 {
+        self.inner.not_after()
+    }
+
     /// The signing certificate (DER).
     #[getter]
     fn certificate(&self) -> Vec<u8> {
@@ -202,6 +261,23 @@ impl PySigner {
     fn identity(&self) -> &str {
         self.inner.identity_token().identity()
     }
+}
+
+/// One batch input as Python passes it (see `Signer.sign_many`).
+fn batch_input(kind: &str, value: &Bound<'_, PyAny>) -> PyResult<sign::BatchInput> {
+    Ok(match kind {
+        "file" => sign::BatchInput::File(value.extract()?),
+        "digest" => {
+            sign::BatchInput::Digest(crate::verify::parse_digest(&value.extract::<String>()?)?)
+        }
+        "dsse" => sign::BatchInput::Statement(value.extract()?),
+        other => {
+            return Err(Error::InvalidInput(format!(
+                "a batch input is a file, digest or dsse, not {other:?}"
+            ))
+            .into())
+        }
+    })
 }
 
 /// A file's SHA-256 as `"sha256:<hex>"`, streamed without the GIL (the

@@ -3,7 +3,7 @@
 
 use super::pep740::PyPublisher;
 use crate::error::Error;
-use crate::testing::{ci, Fault, Instance, Options, ServiceKind, DEFAULT_IDENTITY};
+use crate::testing::{ci, Fault, Instance, Options, RekorLogs, ServiceKind, DEFAULT_IDENTITY};
 use pyo3::prelude::*;
 use std::sync::Mutex;
 
@@ -36,11 +36,34 @@ impl PyLocalInstance {
 impl PyLocalInstance {
     /// Starts the servers (OIDC, CA, TSA, Rekor v1, Rekor v2) on 127.0.0.1.
     #[new]
-    #[pyo3(signature = (rekor_version=1, default_identity=None))]
-    fn new(py: Python<'_>, rekor_version: u8, default_identity: Option<String>) -> PyResult<Self> {
+    ///
+    /// `rekor_logs` (`v1`, `v2`, `both`) are the logs the signing config
+    /// offers; `leaf_lifetime` the CA's certificate lifetime in seconds;
+    /// `latency` (service name, seconds) pairs as `set_latency` takes.
+    #[pyo3(signature = (rekor_version=1, default_identity=None, rekor_logs="both", leaf_lifetime=None, latency=Vec::new()))]
+    fn new(
+        py: Python<'_>,
+        rekor_version: u8,
+        default_identity: Option<String>,
+        rekor_logs: &str,
+        leaf_lifetime: Option<i64>,
+        latency: Vec<(String, f64)>,
+    ) -> PyResult<Self> {
+        let defaults = Options::default();
+        let mut delays = Vec::new();
+        for (name, secs) in &latency {
+            delays.push((latency_service(name)?, seconds(*secs)?));
+        }
         let options = Options {
             rekor_version,
             default_identity: default_identity.unwrap_or_else(|| DEFAULT_IDENTITY.into()),
+            rekor_logs: RekorLogs::from_name(rekor_logs).ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "rekor_logs must be v1, v2 or both, not {rekor_logs:?}"
+                ))
+            })?,
+            leaf_lifetime: leaf_lifetime.unwrap_or(defaults.leaf_lifetime),
+            latency: delays,
         };
         let inst = py.allow_threads(|| Instance::start(options))?;
         Ok(PyLocalInstance {
@@ -81,6 +104,24 @@ impl PyLocalInstance {
             i.set_fault(f, on);
             Ok(())
         })
+    }
+
+    /// Switches a failure mode on for the next `requests` requests it affects.
+    fn set_fault_count(&self, fault: &str, requests: u32) -> PyResult<()> {
+        let f = Fault::from_name(fault)
+            .ok_or_else(|| Error::InvalidInput(format!("unknown fault {fault:?}")))?;
+        self.with(|i| {
+            i.set_fault_count(f, requests);
+            Ok(())
+        })
+    }
+
+    /// Delays a service's answers (oidc, fulcio, rekor-v1, rekor-v2, tsa)
+    /// by `seconds`; Rekor v2's delay is its batching window.
+    fn set_latency(&self, service: &str, seconds_: f64) -> PyResult<()> {
+        let kind = latency_service(service)?;
+        let d = seconds(seconds_)?;
+        self.with(|i| i.set_latency(kind, d))
     }
 
     /// The identity the interactive (PKCE) flow approves.
@@ -146,6 +187,13 @@ impl PyLocalInstance {
     #[getter]
     fn issuer(&self) -> PyResult<String> {
         self.with(|i| Ok(i.issuer_url().to_string()))
+    }
+
+    /// The most requests `service` has been answering at once.
+    fn peak_concurrency(&self, service: &str) -> PyResult<usize> {
+        let kind = ServiceKind::from_name(service)
+            .ok_or_else(|| Error::InvalidInput(format!("unknown service {service:?}")))?;
+        self.with(|i| Ok(i.peak_concurrency(kind)))
     }
 
     /// The bearer secret of the issuer's `POST /testing/mint` endpoint.
@@ -216,4 +264,26 @@ pub fn ci_claims(kind: &str, spec: &str) -> PyResult<(String, String)> {
         }
     };
     Ok((sub, serde_json::Value::Object(claims).to_string()))
+}
+
+/// A service `set_latency` takes.
+fn latency_service(name: &str) -> PyResult<ServiceKind> {
+    crate::testing::LATENCY_SERVICES
+        .iter()
+        .find(|(n, _)| *n == name.replace('_', "-"))
+        .map(|(_, k)| *k)
+        .ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "no latency can be set for {name:?}; services: oidc, fulcio, rekor-v1, rekor-v2, tsa"
+            ))
+            .into()
+        })
+}
+
+/// A delay in seconds: finite, not negative, at most an hour.
+fn seconds(s: f64) -> PyResult<std::time::Duration> {
+    if !(0.0..=3600.0).contains(&s) {
+        return Err(Error::InvalidInput(format!("a latency is 0 to 3600 seconds, not {s}")).into());
+    }
+    Ok(std::time::Duration::from_secs_f64(s))
 }

@@ -12,7 +12,9 @@
 //!    before it is returned.
 //!
 //! One [`Signer`] (one key and certificate) signs many inputs, as
-//! sigstore-python's `Signer` does while its certificate is valid.
+//! sigstore-python's `Signer` does while its certificate is valid;
+//! [`Signer::sign_batch`] signs them concurrently, renewing the
+//! certificate when it would expire mid-run.
 //!
 //! ```no_run
 //! use sigstore_rs::oidc::IdentityToken;
@@ -39,7 +41,10 @@
     doc = "[`crate::testing::Instance`]: crate#cargo-features"
 )]
 
+mod batch;
 pub(crate) mod services;
+
+pub use batch::{BatchInput, BatchOptions, DEFAULT_JOBS};
 
 use crate::bundle::{Bundle, Content};
 use crate::crypto::{self, CryptoBackend, Digest, HashAlgorithm, SigningKey};

@@ -252,3 +252,152 @@ fn signs_and_verifies_with_trust_material_from_tuf() {
         .expect("verifies");
     let _ = std::fs::remove_dir_all(&cache);
 }
+
+mod batch {
+    use super::*;
+    use crate::testing::{Fault, Instance, Options, RekorLogs, ServiceKind};
+    use std::time::Duration;
+
+    fn instance(options: Options) -> (Instance, SigningContext, IdentityToken) {
+        let inst = Instance::start(options).expect("instance");
+        let config = ClientTrustConfig::from_json(inst.trust_config_json().as_bytes())
+            .expect("trust config");
+        let ctx = SigningContext::from_trust_config(&config).expect("context");
+        let token = IdentityToken::parse(&inst.mint_token("batch@example.com")).expect("token");
+        (inst, ctx, token)
+    }
+
+    fn digests(n: usize) -> Vec<(Vec<u8>, BatchInput)> {
+        (0..n)
+            .map(|i| {
+                let data = format!("artifact {i}").into_bytes();
+                let d = crypto::default_backend().digest(HashAlgorithm::Sha256, &data);
+                (data, BatchInput::Digest(d))
+            })
+            .collect()
+    }
+
+    fn leaf_of(b: &Bundle) -> Vec<u8> {
+        let v: serde_json::Value = serde_json::from_str(&b.to_json_string()).expect("json");
+        v["verificationMaterial"]["certificate"]["rawBytes"]
+            .as_str()
+            .expect("certificate")
+            .as_bytes()
+            .to_vec()
+    }
+
+    #[test]
+    fn a_batch_signs_every_input_with_either_log_concurrently() {
+        for logs in [RekorLogs::V1, RekorLogs::V2] {
+            let (inst, ctx, token) = instance(Options {
+                rekor_logs: logs,
+                latency: vec![
+                    (ServiceKind::RekorV1, Duration::from_millis(300)),
+                    (ServiceKind::RekorV2, Duration::from_millis(500)),
+                ],
+                ..Options::default()
+            });
+            let signer = ctx.signer(token).expect("signer");
+            let items = digests(12);
+            let inputs: Vec<_> = items.iter().map(|(_, i)| i.clone()).collect();
+            let BatchInput::Digest(d0) = &items[0].1 else {
+                panic!("a digest")
+            };
+            let mut statement_inputs = inputs.clone();
+            statement_inputs.push(BatchInput::Statement(
+                statement(
+                    &[("a.whl".into(), d0.clone())],
+                    PYPI_PUBLISH_PREDICATE,
+                    None,
+                )
+                .expect("statement"),
+            ));
+            let results = signer.sign_many(
+                &statement_inputs,
+                &BatchOptions {
+                    jobs: 8,
+                    ..BatchOptions::default()
+                },
+            );
+            // The uploads overlapped (counted by the log, not timed).
+            let log = if matches!(logs, RekorLogs::V1) {
+                ServiceKind::RekorV1
+            } else {
+                ServiceKind::RekorV2
+            };
+            assert!(inst.peak_concurrency(log) >= 2, "{logs:?}");
+            let verifier = Verifier::new(ctx.inner.verifier.trusted_root().clone());
+            let policy = Policy::identity("batch@example.com", inst.issuer_url());
+            for (i, r) in results.iter().enumerate() {
+                let b = r
+                    .as_ref()
+                    .unwrap_or_else(|e| panic!("{logs:?} item {i}: {e}"));
+                // One certificate for the run.
+                assert_eq!(leaf_of(b), leaf_of(results[0].as_ref().expect("first")));
+                if let Some((data, _)) = items.get(i) {
+                    verifier
+                        .verify_artifact(&Artifact::Bytes(data.clone()), b, &policy)
+                        .expect("verifies");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_failing_item_fails_alone() {
+        let (inst, ctx, token) = instance(Options::default());
+        let signer = ctx.signer(token).expect("signer");
+        let mut inputs: Vec<_> = digests(4).into_iter().map(|(_, i)| i).collect();
+        inputs.insert(2, BatchInput::File("/nonexistent/dist.whl".into()));
+        let results = signer.sign_many(&inputs, &BatchOptions::default());
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 4);
+        let Err(e) = &results[2] else {
+            panic!("the missing file fails")
+        };
+        assert!(e.to_string().contains("/nonexistent/dist.whl"), "{e}");
+        // A log refusing one upload (and its retries), mid-batch. Inputs
+        // not signed above: a deterministic ECDSA signature (RustCrypto's)
+        // would make the same entry again, which the log refuses.
+        inst.set_fault_count(Fault::RekorError, 3);
+        let fresh: Vec<_> = digests(6).into_iter().skip(4).map(|(_, i)| i).collect();
+        let results = signer.sign_many(
+            &fresh,
+            &BatchOptions {
+                jobs: 1,
+                ..BatchOptions::default()
+            },
+        );
+        let Err(e) = &results[0] else {
+            panic!("refused")
+        };
+        assert!(e.to_string().contains("failing on purpose"), "{e}");
+        if let Err(e) = &results[1] {
+            panic!("the next item is signed: {e}");
+        }
+    }
+
+    #[test]
+    fn the_certificate_is_renewed_when_it_would_expire_mid_batch() {
+        let (_inst, ctx, token) = instance(Options {
+            leaf_lifetime: 4,
+            latency: vec![(ServiceKind::RekorV1, Duration::from_millis(700))],
+            ..Options::default()
+        });
+        let signer = ctx.signer(token).expect("signer");
+        let inputs: Vec<_> = digests(12).into_iter().map(|(_, i)| i).collect();
+        let results = signer.sign_many(
+            &inputs,
+            &BatchOptions {
+                jobs: 2,
+                renew_margin: 2,
+            },
+        );
+        let leaves: std::collections::BTreeSet<_> = results
+            .iter()
+            .map(|r| leaf_of(r.as_ref().expect("signed")))
+            .collect();
+        // Six rounds of 0.7 s outlive a 4 s certificate (used only while it
+        // has 2 s left); every item still signed and verified.
+        assert!(leaves.len() >= 2, "{} certificates", leaves.len());
+    }
+}

@@ -58,6 +58,8 @@ pub struct Ca {
     ct_key: p256::ecdsa::SigningKey,
     pub ct_spki: Vec<u8>,
     pub ct_log_id: Vec<u8>,
+    /// Seconds a leaf is valid ([`LEAF_LIFETIME`] unless told otherwise).
+    leaf_lifetime: i64,
 }
 
 fn rc(e: rcgen::Error) -> crate::Error {
@@ -95,7 +97,7 @@ pub fn spki_of(cert_der: &[u8]) -> crate::Result<Vec<u8>> {
 }
 
 impl Ca {
-    pub fn new(now: i64) -> crate::Result<Ca> {
+    pub fn new(now: i64, leaf_lifetime: i64) -> crate::Result<Ca> {
         let root_key = KeyPair::generate_for(&PKCS_ECDSA_P384_SHA384).map_err(rc)?;
         let root = ca_params("sigstore-rs local root", 1, now)
             .self_signed(&root_key)
@@ -122,6 +124,7 @@ impl Ca {
             ct_key,
             ct_spki,
             ct_log_id,
+            leaf_lifetime,
         })
     }
 
@@ -173,7 +176,7 @@ impl Ca {
         p.distinguished_name = DistinguishedName::new();
         p.serial_number = Some(random_serial());
         p.not_before = at(now);
-        p.not_after = at(now + LEAF_LIFETIME);
+        p.not_after = at(now + self.leaf_lifetime);
         p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         p.extended_key_usages = vec![ExtendedKeyUsagePurpose::CodeSigning];
         p.use_authority_key_identifier_extension = true;

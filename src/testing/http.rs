@@ -1,5 +1,7 @@
 //! The instance's HTTP side: one small blocking server (tiny_http) per
-//! service, each on its own 127.0.0.1 port, handling requests in turn.
+//! service, each on its own 127.0.0.1 port, answering each request on its
+//! own thread, so a service's delay (or a slow client) holds up no other
+//! request, as concurrent clients need.
 
 use serde_json::Value;
 use std::io::Read as _;
@@ -127,24 +129,51 @@ pub fn bind() -> crate::Result<Listener> {
 pub struct Service {
     server: Arc<tiny_http::Server>,
     thread: Option<JoinHandle<()>>,
+    load: Arc<Load>,
+}
+
+/// Requests being answered now, and the most ever at once: what tests of
+/// concurrent clients check, rather than timing them.
+#[derive(Default)]
+struct Load {
+    now: std::sync::atomic::AtomicUsize,
+    peak: std::sync::atomic::AtomicUsize,
 }
 
 impl Listener {
     pub fn serve(self, handler: Handler) -> Service {
+        use std::sync::atomic::Ordering::SeqCst;
         let server = Arc::clone(&self.server);
+        let load = Arc::new(Load::default());
+        let counted = Arc::clone(&load);
         let thread = std::thread::spawn(move || {
             while let Ok(rq) = server.recv() {
-                respond(rq, &handler);
+                let handler = Arc::clone(&handler);
+                let load = Arc::clone(&counted);
+                // A request outliving `stop` still gets its answer; the
+                // services it uses are shared, so nothing dangles.
+                std::thread::spawn(move || {
+                    let now = load.now.fetch_add(1, SeqCst) + 1;
+                    load.peak.fetch_max(now, SeqCst);
+                    respond(rq, &handler);
+                    load.now.fetch_sub(1, SeqCst);
+                });
             }
         });
         Service {
             server: self.server,
             thread: Some(thread),
+            load,
         }
     }
 }
 
 impl Service {
+    /// The most requests this service has been answering at once.
+    pub fn peak_concurrency(&self) -> usize {
+        self.load.peak.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     pub fn stop(&mut self) {
         self.server.unblock();
         if let Some(t) = self.thread.take() {

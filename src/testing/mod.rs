@@ -42,8 +42,9 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use rand_core::RngCore as _;
 use serde_json::{json, Map, Value};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 pub use index::publishers::parse_project_spec as parse_trusted_publisher_arg;
 pub use index::INTEGRITY_MEDIA_TYPE;
@@ -61,6 +62,13 @@ pub struct Options {
     pub rekor_version: u8,
     /// Identity the interactive (PKCE) flow approves.
     pub default_identity: String,
+    /// Which logs the signing config offers (the trusted root lists both).
+    pub rekor_logs: RekorLogs,
+    /// How long the CA's leaf certificates are valid, in seconds (Fulcio's
+    /// are 600); shorter makes certificate renewal testable.
+    pub leaf_lifetime: i64,
+    /// Per-service delays before each answer (see [`Instance::set_latency`]).
+    pub latency: Vec<(ServiceKind, Duration)>,
 }
 
 impl Default for Options {
@@ -68,7 +76,33 @@ impl Default for Options {
         Options {
             rekor_version: 1,
             default_identity: DEFAULT_IDENTITY.into(),
+            rekor_logs: RekorLogs::Both,
+            leaf_lifetime: ca::LEAF_LIFETIME,
+            latency: Vec::new(),
         }
+    }
+}
+
+/// Which Rekor logs the signing config offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RekorLogs {
+    /// Only the Rekor v1 log.
+    V1,
+    /// Only the Rekor v2 log.
+    V2,
+    /// Both, [`Options::rekor_version`]'s first.
+    Both,
+}
+
+impl RekorLogs {
+    /// `v1`, `v2` or `both`.
+    pub fn from_name(name: &str) -> Option<RekorLogs> {
+        Some(match name {
+            "v1" | "1" => RekorLogs::V1,
+            "v2" | "2" => RekorLogs::V2,
+            "both" => RekorLogs::Both,
+            _ => return None,
+        })
     }
 }
 
@@ -115,19 +149,86 @@ impl Fault {
     }
 }
 
-/// The faults switched on, shared by the services.
+/// The faults switched on, shared by the services: per fault, 0 (off),
+/// -1 (on until switched off) or how many more requests it affects.
 #[derive(Default)]
-pub(crate) struct Faults([AtomicBool; 5]);
+pub(crate) struct Faults([AtomicI64; 5]);
 
 impl Faults {
-    fn slot(&self, f: Fault) -> &AtomicBool {
+    fn slot(&self, f: Fault) -> &AtomicI64 {
         &self.0[f as usize]
     }
+    /// Whether the fault affects this request (which uses up one of a
+    /// counted fault's requests).
     pub fn is_set(&self, f: Fault) -> bool {
-        self.slot(f).load(Ordering::SeqCst)
+        self.slot(f)
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |v| match v {
+                v if v > 0 => Some(v - 1),
+                _ => None,
+            })
+            .map(|_| true)
+            .unwrap_or_else(|v| v < 0)
     }
-    fn set(&self, f: Fault, on: bool) {
-        self.slot(f).store(on, Ordering::SeqCst)
+    fn set(&self, f: Fault, requests: i64) {
+        self.slot(f).store(requests, Ordering::SeqCst)
+    }
+}
+
+/// Per-service delays, in the order of [`LATENCY_SERVICES`].
+#[derive(Default)]
+struct Latency(Mutex<[Duration; 5]>);
+
+/// The services a delay can be set for, by their `--latency` names.
+pub const LATENCY_SERVICES: [(&str, ServiceKind); 5] = [
+    ("oidc", ServiceKind::Oidc),
+    ("fulcio", ServiceKind::Fulcio),
+    ("rekor-v1", ServiceKind::RekorV1),
+    ("rekor-v2", ServiceKind::RekorV2),
+    ("tsa", ServiceKind::Tsa),
+];
+
+impl Latency {
+    fn slot(service: ServiceKind) -> Option<usize> {
+        LATENCY_SERVICES.iter().position(|(_, s)| *s == service)
+    }
+
+    fn get(&self, service: ServiceKind) -> Duration {
+        match (Self::slot(service), self.0.lock()) {
+            (Some(i), Ok(g)) => g[i],
+            _ => Duration::ZERO,
+        }
+    }
+
+    fn set(&self, service: ServiceKind, delay: Duration) -> crate::Result<()> {
+        let i = Self::slot(service).ok_or_else(|| {
+            crate::Error::InvalidInput(format!(
+                "no latency can be set for {service:?}; services: oidc, fulcio, rekor-v1, rekor-v2, tsa"
+            ))
+        })?;
+        if let Ok(mut g) = self.0.lock() {
+            g[i] = delay;
+        }
+        Ok(())
+    }
+
+    /// Waits as `service` would before answering. Rekor v2 answers an
+    /// upload once its batch is sequenced, so its delay is a window: every
+    /// request arriving in one window is answered together at its end
+    /// (windows are counted from `origin`). Others wait the delay.
+    fn wait(&self, service: ServiceKind, origin: std::time::Instant) {
+        let d = self.get(service);
+        if d.is_zero() {
+            return;
+        }
+        if service != ServiceKind::RekorV2 {
+            std::thread::sleep(d);
+            return;
+        }
+        let elapsed = origin.elapsed().as_nanos();
+        let window = d.as_nanos().max(1);
+        let end = (elapsed / window + 1) * window;
+        let wait = u64::try_from(end - elapsed).unwrap_or(u64::MAX);
+        std::thread::sleep(Duration::from_nanos(wait));
     }
 }
 
@@ -152,14 +253,14 @@ pub enum ServiceKind {
 }
 
 impl ServiceKind {
-    /// The service named `name` (`oidc`, `fulcio`/`ca`, `rekor`/`rekor_v1`,
-    /// `rekor_v2`, `tsa`, `tuf`, `index`).
+    /// The service named `name` (`oidc`, `fulcio`/`ca`, `rekor`/`rekor_v1`/`rekor-v1`,
+    /// `rekor_v2`/`rekor-v2`, `tsa`, `tuf`, `index`).
     pub fn from_name(name: &str) -> Option<ServiceKind> {
         Some(match name {
             "oidc" => ServiceKind::Oidc,
             "fulcio" | "ca" => ServiceKind::Fulcio,
-            "rekor" | "rekor_v1" | "rekor1" => ServiceKind::RekorV1,
-            "rekor_v2" | "rekor2" => ServiceKind::RekorV2,
+            "rekor" | "rekor_v1" | "rekor-v1" | "rekor1" => ServiceKind::RekorV1,
+            "rekor_v2" | "rekor-v2" | "rekor2" => ServiceKind::RekorV2,
             "tsa" => ServiceKind::Tsa,
             "tuf" => ServiceKind::Tuf,
             "index" => ServiceKind::Index,
@@ -179,6 +280,9 @@ struct State {
     rekor1: rekor::LogV1,
     rekor2: rekor::LogV2,
     faults: Faults,
+    latency: Latency,
+    /// Where Rekor v2's batching windows are counted from.
+    origin: std::time::Instant,
 }
 
 /// A running local instance; its servers stop when it is dropped (or
@@ -201,6 +305,16 @@ impl Instance {
                 options.rekor_version
             )));
         }
+        if options.leaf_lifetime < 1 {
+            return Err(crate::Error::InvalidInput(format!(
+                "leaf_lifetime must be at least 1 second, not {}",
+                options.leaf_lifetime
+            )));
+        }
+        let latency = Latency::default();
+        for (service, d) in &options.latency {
+            latency.set(*service, *d)?;
+        }
         let now = now();
         let listeners = [
             http::bind()?,
@@ -215,25 +329,44 @@ impl Instance {
         let state = Arc::new(State {
             started: now,
             oidc: oidc::Issuer::new(l_oidc.url.clone(), options.default_identity.clone()),
-            ca: ca::Ca::new(now)?,
+            ca: ca::Ca::new(now, options.leaf_lifetime)?,
             fulcio_url: l_fulcio.url.clone(),
             tsa: tsa::Tsa::new(now)?,
             tsa_url: l_tsa.url.clone(),
             rekor1: rekor::LogV1::new(l_rekor1.url.clone())?,
             rekor2: rekor::LogV2::new(l_rekor2.url.clone())?,
             faults: Faults::default(),
+            latency,
+            origin: std::time::Instant::now(),
             options,
         });
+        // Each handler waits its service's delay first, outside any lock
+        // the service holds, so one delayed request holds up no other.
         let s = Arc::clone(&state);
-        let oidc = l_oidc.serve(Arc::new(move |r| s.oidc.handle(r)));
+        let oidc = l_oidc.serve(Arc::new(move |r| {
+            s.latency.wait(ServiceKind::Oidc, s.origin);
+            s.oidc.handle(r)
+        }));
         let s = Arc::clone(&state);
-        let fulcio = l_fulcio.serve(Arc::new(move |r| s.ca.handle(r, &s.oidc, &s.faults)));
+        let fulcio = l_fulcio.serve(Arc::new(move |r| {
+            s.latency.wait(ServiceKind::Fulcio, s.origin);
+            s.ca.handle(r, &s.oidc, &s.faults)
+        }));
         let s = Arc::clone(&state);
-        let rekor1 = l_rekor1.serve(Arc::new(move |r| s.rekor1.handle(r, &s.faults)));
+        let rekor1 = l_rekor1.serve(Arc::new(move |r| {
+            s.latency.wait(ServiceKind::RekorV1, s.origin);
+            s.rekor1.handle(r, &s.faults)
+        }));
         let s = Arc::clone(&state);
-        let rekor2 = l_rekor2.serve(Arc::new(move |r| s.rekor2.handle(r, &s.faults)));
+        let rekor2 = l_rekor2.serve(Arc::new(move |r| {
+            s.latency.wait(ServiceKind::RekorV2, s.origin);
+            s.rekor2.handle(r, &s.faults)
+        }));
         let s = Arc::clone(&state);
-        let tsa = l_tsa.serve(Arc::new(move |r| s.tsa.handle(r, &s.faults)));
+        let tsa = l_tsa.serve(Arc::new(move |r| {
+            s.latency.wait(ServiceKind::Tsa, s.origin);
+            s.tsa.handle(r, &s.faults)
+        }));
         let mut instance = Instance {
             state,
             services: vec![oidc, fulcio, rekor1, rekor2, tsa],
@@ -265,6 +398,25 @@ impl Instance {
             .services
             .push(l_index.serve(Arc::new(move |r| ix.handle(r, &s.oidc))));
         Ok(instance)
+    }
+
+    /// The most requests `service` has been answering at once since the
+    /// instance started: how tests see that a client overlapped its requests
+    /// (a figure, unlike a time, no loaded machine changes).
+    pub fn peak_concurrency(&self, service: ServiceKind) -> usize {
+        // `services` is in start order.
+        let i = match service {
+            ServiceKind::Oidc => 0,
+            ServiceKind::Fulcio => 1,
+            ServiceKind::RekorV1 => 2,
+            ServiceKind::RekorV2 => 3,
+            ServiceKind::Tsa => 4,
+            ServiceKind::Tuf => 5,
+            ServiceKind::Index => 6,
+        };
+        self.services
+            .get(i)
+            .map_or(0, http::Service::peak_concurrency)
     }
 
     /// Stops every server and waits for their threads.
@@ -310,7 +462,21 @@ impl Instance {
 
     /// Switches a failure mode on or off, from the next request on.
     pub fn set_fault(&self, fault: Fault, on: bool) {
-        self.state.faults.set(fault, on)
+        self.state.faults.set(fault, if on { -1 } else { 0 })
+    }
+
+    /// Switches a failure mode on for the next `requests` requests it
+    /// affects (0 switches it off), e.g. one file of a batch.
+    pub fn set_fault_count(&self, fault: Fault, requests: u32) {
+        self.state.faults.set(fault, i64::from(requests))
+    }
+
+    /// Makes `service` (OIDC, Fulcio, either Rekor or the TSA) wait
+    /// `delay` before each answer, from the next request on; for Rekor v2
+    /// `delay` is its batching window (requests arriving in one window are
+    /// answered together at its end).
+    pub fn set_latency(&self, service: ServiceKind, delay: Duration) -> crate::Result<()> {
+        self.state.latency.set(service, delay)
     }
 
     /// An ID token for `identity` (see [`Self::mint_token_with`]), valid ten minutes.
@@ -440,20 +606,22 @@ impl Instance {
         })
     }
 
-    /// Signing config v0.2. Both Rekor logs are listed, the preferred one
-    /// ([`Options::rekor_version`]) first; they have different operators so
-    /// that a client keeping the newest API per operator still sees both, and
-    /// the `ANY` selector picks the first.
+    /// Signing config v0.2. The Rekor logs [`Options::rekor_logs`] offers
+    /// are listed, the preferred one ([`Options::rekor_version`]) first;
+    /// they have different operators so that a client keeping the newest
+    /// API per operator still sees both, and the `ANY` selector picks the
+    /// first.
     pub fn signing_config(&self) -> Value {
         let s = &self.state;
         let valid = json!({"start": rfc3339(s.started - 3600)});
         let svc = |url: String, v: u8, op: &str| json!({"url": url, "majorApiVersion": v, "validFor": valid, "operator": op});
         let v1 = svc(s.rekor1.url.clone(), 1, "sigstore-rs.test rekor v1");
         let v2 = svc(s.rekor2.url.clone(), 2, "sigstore-rs.test rekor v2");
-        let tlogs = if s.options.rekor_version == 2 {
-            [v2, v1]
-        } else {
-            [v1, v2]
+        let tlogs = match (s.options.rekor_logs, s.options.rekor_version) {
+            (RekorLogs::V1, _) => vec![v1],
+            (RekorLogs::V2, _) => vec![v2],
+            (RekorLogs::Both, 2) => vec![v2, v1],
+            (RekorLogs::Both, _) => vec![v1, v2],
         };
         json!({
             "mediaType": SIGNING_CONFIG_MEDIA_TYPE,

@@ -543,3 +543,115 @@ fn a_ci_token_without_a_claim_fulcio_needs_is_refused_naming_it() {
     assert!(inst.verify_token(&token, &["sigstore", "pypi"]).is_ok());
     assert!(inst.verify_token(&token, &["sigstore"]).is_err());
 }
+
+/// GETs `path` of `service` from `n` threads at once; the seconds each took.
+fn concurrent_gets(inst: &Instance, service: ServiceKind, path: &str, n: usize) -> Vec<f64> {
+    let url = format!("{}{path}", inst.url(service));
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .map(|_| {
+                let url = url.clone();
+                s.spawn(move || {
+                    let t = std::time::Instant::now();
+                    agent().get(&url).call().unwrap();
+                    t.elapsed().as_secs_f64()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+#[test]
+fn a_delay_holds_up_no_other_request() {
+    let inst = Instance::start(Options {
+        latency: vec![(ServiceKind::Fulcio, Duration::from_millis(400))],
+        ..Options::default()
+    })
+    .unwrap();
+    let took = concurrent_gets(&inst, ServiceKind::Fulcio, "/api/v2/trustBundle", 6);
+    assert!(took.iter().all(|d| *d >= 0.4), "{took:?}");
+    // While one waits, the others are taken in too (counted, not timed: a
+    // loaded machine changes times, not this).
+    assert!(inst.peak_concurrency(ServiceKind::Fulcio) >= 2);
+    assert!(inst.state.latency.get(ServiceKind::RekorV1).is_zero());
+    // Switched off from the next request on.
+    inst.set_latency(ServiceKind::Fulcio, Duration::ZERO)
+        .unwrap();
+    assert!(inst.state.latency.get(ServiceKind::Fulcio).is_zero());
+    assert!(inst
+        .set_latency(ServiceKind::Tuf, Duration::from_secs(1))
+        .is_err());
+}
+
+#[test]
+fn rekor_v2_answers_a_window_together_at_its_end() {
+    let inst = Instance::start(Options::default()).unwrap();
+    inst.set_latency(ServiceKind::RekorV2, Duration::from_millis(800))
+        .unwrap();
+    let origin = inst.state.origin;
+    let url = format!("{}/api/v2/checkpoint", inst.url(ServiceKind::RekorV2));
+    let spans: Vec<(f64, f64)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                let url = url.clone();
+                s.spawn(move || {
+                    // Arrivals spread over a fraction of a window.
+                    std::thread::sleep(Duration::from_millis(40 * i));
+                    let sent = origin.elapsed().as_secs_f64();
+                    let _ = agent().get(&url).call();
+                    (sent, origin.elapsed().as_secs_f64())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    // No answer comes before the end of the window its request arrived in
+    // (windows are multiples of 0.8 s from the origin). Only this lower
+    // bound is checked: how soon after it each answer comes is the
+    // machine's business, not the instance's.
+    for (sent, answered) in &spans {
+        let window_end = ((sent / 0.8).floor() + 1.0) * 0.8;
+        assert!(*answered >= window_end, "{spans:?}");
+    }
+    assert!(
+        inst.peak_concurrency(ServiceKind::RekorV2) >= 2,
+        "{spans:?}"
+    );
+}
+
+#[test]
+fn a_counted_fault_affects_that_many_requests() {
+    let inst = Instance::start(Options::default()).unwrap();
+    inst.set_fault_count(Fault::RekorError, 2);
+    let f = &inst.state.faults;
+    assert!(f.is_set(Fault::RekorError));
+    assert!(f.is_set(Fault::RekorError));
+    assert!(!f.is_set(Fault::RekorError));
+    inst.set_fault(Fault::TsaError, true);
+    assert!(f.is_set(Fault::TsaError) && f.is_set(Fault::TsaError));
+}
+
+#[test]
+fn the_signing_config_offers_the_chosen_logs() {
+    for (logs, versions) in [
+        (RekorLogs::V1, vec![1]),
+        (RekorLogs::V2, vec![2]),
+        (RekorLogs::Both, vec![1, 2]),
+    ] {
+        let inst = Instance::start(Options {
+            rekor_logs: logs,
+            ..Options::default()
+        })
+        .unwrap();
+        let got: Vec<u64> = inst.signing_config()["rekorTlogUrls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["majorApiVersion"].as_u64().unwrap())
+            .collect();
+        assert_eq!(got, versions, "{logs:?}");
+        // The trusted root lists both logs either way.
+        assert_eq!(inst.trusted_root()["tlogs"].as_array().unwrap().len(), 2);
+    }
+}
