@@ -269,55 +269,29 @@ impl Publisher {
     /// from before then carry none and pass (pypi-attestations 0.0.30 does
     /// not check the environment at all).
     pub fn policy(&self) -> Policy {
-        let environment = |all: &mut Vec<Policy>, env: &Option<String>| {
-            if let Some(e) = env {
-                all.push(Policy::ClaimIfPresent {
-                    claim: Claim::DeploymentEnvironment,
-                    expected: e.clone(),
-                });
-            }
-        };
         match self {
             Publisher::GitHub {
                 repository,
                 workflow,
-                environment: env,
-            } => {
-                let mut all = vec![
-                    Policy::claim(Claim::OidcIssuer, GITHUB_ISSUER),
-                    Policy::claim(
-                        Claim::SourceRepositoryUri,
-                        format!("https://github.com/{repository}"),
-                    ),
-                    Policy::BuildConfigAtSource {
-                        prefix: format!(
-                            "https://github.com/{repository}/.github/workflows/{workflow}"
-                        ),
-                        require_both: false,
-                    },
-                ];
-                environment(&mut all, env);
-                Policy::AllOf(all)
-            }
+                environment,
+            } => workflow_policy(
+                GITHUB_ISSUER,
+                format!("https://github.com/{repository}"),
+                format!("https://github.com/{repository}/.github/workflows/{workflow}"),
+                false,
+                environment,
+            ),
             Publisher::GitLab {
                 repository,
                 workflow_filepath,
-                environment: env,
-            } => {
-                let mut all = vec![
-                    Policy::claim(Claim::OidcIssuer, GITLAB_ISSUER),
-                    Policy::claim(
-                        Claim::SourceRepositoryUri,
-                        format!("https://gitlab.com/{repository}"),
-                    ),
-                    Policy::BuildConfigAtSource {
-                        prefix: format!("https://gitlab.com/{repository}//{workflow_filepath}"),
-                        require_both: true,
-                    },
-                ];
-                environment(&mut all, env);
-                Policy::AllOf(all)
-            }
+                environment,
+            } => workflow_policy(
+                GITLAB_ISSUER,
+                format!("https://gitlab.com/{repository}"),
+                format!("https://gitlab.com/{repository}//{workflow_filepath}"),
+                true,
+                environment,
+            ),
             Publisher::Google { email } => Policy::identity(email.clone(), GOOGLE_ISSUER),
             Publisher::CircleCI {
                 project_id,
@@ -418,6 +392,33 @@ pub fn first_difference(
             .or_else(|| optional("vcs_ref", f1, f2)),
         _ => eq("kind", expected.kind(), found.kind()),
     }
+}
+
+/// A CI workflow publisher's policy (GitHub, GitLab): the issuer, the
+/// source repository, the build config at the source's digest or ref, and
+/// the deployment environment where the certificate names one.
+fn workflow_policy(
+    issuer: &str,
+    source_repository: String,
+    build_config_prefix: String,
+    require_both: bool,
+    environment: &Option<String>,
+) -> Policy {
+    let mut all = vec![
+        Policy::claim(Claim::OidcIssuer, issuer),
+        Policy::claim(Claim::SourceRepositoryUri, source_repository),
+        Policy::BuildConfigAtSource {
+            prefix: build_config_prefix,
+            require_both,
+        },
+    ];
+    if let Some(e) = environment {
+        all.push(Policy::ClaimIfPresent {
+            claim: Claim::DeploymentEnvironment,
+            expected: e.clone(),
+        });
+    }
+    Policy::AllOf(all)
 }
 
 /// The publisher's kind and claims, for people: `GitHub repository

@@ -154,18 +154,14 @@ impl Ca {
         let public_key = rcgen::SubjectPublicKeyInfo::from_der(spki_der)
             .map_err(|e| format!("unsupported public key: {e}"))?;
         // GeneralName: [1] IMPLICIT IA5String rfc822Name, [6] IMPLICIT IA5String URI.
-        let ci = match super::ci::certificate_for(token).transpose()? {
-            Some(c) => c,
-            None => super::ci::CiCertificate {
-                san_uri: String::new(),
-                extensions: Vec::new(),
-            },
-        };
-        let san = match &token.email {
-            _ if !ci.san_uri.is_empty() => der::tlv(0x86, ci.san_uri.as_bytes()),
-            Some(e) => der::tlv(0x81, e.as_bytes()),
-            None if token.subject.contains("://") => der::tlv(0x86, token.subject.as_bytes()),
-            None => {
+        let ci = super::ci::certificate_for(token).transpose()?;
+        let san = match (&ci, &token.email) {
+            (Some(c), _) => der::tlv(0x86, c.san_uri.as_bytes()),
+            (None, Some(e)) => der::tlv(0x81, e.as_bytes()),
+            (None, None) if token.subject.contains("://") => {
+                der::tlv(0x86, token.subject.as_bytes())
+            }
+            (None, None) => {
                 return Err(format!(
                     "the token has no email and its subject {:?} is not a URI",
                     token.subject
@@ -190,7 +186,7 @@ impl Ca {
             ),
             CustomExtension::from_oid_content(OID_FULCIO_ISSUER_V2, der::utf8(&token.issuer)),
         ];
-        for (oid, value) in &ci.extensions {
+        for (oid, value) in ci.iter().flat_map(|c| &c.extensions) {
             p.custom_extensions
                 .push(CustomExtension::from_oid_content(oid, value.clone()));
         }

@@ -289,7 +289,8 @@ struct State {
 /// [`Instance::stop`]ped).
 pub struct Instance {
     state: Arc<State>,
-    services: Vec<http::Service>,
+    /// Each running service, with its kind.
+    services: Vec<(ServiceKind, http::Service)>,
     tuf: Arc<tuf::TufRepository>,
     tuf_url: String,
     index: Arc<index::Index>,
@@ -369,7 +370,13 @@ impl Instance {
         }));
         let mut instance = Instance {
             state,
-            services: vec![oidc, fulcio, rekor1, rekor2, tsa],
+            services: vec![
+                (ServiceKind::Oidc, oidc),
+                (ServiceKind::Fulcio, fulcio),
+                (ServiceKind::RekorV1, rekor1),
+                (ServiceKind::RekorV2, rekor2),
+                (ServiceKind::Tsa, tsa),
+            ],
             tuf: Arc::new(tuf::TufRepository::new(&[])?),
             tuf_url: l_tuf.url.clone(),
             // Replaced below, once the trusted root can be made.
@@ -387,16 +394,18 @@ impl Instance {
             (crate::trust::tuf::SIGNING_CONFIG_TARGET, config.as_bytes()),
         ])?);
         let repo = Arc::clone(&instance.tuf);
-        instance
-            .services
-            .push(l_tuf.serve(Arc::new(move |r| repo.handle(r))));
+        instance.services.push((
+            ServiceKind::Tuf,
+            l_tuf.serve(Arc::new(move |r| repo.handle(r))),
+        ));
         // The index checks attestations against this instance's own root.
         let verifier = crate::Verifier::new(crate::trust::TrustedRoot::from_json(root.as_bytes())?);
         instance.index = Arc::new(index::Index::new(l_index.url.clone(), verifier));
         let (ix, s) = (Arc::clone(&instance.index), Arc::clone(&instance.state));
-        instance
-            .services
-            .push(l_index.serve(Arc::new(move |r| ix.handle(r, &s.oidc))));
+        instance.services.push((
+            ServiceKind::Index,
+            l_index.serve(Arc::new(move |r| ix.handle(r, &s.oidc))),
+        ));
         Ok(instance)
     }
 
@@ -404,24 +413,15 @@ impl Instance {
     /// instance started: how tests see that a client overlapped its requests
     /// (a figure, unlike a time, no loaded machine changes).
     pub fn peak_concurrency(&self, service: ServiceKind) -> usize {
-        // `services` is in start order.
-        let i = match service {
-            ServiceKind::Oidc => 0,
-            ServiceKind::Fulcio => 1,
-            ServiceKind::RekorV1 => 2,
-            ServiceKind::RekorV2 => 3,
-            ServiceKind::Tsa => 4,
-            ServiceKind::Tuf => 5,
-            ServiceKind::Index => 6,
-        };
         self.services
-            .get(i)
-            .map_or(0, http::Service::peak_concurrency)
+            .iter()
+            .find(|(kind, _)| *kind == service)
+            .map_or(0, |(_, s)| s.peak_concurrency())
     }
 
     /// Stops every server and waits for their threads.
     pub fn stop(&mut self) {
-        for s in &mut self.services {
+        for (_, s) in &mut self.services {
             s.stop();
         }
     }
