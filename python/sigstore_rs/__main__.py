@@ -544,7 +544,10 @@ def _serve(args: argparse.Namespace) -> int:
             tmp = args.dir / "tuf.json.tmp"
             tmp.write_text(json.dumps({"url": inst.tuf_url, "root": str(root)}), encoding="utf-8")
             tmp.replace(args.dir / "tuf.json")
-        _testing_cli.write_private(
+        from sigstore_rs.sign import write_atomic
+
+        # Owner-only: write_atomic's temporary file is mkstemp's (mode 0600).
+        write_atomic(
             args.dir / "mint.json",
             json.dumps({"url": inst.issuer + "/testing/mint", "secret": inst.mint_secret}),
         )

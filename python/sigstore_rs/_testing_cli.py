@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_token_parser", "token", "write_private"]
+__all__ = ["add_token_parser", "token"]
 
 
 def add_token_parser(testing_cmds: Any) -> None:
@@ -46,15 +45,6 @@ def add_token_parser(testing_cmds: Any) -> None:
         "--audience", default=None, metavar="AUD", help="the token's aud (default: sigstore)"
     )
     token.add_argument("--lifetime", type=int, default=600, metavar="SECONDS")
-
-
-def write_private(path: Path, text: str) -> None:
-    """Writes ``path`` atomically, readable by its owner only."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    tmp.replace(path)
 
 
 def _identity(args: argparse.Namespace) -> tuple[str, dict[str, Any]] | str:
