@@ -108,6 +108,10 @@ pub enum Error {
     /// answered with something the client cannot use.
     #[error("signing failed: {0}")]
     Signing(String),
+    /// An input of a batch was not signed: the run was interrupted (Ctrl-C)
+    /// before it started.
+    #[error("not signed: {0}")]
+    NotSigned(String),
     /// Trust material could not be updated through TUF: a repository's
     /// metadata was refused by a check of the client workflow, could not be
     /// fetched, or the local cache could not be used.

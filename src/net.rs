@@ -184,6 +184,9 @@ pub struct HttpResponse {
     pub body: Vec<u8>,
     /// The `Content-Type` header, if sent.
     pub content_type: Option<String>,
+    /// The `Location` header, if sent (Rekor v1 names an existing entry
+    /// with it when it answers 409).
+    pub location: Option<String>,
 }
 
 impl HttpResponse {
@@ -340,6 +343,7 @@ impl Http {
             if let Some(resp) = resp {
                 let status = resp.status();
                 let content_type = resp.header("Content-Type").map(str::to_string);
+                let location = resp.header("Location").map(str::to_string);
                 let mut buf = Vec::new();
                 resp.into_reader()
                     .take(limit.saturating_add(1))
@@ -354,6 +358,7 @@ impl Http {
                     status,
                     body: buf,
                     content_type,
+                    location,
                 };
                 if status < 500 || attempt == attempts {
                     return Ok(answer);

@@ -46,13 +46,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from sigstore_rs import _pip
 from sigstore_rs.errors import Error
 
 TYPE_CHECKING = False
@@ -83,7 +80,7 @@ def add_parser(commands: Any) -> None:
         "--index-url",
         metavar="URL",
         help="the simple API to resolve from and fetch provenance from "
-        f"(default: PIP_INDEX_URL, else {_pip.DEFAULT_INDEX_URL})",
+        "(default: PIP_INDEX_URL, else PyPI's)",
     )
     install.add_argument(
         "--publisher",
@@ -130,10 +127,17 @@ def _split(pip_args: Sequence[str]) -> tuple[list[str], str | None, list[str]]:
 
 
 def _run_pip(general: Sequence[str], *args: str) -> int:
+    import subprocess
+
     return subprocess.run([sys.executable, "-m", "pip", *general, "install", *args]).returncode
 
 
 def run(args: argparse.Namespace, verifier: Callable[[], Verifier]) -> int:
+    # Imported here, not at the top: every command line builds this parser.
+    import tempfile
+
+    from sigstore_rs import _pip
+
     try:
         pins = _pip.parse_pins(args.publisher)
     except Error as e:

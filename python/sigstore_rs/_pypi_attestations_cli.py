@@ -51,7 +51,7 @@ from sigstore_rs.pep740 import (
     VerificationError,
     __version__,
 )
-from sigstore_rs.sign import IdentityToken, SigningContext
+from sigstore_rs.sign import IdentityToken, SigningContext, write_atomic
 from sigstore_rs.verify import Bundle, Identity, Verifier
 
 TYPE_CHECKING = False
@@ -218,7 +218,7 @@ def _sign(args: argparse.Namespace) -> None:
         except AttestationError as e:
             _die(f"Failed to sign: {e}")
         out = Path(f"{path}.publish.attestation")
-        out.write_text(attestation.model_dump_json())
+        write_atomic(out, attestation.model_dump_json().encode())
         _logger.debug("Attestation for %s saved in %s", path, out)
 
 
@@ -504,7 +504,7 @@ def _convert(args: argparse.Namespace) -> None:
         attestation = Attestation.from_bundle(bundle)
     except ConversionError as e:
         _die(f"Failed to convert Sigstore bundle: {e}")
-    args.output_file.write_text(attestation.model_dump_json())
+    write_atomic(args.output_file, attestation.model_dump_json().encode())
     _logger.info(f"Converted Sigstore bundle to attestation: {args.output_file}")
 
 

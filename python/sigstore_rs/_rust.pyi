@@ -358,10 +358,12 @@ class Signer:
     def sign_many(
         self,
         inputs: Sequence[tuple[str, str | bytes | os.PathLike[str]]],
-        jobs: int = 8,
+        jobs: int | None = None,
         renew_margin: int = 60,
         on_done: Callable[[int, Bundle | BaseException], object] | None = None,
     ) -> list[Bundle | BaseException]: ...
+    @property
+    def default_jobs(self) -> int: ...
     @property
     def not_after(self) -> int: ...
     @property

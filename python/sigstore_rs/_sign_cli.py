@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from sigstore_rs import _rust, _trust_cli
-from sigstore_rs.errors import Error, IdentityError
+from sigstore_rs.errors import Error, IdentityError, NotSignedError
 from sigstore_rs.sign import (
     PYPI_PUBLISH_PREDICATE,
     IdentityToken,
@@ -62,14 +62,18 @@ def add_jobs_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--jobs",
         type=_jobs,
-        default=8,
+        default=None,
         metavar="N",
-        help="inputs signed at once (timestamps and log uploads in flight; default 8)",
+        help="inputs signed at once (timestamps and log uploads in flight; default: as "
+        "suits the log, 64 for Rekor v1, 256 for Rekor v2)",
     )
 
 
 def _jobs(s: str) -> int:
-    n = int(s)
+    try:
+        n = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--jobs takes a number, not {s!r}") from None
     if n < 1:
         raise argparse.ArgumentTypeError(f"--jobs must be at least 1, not {n}")
     return n
@@ -152,7 +156,8 @@ def _write_all(outputs: list[tuple[Path, bytes]]) -> None:
 
 class _Batch:
     """Writes each input's outputs as its bundle completes (on the signing
-    threads, one at a time), with a progress line on a terminal."""
+    threads, one at a time), with a progress line on a terminal; reports
+    the run, interrupted or not."""
 
     def __init__(
         self, names: list[Path], outputs: Callable[[int, Bundle], list[tuple[Path, bytes]]]
@@ -160,6 +165,7 @@ class _Batch:
         self.names = names
         self.outputs = outputs
         self.written: dict[int, list[Path]] = {}
+        self.results: dict[int, Bundle | Exception] = {}
         self.done = 0
         self.start = time.monotonic()
         self.tty = sys.stderr.isatty()
@@ -171,6 +177,9 @@ class _Batch:
                 outs = self.outputs(i, result)
                 _write_all(outs)
                 self.written[i] = [p for p, _ in outs]
+            self.results[i] = result
+            if isinstance(result, NotSignedError):
+                return
             self.done += 1
             if self.tty:
                 status = "ok" if isinstance(result, Bundle) else "FAILED"
@@ -181,18 +190,42 @@ class _Batch:
                     flush=True,
                 )
 
-    def report(self, results: list[Bundle | Exception]) -> int:
-        """``Wrote`` lines for what was written, ``FAIL`` lines (on stderr)
-        for what was not; the exit status."""
+    def run(self, sign: Callable[[Callable[[int, Bundle | Exception], None]], object]) -> int:
+        """Runs ``sign(on_done)`` and reports: ``Wrote`` lines for what was
+        written, ``FAIL`` lines (on stderr) for what failed; the exit
+        status: 0, 1 when an input failed, 130 when Ctrl-C interrupted the
+        run (the inputs in flight finish and are written; the ones not
+        started are named)."""
+        try:
+            sign(self)
+        except KeyboardInterrupt:
+            self._report()
+            not_signed = [
+                str(self.names[i])
+                for i in range(len(self.names))
+                if isinstance(self.results.get(i), NotSignedError) or i not in self.results
+            ]
+            print(
+                f"interrupted: {len(self.written)} of {len(self.names)} inputs signed and "
+                f"written; not signed: {', '.join(not_signed) or 'none'}",
+                file=sys.stderr,
+            )
+            return 130
+        return 1 if self._report() else 0
+
+    def _report(self) -> int:
         failed = 0
-        for i, r in enumerate(results):
+        for i in range(len(self.names)):
+            r = self.results.get(i)
+            if r is None or isinstance(r, NotSignedError):
+                continue
             if isinstance(r, Exception):
                 failed += 1
                 print(f"FAIL: {self.names[i]}: {r}", file=sys.stderr)
             else:
                 for p in self.written.get(i, []):
                     print(f"Wrote {p}")
-        return 1 if failed else 0
+        return failed
 
 
 def _bundle_certificate(bundle: Bundle) -> bytes:
@@ -231,7 +264,9 @@ def run(args: argparse.Namespace) -> int:
                 return [(_out(args, files[i], ".sigstore.json"), bundle.to_json().encode())]
 
             batch = _Batch(files, outputs)
-            results = signer.sign_dsse_many(statements, jobs=args.jobs, on_done=batch)
+            return batch.run(
+                lambda done: signer.sign_dsse_many(statements, jobs=args.jobs, on_done=done)
+            )
         else:
 
             def outputs(i: int, bundle: Bundle) -> list[tuple[Path, bytes]]:
@@ -249,11 +284,12 @@ def run(args: argparse.Namespace) -> int:
                 return outs
 
             batch = _Batch(files, outputs)
-            results = signer.sign_artifacts(files, jobs=args.jobs, on_done=batch)
+            return batch.run(
+                lambda done: signer.sign_artifacts(files, jobs=args.jobs, on_done=done)
+            )
     except (Error, OSError, ValueError) as e:
         print(f"FAIL: {e}", file=sys.stderr)
         return 1
-    return batch.report(results)
 
 
 def pypi_sign(args: argparse.Namespace, ctx_factory: Callable[[], SigningContext]) -> int:
@@ -272,8 +308,8 @@ def pypi_sign(args: argparse.Namespace, ctx_factory: Callable[[], SigningContext
             return [(Path(str(args.dists[i]) + ".publish.attestation"), att.to_json().encode())]
 
         batch = _Batch(list(args.dists), outputs)
-        results = signer.sign_dsse_many(statements, jobs=getattr(args, "jobs", 8), on_done=batch)
+        jobs = getattr(args, "jobs", None)
+        return batch.run(lambda done: signer.sign_dsse_many(statements, jobs=jobs, on_done=done))
     except (Error, OSError, ValueError) as e:
         print(f"FAIL: {e}", file=sys.stderr)
         return 1
-    return batch.report(results)

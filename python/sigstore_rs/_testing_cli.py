@@ -13,8 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +94,10 @@ def token(args: argparse.Namespace) -> int:
     sub, claims = asked
     if args.audience is not None:
         claims["aud"] = args.audience
+    # Imported here, not at the top: every command line builds this parser.
+    import urllib.error
+    import urllib.request
+
     body = json.dumps({"identity": sub, "claims": claims, "lifetime": args.lifetime}).encode()
     request = urllib.request.Request(
         url,

@@ -30,6 +30,7 @@ __all__ = [
     "NetworkError",
     "NoProvenanceError",
     "NotOnIndexError",
+    "NotSignedError",
     "PackageIndexError",
     "PolicyError",
     "PublisherMismatchError",
@@ -100,6 +101,11 @@ class IdentityError(Error):
 class SigningError(Error):
     """A signing service (Fulcio, Rekor, a timestamp authority) refused the
     request or answered with something the client cannot use."""
+
+
+class NotSignedError(SigningError):
+    """An input of a batch was not signed: the run was interrupted (Ctrl-C)
+    before it started."""
 
 
 class VerificationError(Error):

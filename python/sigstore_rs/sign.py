@@ -7,7 +7,7 @@
     signer = context.signer(token)          # one key + certificate, many inputs
     bundle = signer.sign_artifact(b"...")   # a verified v0.3 bundle
     Path("a.txt.sigstore.json").write_text(bundle.to_json())
-    results = signer.sign_artifacts(paths, jobs=8)  # concurrently: Bundle or exception each
+    results = signer.sign_artifacts(paths)  # concurrently: Bundle or exception each
 
 Failures raise ``IdentityError`` (the token), ``SigningError`` (a service
 refused), ``NetworkError`` (a service could not be reached) or a
@@ -93,16 +93,22 @@ class Signer:
         self,
         inputs: Iterable[StrPath | str],
         *,
-        jobs: int = 8,
+        jobs: int | None = None,
         on_done: Callable[[int, Bundle | Exception], object] | None = None,
         _renew_margin: int = 60,
     ) -> list[Bundle | Exception]:
         """Signs many files (paths) or ``"sha256:<hex>"`` digests at once:
-        one certificate (a new one only if it would expire mid-run),
-        timestamps and log uploads on up to ``jobs`` threads, without the
-        GIL. Returns a verified ``Bundle`` or the exception for each input,
-        in input order; ``on_done(i, result)`` is called as each completes
-        (an exception it raises becomes that input's result)."""
+        one certificate (a new one only if it would expire mid-run), each
+        input's timestamp and log upload together, up to ``jobs`` inputs at
+        once (default ``default_jobs``: as suits the log), without the GIL.
+        Returns a verified ``Bundle`` or the exception for each input, in
+        input order; ``on_done(i, result)`` is called as each completes (an
+        exception it raises becomes that input's result).
+
+        A ``KeyboardInterrupt`` (Ctrl-C) while it runs starts no further
+        input: the ones in flight finish and reach ``on_done``, the ones not
+        started reach it as a ``SigningError`` ("interrupted"), and the
+        ``KeyboardInterrupt`` is raised."""
         items: list[tuple[str, str | bytes]] = []
         for x in inputs:
             if isinstance(x, str) and x.startswith("sha256:"):
@@ -115,7 +121,7 @@ class Signer:
         self,
         statements: Iterable[bytes | str],
         *,
-        jobs: int = 8,
+        jobs: int | None = None,
         on_done: Callable[[int, Bundle | Exception], object] | None = None,
         _renew_margin: int = 60,
     ) -> list[Bundle | Exception]:
@@ -128,11 +134,11 @@ class Signer:
     def _many(
         self,
         items: list[tuple[str, str | bytes]],
-        jobs: int,
+        jobs: int | None,
         on_done: Callable[[int, Bundle | Exception], object] | None,
         renew_margin: int,
     ) -> list[Bundle | Exception]:
-        if jobs < 1:
+        if jobs is not None and jobs < 1:
             raise ValueError(f"jobs must be at least 1, not {jobs}")
 
         def wrap(r: _rust.Bundle | BaseException) -> Bundle | Exception:
@@ -150,6 +156,14 @@ class Signer:
                 callback(i, wrap(r))
 
         return [wrap(r) for r in self._inner.sign_many(items, jobs, renew_margin, done)]
+
+    @property
+    def default_jobs(self) -> int:
+        """Inputs signed at once when ``jobs`` is not given: as suits the
+        signing config's log (64 for Rekor v1, whose every upload is its own
+        round trip; 256 for Rekor v2, which answers a batch window's uploads
+        together)."""
+        return self._inner.default_jobs
 
     @property
     def not_after(self) -> int:

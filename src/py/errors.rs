@@ -61,6 +61,7 @@ fn class_name(err: &Error) -> &'static str {
         Error::Network(_) => "NetworkError",
         Error::Identity(_) => "IdentityError",
         Error::Signing(_) => "SigningError",
+        Error::NotSigned(_) => "NotSignedError",
         Error::TrustUpdate(_) => "TrustUpdateError",
         Error::Index(e) => index_class(e),
     }
@@ -163,6 +164,7 @@ pub fn _error_for_testing(kind: &str, message: String) -> PyResult<PyErr> {
         "NetworkError" => Error::Network(message),
         "IdentityError" => Error::Identity(message),
         "SigningError" => Error::Signing(message),
+        "NotSignedError" => Error::NotSigned(message),
         "TrustUpdateError" => Error::TrustUpdate(crate::tuf::TufError::Io(message)),
         _ => match ALL_STEPS.into_iter().find(|s| step_class(*s) == kind) {
             Some(step) => Error::Verification { step, message },

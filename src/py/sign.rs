@@ -195,16 +195,22 @@ impl PySigner {
 
     /// Signs many inputs concurrently (see `crate::sign::Signer::sign_batch`):
     /// each input is `("file", path)`, `("digest", "sha256:<hex>")` or
-    /// `("dsse", statement_bytes)`. Returns, in input order, a `Bundle` or
-    /// the exception for each; `on_done(i, result)` is called (with the
-    /// GIL) as each completes, and an exception it raises becomes that
-    /// input's result. The GIL is released while signing.
-    #[pyo3(signature = (inputs, jobs = 8, renew_margin = 60, on_done = None))]
+    /// `("dsse", statement_bytes)`; `jobs=None` is as many at once as suit
+    /// the log. Returns, in input order, a `Bundle` or the exception for
+    /// each; `on_done(i, result)` is called (with the GIL) as each
+    /// completes, and an exception it raises becomes that input's result.
+    /// The GIL is released while signing; Python's signal handlers run
+    /// every 100 ms, and an exception they raise (Ctrl-C's
+    /// `KeyboardInterrupt`) stops the batch from starting more inputs:
+    /// the ones in flight finish (their `on_done` calls are made), the
+    /// ones not started are reported to `on_done` as interrupted, and the
+    /// exception is raised.
+    #[pyo3(signature = (inputs, jobs = None, renew_margin = 60, on_done = None))]
     fn sign_many(
         &self,
         py: Python<'_>,
         inputs: Vec<(String, Bound<'_, PyAny>)>,
-        jobs: usize,
+        jobs: Option<usize>,
         renew_margin: i64,
         on_done: Option<PyObject>,
     ) -> PyResult<Vec<PyObject>> {
@@ -215,27 +221,42 @@ impl PySigner {
         let options = sign::BatchOptions { jobs, renew_margin };
         let results: Mutex<Vec<Option<PyObject>>> =
             Mutex::new((0..inputs.len()).map(|_| None).collect());
+        let mut interrupted: Option<PyErr> = None;
         py.allow_threads(|| {
-            self.inner.sign_batch(&inputs, &options, |i, r| {
-                Python::with_gil(|py| {
-                    let obj = match r {
-                        Ok(bundle) => Py::new(py, PyBundle { inner: bundle }).map(Py::into_any),
-                        Err(e) => Ok(PyErr::from(e).into_value(py).into_any()),
-                    };
-                    let mut obj = obj.unwrap_or_else(|e| e.into_value(py).into_any());
-                    if let Some(cb) = &on_done {
-                        if let Err(e) = cb.call1(py, (i, obj.clone_ref(py))) {
-                            obj = e.into_value(py).into_any();
+            self.inner.sign_batch_watched(
+                &inputs,
+                &options,
+                |i, r| {
+                    Python::with_gil(|py| {
+                        let obj = match r {
+                            Ok(bundle) => Py::new(py, PyBundle { inner: bundle }).map(Py::into_any),
+                            Err(e) => Ok(PyErr::from(e).into_value(py).into_any()),
+                        };
+                        let mut obj = obj.unwrap_or_else(|e| e.into_value(py).into_any());
+                        if let Some(cb) = &on_done {
+                            if let Err(e) = cb.call1(py, (i, obj.clone_ref(py))) {
+                                obj = e.into_value(py).into_any();
+                            }
                         }
-                    }
-                    if let Ok(mut g) = results.lock() {
-                        if let Some(slot) = g.get_mut(i) {
-                            *slot = Some(obj);
+                        if let Ok(mut g) = results.lock() {
+                            if let Some(slot) = g.get_mut(i) {
+                                *slot = Some(obj);
+                            }
                         }
+                    })
+                },
+                || match Python::with_gil(|py| py.check_signals()) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        interrupted = Some(e);
+                        false
                     }
-                })
-            })
+                },
+            )
         });
+        if let Some(e) = interrupted {
+            return Err(e);
+        }
         let results = results
             .into_inner()
             .map_err(|_| Error::Signing("the batch's results lock is poisoned".into()))?;
@@ -243,6 +264,13 @@ impl PySigner {
             .into_iter()
             .map(|r| r.ok_or_else(|| Error::Signing("an input was not signed".into()).into()))
             .collect()
+    }
+
+    /// Items in flight at once when `jobs` is not given: as suit the log
+    /// entries go to (64 for Rekor v1, 256 for Rekor v2).
+    #[getter]
+    fn default_jobs(&self) -> usize {
+        self.inner.default_jobs()
     }
 
     /// When the signing certificate expires (Unix seconds).

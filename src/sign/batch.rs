@@ -10,10 +10,19 @@
 //! 2. the items' timestamp requests and log uploads on at most
 //!    [`BatchOptions::jobs`] threads at once (std threads: every request
 //!    is a blocking round trip, and most of the time is spent waiting);
+//!    by default as many as suit the log: a Rekor v1 log answers each
+//!    upload in its own round trip, so [`JOBS_REKOR_V1`] bounds what one
+//!    run asks of it at once; a Rekor v2 log answers every upload of a
+//!    batch window together when the window closes, so a run's speed is
+//!    uploads per window, and a waiting upload costs the log nothing but
+//!    its entry: [`JOBS_REKOR_V2`];
 //! 3. each bundle verified as a single signing verifies it, and handed to
 //!    the caller as soon as it is done, so outputs can be written while
 //!    other items are still in flight; one item's failure is that item's
-//!    result and stops no other.
+//!    result and stops no other;
+//! 4. the calling thread watches the run: when its `keep_going` answers
+//!    false (an interrupt), no further item starts, the ones in flight
+//!    finish, and every item not started is reported as such.
 
 use super::Signer;
 use crate::bundle::Bundle;
@@ -21,8 +30,9 @@ use crate::crypto::Digest;
 use crate::error::{Error, Result};
 use crate::oidc;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
 
 /// One thing to sign.
 #[derive(Debug, Clone)]
@@ -38,25 +48,31 @@ pub enum BatchInput {
 /// How a batch runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchOptions {
-    /// Items in flight at once, at least 1 (default 8).
-    pub jobs: usize,
+    /// Items in flight at once, at least 1; `None`: as suits the signing
+    /// config's log ([`JOBS_REKOR_V1`], [`JOBS_REKOR_V2`]).
+    pub jobs: Option<usize>,
     /// Seconds a certificate must still be valid for an item to start
     /// with it (default 60: an item's timestamp and log upload, retries
     /// and a Rekor v2 batch included, take far less).
     pub renew_margin: i64,
 }
 
-/// The default of [`BatchOptions::jobs`].
-pub const DEFAULT_JOBS: usize = 8;
+/// Items in flight at once by default with a Rekor v1 log.
+pub const JOBS_REKOR_V1: usize = 64;
+/// Items in flight at once by default with a Rekor v2 log.
+pub const JOBS_REKOR_V2: usize = 256;
 
 impl Default for BatchOptions {
     fn default() -> Self {
         BatchOptions {
-            jobs: DEFAULT_JOBS,
+            jobs: None,
             renew_margin: 60,
         }
     }
 }
+
+/// How often the calling thread asks `keep_going` while a batch runs.
+const WATCH_EVERY: Duration = Duration::from_millis(100);
 
 impl Signer {
     /// Signs `inputs` concurrently (see the module documentation), starting
@@ -68,22 +84,85 @@ impl Signer {
     where
         F: Fn(usize, Result<Bundle>) + Sync,
     {
+        self.sign_batch_watched(inputs, options, on_done, || true);
+    }
+
+    /// [`Self::sign_batch`], the calling thread asking `keep_going` every
+    /// 100 ms while items are in flight; once it answers false no further
+    /// item starts, and each item not started is reported to `on_done` as
+    /// an interrupted one (the items in flight finish as usual). Returns
+    /// whether the batch ran to its end.
+    pub fn sign_batch_watched<F, K>(
+        &self,
+        inputs: &[BatchInput],
+        options: &BatchOptions,
+        on_done: F,
+        mut keep_going: K,
+    ) -> bool
+    where
+        F: Fn(usize, Result<Bundle>) + Sync,
+        K: FnMut() -> bool,
+    {
         let next = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
         // `None` until the first renewal: this signer's own certificate.
         let renewed: Mutex<Option<Arc<Signer>>> = Mutex::new(None);
-        let workers = options.jobs.max(1).min(inputs.len());
+        let workers = options
+            .jobs
+            .unwrap_or_else(|| self.default_jobs())
+            .max(1)
+            .min(inputs.len());
+        let (finished, watch) = mpsc::channel::<()>();
         std::thread::scope(|s| {
             for _ in 0..workers {
-                s.spawn(|| loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(input) = inputs.get(i) else { break };
-                    let result = self
-                        .current(&renewed, options.renew_margin)
-                        .and_then(|signer| signer.as_deref().unwrap_or(self).sign_one(input));
-                    on_done(i, result);
+                let finished = finished.clone();
+                let (next, stop, renewed, on_done) = (&next, &stop, &renewed, &on_done);
+                s.spawn(move || {
+                    while !stop.load(Ordering::SeqCst) {
+                        let i = next.fetch_add(1, Ordering::SeqCst);
+                        let Some(input) = inputs.get(i) else { break };
+                        let result = self
+                            .current(renewed, options.renew_margin)
+                            .and_then(|signer| signer.as_deref().unwrap_or(self).sign_one(input));
+                        on_done(i, result);
+                    }
+                    // The watcher counts the workers that have ended.
+                    let _ = finished.send(());
                 });
             }
+            drop(finished);
+            let mut running = workers;
+            while running > 0 {
+                match watch.recv_timeout(WATCH_EVERY) {
+                    Ok(()) => running -= 1,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+                if !stop.load(Ordering::SeqCst) && !keep_going() {
+                    stop.store(true, Ordering::SeqCst);
+                }
+            }
         });
+        // Claim what no worker took: nothing is in flight any more.
+        let first_unstarted = next.swap(inputs.len(), Ordering::SeqCst);
+        for i in first_unstarted..inputs.len() {
+            on_done(
+                i,
+                Err(Error::NotSigned(
+                    "the run was interrupted before this input started".into(),
+                )),
+            );
+        }
+        !stop.load(Ordering::SeqCst)
+    }
+
+    /// Items in flight at once when [`BatchOptions::jobs`] is `None`: as
+    /// suits the log entries go to (see the module documentation).
+    pub fn default_jobs(&self) -> usize {
+        match self.ctx.inner.services.tlogs.first() {
+            Some(t) if t.major_api_version >= 2 => JOBS_REKOR_V2,
+            _ => JOBS_REKOR_V1,
+        }
     }
 
     /// [`Self::sign_batch`] collecting the results in input order.

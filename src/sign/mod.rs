@@ -44,9 +44,9 @@
 mod batch;
 pub(crate) mod services;
 
-pub use batch::{BatchInput, BatchOptions, DEFAULT_JOBS};
+pub use batch::{BatchInput, BatchOptions, JOBS_REKOR_V1, JOBS_REKOR_V2};
 
-use crate::bundle::{Bundle, Content};
+use crate::bundle::{Bundle, Content, TlogEntry};
 use crate::crypto::{self, CryptoBackend, Digest, HashAlgorithm, SigningKey};
 use crate::dsse::{Envelope, Statement, IN_TOTO_PAYLOAD_TYPE};
 use crate::error::{Error, Result, Step};
@@ -384,15 +384,34 @@ impl Signer {
             Error::Signing("the signing config selects no transparency log".into())
         })?;
 
-        let mut timestamps = Vec::new();
-        let mut tsa_errors = Vec::new();
+        // The timestamps (over the signature) and the log upload do not
+        // depend on each other: the TSAs are asked on a thread of their own
+        // while the entry is uploaded, so an item takes the longer of the
+        // two round trips, not their sum (a Rekor v2 upload waits for its
+        // batch). If no TSA answers where one is required, the entry is
+        // already logged: it records a signature that was made, and no
+        // bundle is returned.
         let imprint = c.crypto.digest(HashAlgorithm::Sha256, signature);
-        for tsa in &c.services.tsas {
-            match self.timestamp(tsa, &imprint) {
-                Ok(t) => timestamps.push(t),
-                Err(e) => tsa_errors.push(e.to_string()),
-            }
-        }
+        let (stamped, entry) = std::thread::scope(|s| {
+            let tsas = s.spawn(|| {
+                let mut timestamps = Vec::new();
+                let mut tsa_errors = Vec::new();
+                for tsa in &c.services.tsas {
+                    match self.timestamp(tsa, &imprint) {
+                        Ok(t) => timestamps.push(t),
+                        Err(e) => tsa_errors.push(e.to_string()),
+                    }
+                }
+                (timestamps, tsa_errors)
+            });
+            let entry = self.upload(tlog, entry_request(tlog, &cert_pem, cert_der));
+            let stamped = tsas
+                .join()
+                .map_err(|_| Error::Signing("the timestamp thread panicked".into()));
+            (stamped, entry)
+        });
+        let entry = entry?;
+        let (timestamps, tsa_errors) = stamped?;
         // A Rekor v1 entry's signed entry timestamp is signed time enough;
         // a Rekor v2 entry has none, so a timestamp is required.
         if tlog.major_api_version >= 2 && timestamps.is_empty() {
@@ -401,8 +420,17 @@ impl Signer {
                 tsa_errors.join("; ")
             )));
         }
+        Bundle::new_v03(cert_der.to_vec(), content, entry, timestamps)
+    }
 
-        let body = entry_request(tlog, &cert_pem, cert_der)?;
+    /// Uploads an entry to `tlog` and returns it as logged. A Rekor v1
+    /// log answers 409 with the entry's location when an equal entry is
+    /// already logged (the same signature over the same digest with the
+    /// same certificate: deterministic ECDSA signs identical inputs
+    /// identically); that entry is fetched and used, as cosign does.
+    fn upload(&self, tlog: &Service, body: Result<Vec<u8>>) -> Result<TlogEntry> {
+        let c = &self.ctx.inner;
+        let body = body?;
         let (path, v1) = match tlog.major_api_version {
             1 => (services::rekor_v1::PATH, true),
             2 => (services::rekor_v2::PATH, false),
@@ -421,12 +449,17 @@ impl Signer {
             ],
             &body,
         )?;
-        let entry = if v1 {
-            services::rekor_v1::parse_response(&url, &resp)?
+        if v1 && resp.status == 409 {
+            if let Some(existing) = services::rekor_v1::conflict_location(&tlog.url, &resp) {
+                let found = c.http.get(&existing, &[("Accept", "application/json")])?;
+                return services::rekor_v1::parse_response(&existing, &found);
+            }
+        }
+        if v1 {
+            services::rekor_v1::parse_response(&url, &resp)
         } else {
-            services::rekor_v2::parse_response(&url, &resp)?
-        };
-        Bundle::new_v03(cert_der.to_vec(), content, entry, timestamps)
+            services::rekor_v2::parse_response(&url, &resp)
+        }
     }
 
     fn timestamp(&self, tsa: &Service, imprint: &Digest) -> Result<Vec<u8>> {

@@ -148,6 +148,24 @@ pub mod rekor_v1 {
         .into_bytes()
     }
 
+    /// Where the entry equal to a refused one is, from a 409 answer's
+    /// `Location`: a path on the log's origin, or a URL on that origin
+    /// (any other origin is not followed).
+    pub fn conflict_location(log_url: &str, r: &HttpResponse) -> Option<String> {
+        let loc = r.location.as_deref()?;
+        let after_scheme = log_url.find("://")? + 3;
+        let origin = match log_url[after_scheme..].find('/') {
+            Some(j) => &log_url[..after_scheme + j],
+            None => log_url,
+        };
+        if loc.starts_with('/') && !loc.starts_with("//") {
+            Some(format!("{origin}{loc}"))
+        } else {
+            loc.starts_with(&format!("{origin}/"))
+                .then(|| loc.to_string())
+        }
+    }
+
     /// The logged entry from the 201 answer `{"<uuid>": LogEntry}`.
     pub fn parse_response(url: &str, r: &HttpResponse) -> Result<TlogEntry> {
         if !r.is_success() {
@@ -313,12 +331,43 @@ mod tests {
     }
 
     #[test]
+    fn a_conflict_is_followed_only_on_the_logs_origin() {
+        let r = |loc: &str| HttpResponse {
+            status: 409,
+            body: Vec::new(),
+            content_type: None,
+            location: Some(loc.into()),
+        };
+        let at = |loc: &str| rekor_v1::conflict_location("https://rekor.example", &r(loc));
+        assert_eq!(
+            at("/api/v1/log/entries/ab").as_deref(),
+            Some("https://rekor.example/api/v1/log/entries/ab")
+        );
+        assert_eq!(
+            at("https://rekor.example/api/v1/log/entries/ab").as_deref(),
+            Some("https://rekor.example/api/v1/log/entries/ab")
+        );
+        assert_eq!(at("https://elsewhere.example/x"), None);
+        assert_eq!(at("https://rekor.example.evil/x"), None);
+        assert_eq!(at("//elsewhere.example/x"), None);
+        let none = HttpResponse {
+            location: None,
+            ..r("/x")
+        };
+        assert_eq!(
+            rekor_v1::conflict_location("https://rekor.example", &none),
+            None
+        );
+    }
+
+    #[test]
     fn fulcio_errors_are_clear() {
         let r = HttpResponse {
             status: 401,
             body: br#"{"code":16,"message":"There was an error processing the identity token"}"#
                 .to_vec(),
             content_type: None,
+            location: None,
         };
         let e = fulcio::parse_response("http://f", &r).expect_err("refused");
         assert!(e.to_string().contains("HTTP 401"), "{e}");

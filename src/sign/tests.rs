@@ -256,6 +256,7 @@ fn signs_and_verifies_with_trust_material_from_tuf() {
 mod batch {
     use super::*;
     use crate::testing::{Fault, Instance, Options, RekorLogs, ServiceKind};
+    use std::sync::Mutex;
     use std::time::Duration;
 
     fn instance(options: Options) -> (Instance, SigningContext, IdentityToken) {
@@ -315,7 +316,7 @@ mod batch {
             let results = signer.sign_many(
                 &statement_inputs,
                 &BatchOptions {
-                    jobs: 8,
+                    jobs: Some(8),
                     ..BatchOptions::default()
                 },
             );
@@ -355,15 +356,13 @@ mod batch {
             panic!("the missing file fails")
         };
         assert!(e.to_string().contains("/nonexistent/dist.whl"), "{e}");
-        // A log refusing one upload (and its retries), mid-batch. Inputs
-        // not signed above: a deterministic ECDSA signature (RustCrypto's)
-        // would make the same entry again, which the log refuses.
+        // A log refusing one upload (and its retries), mid-batch.
         inst.set_fault_count(Fault::RekorError, 3);
         let fresh: Vec<_> = digests(6).into_iter().skip(4).map(|(_, i)| i).collect();
         let results = signer.sign_many(
             &fresh,
             &BatchOptions {
-                jobs: 1,
+                jobs: Some(1),
                 ..BatchOptions::default()
             },
         );
@@ -388,7 +387,7 @@ mod batch {
         let results = signer.sign_many(
             &inputs,
             &BatchOptions {
-                jobs: 2,
+                jobs: Some(2),
                 renew_margin: 2,
             },
         );
@@ -399,5 +398,118 @@ mod batch {
         // Six rounds of 0.7 s outlive a 4 s certificate (used only while it
         // has 2 s left); every item still signed and verified.
         assert!(leaves.len() >= 2, "{} certificates", leaves.len());
+    }
+
+    #[test]
+    fn the_default_jobs_suit_the_log() {
+        for (logs, jobs) in [
+            (RekorLogs::V1, JOBS_REKOR_V1),
+            (RekorLogs::V2, JOBS_REKOR_V2),
+        ] {
+            let (_inst, ctx, token) = instance(Options {
+                rekor_logs: logs,
+                ..Options::default()
+            });
+            assert_eq!(ctx.signer(token).expect("signer").default_jobs(), jobs);
+        }
+    }
+
+    #[test]
+    fn the_timestamp_and_the_upload_of_an_item_overlap() {
+        // Counted by the instance, not timed: with the TSA and the log each
+        // holding a request for 400 ms, a single item has both in flight at
+        // once when they overlap.
+        let (inst, ctx, token) = instance(Options {
+            latency: vec![
+                (ServiceKind::RekorV1, Duration::from_millis(400)),
+                (ServiceKind::Tsa, Duration::from_millis(400)),
+            ],
+            ..Options::default()
+        });
+        let signer = ctx.signer(token).expect("signer");
+        let (_, input) = digests(1).remove(0);
+        let BatchInput::Digest(d) = input else {
+            panic!("a digest")
+        };
+        signer.sign_digest(&d).expect("signed");
+        assert_eq!(inst.peak_concurrency_overall(), 2);
+    }
+
+    #[test]
+    fn an_entry_the_log_already_holds_is_fetched_not_refused() {
+        // The same proposed entry twice: Rekor v1 answers 409 with the
+        // entry's location, and the signer uses that entry (deterministic
+        // ECDSA, RustCrypto's, signs a repeated input identically).
+        let (_inst, ctx, token) = instance(Options::default());
+        let signer = ctx.signer(token).expect("signer");
+        let tlog = ctx.services().tlogs[0].clone();
+        let (_, input) = digests(1).remove(0);
+        let BatchInput::Digest(d) = input else {
+            panic!("a digest")
+        };
+        let signature = signer.key.sign_prehashed(&d).expect("signature");
+        let cert_pem = services::pem("CERTIFICATE", signer.leaf.der());
+        let body = services::rekor_v1::hashedrekord(&d, &signature, &cert_pem);
+        let first = signer.upload(&tlog, Ok(body.clone())).expect("logged");
+        let again = signer.upload(&tlog, Ok(body)).expect("the logged entry");
+        assert_eq!(first.log_index, again.log_index);
+        assert_eq!(first.integrated_time, again.integrated_time);
+    }
+
+    #[test]
+    fn identical_inputs_in_one_batch_are_each_signed() {
+        // With deterministic ECDSA (the RustCrypto backend) the second
+        // upload is the first's entry again: the log's 409 is followed.
+        let (_inst, ctx, token) = instance(Options::default());
+        let signer = ctx.signer(token).expect("signer");
+        let (_, input) = digests(1).remove(0);
+        let results = signer.sign_many(&[input.clone(), input], &BatchOptions::default());
+        for r in &results {
+            r.as_ref().expect("signed");
+        }
+    }
+
+    #[test]
+    fn an_interrupted_batch_starts_nothing_more_and_names_what_it_did_not_sign() {
+        let (_inst, ctx, token) = instance(Options {
+            latency: vec![(ServiceKind::RekorV1, Duration::from_millis(300))],
+            ..Options::default()
+        });
+        let signer = ctx.signer(token).expect("signer");
+        let inputs: Vec<_> = digests(20).into_iter().map(|(_, i)| i).collect();
+        let results: Mutex<Vec<(usize, bool, String)>> = Mutex::new(Vec::new());
+        let mut asked = 0;
+        let completed = signer.sign_batch_watched(
+            &inputs,
+            &BatchOptions {
+                jobs: Some(2),
+                ..BatchOptions::default()
+            },
+            |i, r| {
+                let msg = r.as_ref().err().map(|e| e.to_string()).unwrap_or_default();
+                results.lock().expect("lock").push((i, r.is_ok(), msg));
+            },
+            || {
+                // Interrupted once two items are done.
+                asked += 1;
+                results.lock().expect("lock").len() < 2
+            },
+        );
+        assert!(!completed);
+        assert!(asked >= 1);
+        let results = results.into_inner().expect("results");
+        assert_eq!(results.len(), inputs.len(), "every input is reported once");
+        let signed = results.iter().filter(|(_, ok, _)| *ok).count();
+        // The two done, the ones then in flight, a few more on a loaded
+        // machine (the watch is every 100 ms); never the whole batch.
+        assert!((2..=8).contains(&signed), "{signed} signed");
+        for (i, ok, msg) in &results {
+            if !ok {
+                assert!(
+                    msg.contains("interrupted before this input started"),
+                    "{i}: {msg}"
+                );
+            }
+        }
     }
 }

@@ -135,28 +135,49 @@ pub struct Service {
 /// Requests being answered now, and the most ever at once: what tests of
 /// concurrent clients check, rather than timing them.
 #[derive(Default)]
-struct Load {
+pub struct Load {
     now: std::sync::atomic::AtomicUsize,
     peak: std::sync::atomic::AtomicUsize,
 }
 
-impl Listener {
-    pub fn serve(self, handler: Handler) -> Service {
+impl Load {
+    fn enter(&self) {
         use std::sync::atomic::Ordering::SeqCst;
+        let now = self.now.fetch_add(1, SeqCst) + 1;
+        self.peak.fetch_max(now, SeqCst);
+    }
+
+    fn leave(&self) {
+        self.now.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The most requests answered at once.
+    pub fn peak(&self) -> usize {
+        self.peak.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Listener {
+    /// Serves `handler`, each request on its own thread, counted in this
+    /// service's load and in `overall` (the instance's, across services).
+    pub fn serve(self, handler: Handler, overall: &Arc<Load>) -> Service {
         let server = Arc::clone(&self.server);
         let load = Arc::new(Load::default());
         let counted = Arc::clone(&load);
+        let overall = Arc::clone(overall);
         let thread = std::thread::spawn(move || {
             while let Ok(rq) = server.recv() {
                 let handler = Arc::clone(&handler);
                 let load = Arc::clone(&counted);
+                let overall = Arc::clone(&overall);
                 // A request outliving `stop` still gets its answer; the
                 // services it uses are shared, so nothing dangles.
                 std::thread::spawn(move || {
-                    let now = load.now.fetch_add(1, SeqCst) + 1;
-                    load.peak.fetch_max(now, SeqCst);
+                    load.enter();
+                    overall.enter();
                     respond(rq, &handler);
-                    load.now.fetch_sub(1, SeqCst);
+                    overall.leave();
+                    load.leave();
                 });
             }
         });
@@ -171,7 +192,7 @@ impl Listener {
 impl Service {
     /// The most requests this service has been answering at once.
     pub fn peak_concurrency(&self) -> usize {
-        self.load.peak.load(std::sync::atomic::Ordering::SeqCst)
+        self.load.peak()
     }
 
     pub fn stop(&mut self) {

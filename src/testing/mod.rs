@@ -294,6 +294,8 @@ pub struct Instance {
     tuf: Arc<tuf::TufRepository>,
     tuf_url: String,
     index: Arc<index::Index>,
+    /// Requests being answered across all services.
+    overall: Arc<http::Load>,
 }
 
 impl Instance {
@@ -341,33 +343,49 @@ impl Instance {
             origin: std::time::Instant::now(),
             options,
         });
+        let overall = Arc::new(http::Load::default());
         // Each handler waits its service's delay first, outside any lock
         // the service holds, so one delayed request holds up no other.
         let s = Arc::clone(&state);
-        let oidc = l_oidc.serve(Arc::new(move |r| {
-            s.latency.wait(ServiceKind::Oidc, s.origin);
-            s.oidc.handle(r)
-        }));
+        let oidc = l_oidc.serve(
+            Arc::new(move |r| {
+                s.latency.wait(ServiceKind::Oidc, s.origin);
+                s.oidc.handle(r)
+            }),
+            &overall,
+        );
         let s = Arc::clone(&state);
-        let fulcio = l_fulcio.serve(Arc::new(move |r| {
-            s.latency.wait(ServiceKind::Fulcio, s.origin);
-            s.ca.handle(r, &s.oidc, &s.faults)
-        }));
+        let fulcio = l_fulcio.serve(
+            Arc::new(move |r| {
+                s.latency.wait(ServiceKind::Fulcio, s.origin);
+                s.ca.handle(r, &s.oidc, &s.faults)
+            }),
+            &overall,
+        );
         let s = Arc::clone(&state);
-        let rekor1 = l_rekor1.serve(Arc::new(move |r| {
-            s.latency.wait(ServiceKind::RekorV1, s.origin);
-            s.rekor1.handle(r, &s.faults)
-        }));
+        let rekor1 = l_rekor1.serve(
+            Arc::new(move |r| {
+                s.latency.wait(ServiceKind::RekorV1, s.origin);
+                s.rekor1.handle(r, &s.faults)
+            }),
+            &overall,
+        );
         let s = Arc::clone(&state);
-        let rekor2 = l_rekor2.serve(Arc::new(move |r| {
-            s.latency.wait(ServiceKind::RekorV2, s.origin);
-            s.rekor2.handle(r, &s.faults)
-        }));
+        let rekor2 = l_rekor2.serve(
+            Arc::new(move |r| {
+                s.latency.wait(ServiceKind::RekorV2, s.origin);
+                s.rekor2.handle(r, &s.faults)
+            }),
+            &overall,
+        );
         let s = Arc::clone(&state);
-        let tsa = l_tsa.serve(Arc::new(move |r| {
-            s.latency.wait(ServiceKind::Tsa, s.origin);
-            s.tsa.handle(r, &s.faults)
-        }));
+        let tsa = l_tsa.serve(
+            Arc::new(move |r| {
+                s.latency.wait(ServiceKind::Tsa, s.origin);
+                s.tsa.handle(r, &s.faults)
+            }),
+            &overall,
+        );
         let mut instance = Instance {
             state,
             services: vec![
@@ -384,6 +402,7 @@ impl Instance {
                 l_index.url.clone(),
                 crate::Verifier::new(crate::trust::TrustedRoot::default()),
             )),
+            overall: Arc::clone(&overall),
         };
         // The TUF targets name the other services' URLs, so they are made
         // once those are bound.
@@ -396,7 +415,7 @@ impl Instance {
         let repo = Arc::clone(&instance.tuf);
         instance.services.push((
             ServiceKind::Tuf,
-            l_tuf.serve(Arc::new(move |r| repo.handle(r))),
+            l_tuf.serve(Arc::new(move |r| repo.handle(r)), &overall),
         ));
         // The index checks attestations against this instance's own root.
         let verifier = crate::Verifier::new(crate::trust::TrustedRoot::from_json(root.as_bytes())?);
@@ -404,7 +423,7 @@ impl Instance {
         let (ix, s) = (Arc::clone(&instance.index), Arc::clone(&instance.state));
         instance.services.push((
             ServiceKind::Index,
-            l_index.serve(Arc::new(move |r| ix.handle(r, &s.oidc))),
+            l_index.serve(Arc::new(move |r| ix.handle(r, &s.oidc)), &overall),
         ));
         Ok(instance)
     }
@@ -417,6 +436,13 @@ impl Instance {
             .iter()
             .find(|(kind, _)| *kind == service)
             .map_or(0, |(_, s)| s.peak_concurrency())
+    }
+
+    /// The most requests the instance's services together have been
+    /// answering at once: whether a client overlapped requests to
+    /// different services (a timestamp and a log upload).
+    pub fn peak_concurrency_overall(&self) -> usize {
+        self.overall.peak()
     }
 
     /// Stops every server and waits for their threads.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -116,12 +117,49 @@ def test_api_mid_batch_failure(tmp_path: Path) -> None:
             if i == 2:
                 raise OSError("disk full")
 
-        # New contents: the log refuses an entry it already holds.
-        for f in files:
-            f.write_bytes(f.read_bytes() + b"again\n")
+        # The same files again (with deterministic ECDSA the same entries,
+        # which the log already holds: fetched, not refused).
         results = signer.sign_artifacts(files, jobs=3, on_done=refuse)
         assert [isinstance(r, Bundle) for r in results] == [True, True, False, True, True]
         assert isinstance(results[2], OSError)
+
+
+def test_the_gil_is_released_while_a_batch_runs(tmp_path: Path) -> None:
+    """A Python thread counting while four files are signed one at a time:
+    the count moves between one completion and the next (counted, not
+    timed)."""
+    import threading
+
+    with Instance.start(latency={"rekor-v1": 0.2}) as inst:
+        config = inst.write_trust_config(tmp_path / "trust_config.json")
+        files = _files(tmp_path, 4)
+        ctx = SigningContext.from_trust_config(config)
+        signer = ctx.signer(inst.token(ALICE))
+        assert signer.default_jobs == 64
+        count = 0
+        stop = threading.Event()
+
+        def counter() -> None:
+            nonlocal count
+            while not stop.is_set():
+                count += 1
+                time.sleep(0.001)
+
+        seen: list[int] = []
+        t = threading.Thread(target=counter)
+        t.start()
+        try:
+            results = signer.sign_artifacts(files, jobs=1, on_done=lambda i, r: seen.append(count))
+        finally:
+            stop.set()
+            t.join()
+        assert all(isinstance(r, Bundle) for r in results), results
+        assert seen == sorted(seen), seen
+        assert len(set(seen)) == len(seen), seen
+    with Instance.start(rekor="v2") as inst:
+        config = inst.write_trust_config(tmp_path / "trust_config_v2.json")
+        signer = SigningContext.from_trust_config(config).signer(inst.token(ALICE))
+        assert signer.default_jobs == 256
 
 
 def test_certificate_renewed_during_a_long_batch(tmp_path: Path) -> None:
@@ -202,3 +240,113 @@ def test_serve_takes_latency_and_rekor(tmp_path: Path) -> None:
     bad = run_module("sigstore_rs", "testing", "serve", "--dir", tmp_path, "--latency", "tuf=1")
     assert bad.returncode == 2
     assert 'no latency can be set for "tuf"' in bad.stderr
+
+
+class _OnTerminal:
+    """``python -m sigstore_rs ARGS`` with stderr on a pseudo-terminal (as in
+    an interactive shell), stdout captured."""
+
+    def __init__(self, *args: str | Path) -> None:
+        import os
+        import pty
+        import subprocess
+        import sys
+
+        self.master, slave = pty.openpty()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sigstore_rs", *map(str, args)],
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        os.close(slave)
+        self.err = ""
+
+    def read_until(self, done: Callable[[str], bool], limit: float = 120) -> str:
+        """The terminal's text so far, read until ``done(text)`` or the
+        process ends (``limit`` only bounds a hang; nothing is timed)."""
+        import os
+        import select
+
+        end = time.monotonic() + limit
+        while not done(self.err) and time.monotonic() < end:
+            ready, _, _ = select.select([self.master], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(self.master, 4096)
+                except OSError:  # the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                self.err += chunk.decode().replace("\r\n", "\n")
+            elif self.proc.poll() is not None:
+                break
+        return self.err
+
+    def finish(self) -> tuple[int, str, str]:
+        import os
+
+        out, _ = self.proc.communicate(timeout=120)
+        self.read_until(lambda _: False, limit=5)
+        os.close(self.master)
+        return self.proc.returncode, out, self.err
+
+
+def _progress(err: str) -> list[str]:
+    return [line for line in err.splitlines() if line.startswith("[")]
+
+
+def test_a_progress_line_per_file_on_a_terminal(tmp_path: Path) -> None:
+    with Instance.start(rekor="v1", latency={"rekor-v1": 0.1}) as inst:
+        config = inst.write_trust_config(tmp_path / "trust_config.json")
+        files = _files(tmp_path, 6)
+        run = _OnTerminal(
+            "--trust-config", config, "sign", "--identity-token", inst.token(ALICE),
+            "--jobs", "2", *files,
+        )  # fmt: skip
+        code, out, err = run.finish()
+    assert code == 0, err
+    lines = _progress(err)
+    assert [line.split(" ")[0] for line in lines] == [f"[{k}/6]" for k in range(1, 7)], err
+    assert sorted(line.split(" ")[1] for line in lines) == sorted(f"{f}:" for f in files)
+    assert all(" ok (" in line and line.endswith(" s)") for line in lines), lines
+    assert out.splitlines() == [f"Wrote {f}.sigstore.json" for f in files]
+
+
+def test_ctrl_c_finishes_what_is_in_flight_and_names_what_was_not_signed(
+    tmp_path: Path,
+) -> None:
+    import signal
+
+    with Instance.start(rekor="v1", latency={"rekor-v1": 0.4}) as inst:
+        config = inst.write_trust_config(tmp_path / "trust_config.json")
+        files = _files(tmp_path, 20)
+        run = _OnTerminal(
+            "--trust-config", config, "sign", "--identity-token", inst.token(ALICE),
+            "--jobs", "2", *files,
+        )  # fmt: skip
+        run.read_until(lambda err: len(_progress(err)) >= 2)
+        run.proc.send_signal(signal.SIGINT)
+        code, out, err = run.finish()
+        issuer = inst.issuer
+    assert code == 130, err
+    written = [f for f in files if Path(f"{f}.sigstore.json").exists()]
+    # Those done, the two then in flight, a few more on a loaded machine;
+    # never all.
+    assert 2 <= len(written) <= 10, (len(written), err)
+    assert out.splitlines() == [f"Wrote {f}.sigstore.json" for f in written]
+    not_signed = [f for f in files if f not in written]
+    assert (
+        f"interrupted: {len(written)} of 20 inputs signed and written; "
+        f"not signed: {', '.join(map(str, not_signed))}"
+    ) in err, err
+    assert "Traceback" not in err
+    assert "FAIL" not in err
+    # Nothing partial: the inputs, their bundles, no temporary file.
+    names = sorted(p.name for p in files[0].parent.iterdir())
+    assert names == sorted([f.name for f in files] + [f"{f.name}.sigstore.json" for f in written])
+    verifier = Verifier.from_trust_config(config)
+    for f in written:
+        bundle = Bundle.from_file(f"{f}.sigstore.json")
+        verifier.verify_artifact(f, bundle, Identity(identity=ALICE, issuer=issuer))

@@ -42,6 +42,7 @@ def test_verification_steps(name: str, step: str) -> None:
         ("NetworkError", "network error: "),
         ("IdentityError", "identity token: "),
         ("SigningError", "signing failed: "),
+        ("NotSignedError", "not signed: "),
         ("TrustUpdateError", "TUF cache: "),
     ],
 )
