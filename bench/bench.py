@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 FIX = REPO / "tests" / "assets"  # the recorded material (tests/assets/NOTICE.md)
@@ -64,10 +65,11 @@ def row(label: str, ours: float, peer: float | None, unit: str, peer_name: str) 
 
 
 def in_process(rounds: int) -> None:
-    import sigstore_rs.verify as ours
     from sigstore.models import Bundle as PyBundle
     from sigstore.verify import Verifier as PyVerifier
     from sigstore.verify import policy as pypolicy
+
+    import sigstore_rs.verify as ours
 
     print("\nIn-process verify per bundle (parse + verify), microseconds")
     for label, inst, bpath, apath, ident, iss, dsse in BUNDLES:
@@ -80,18 +82,18 @@ def in_process(rounds: int) -> None:
         pv = (PyVerifier.staging if inst == "staging" else PyVerifier.production)(offline=True)
         pp = pypolicy.Identity(identity=ident, issuer=iss)
         if dsse:
-
-            def o() -> None:
+            # Defaults bind this round's values (the closures run in it).
+            def o(rv: Any = rv, raw: bytes = raw, rp: Any = rp) -> None:
                 rv.verify_dsse(ours.Bundle.from_json(raw), rp)
 
-            def p() -> None:
+            def p(pv: Any = pv, raw: bytes = raw, pp: Any = pp) -> None:
                 pv.verify_dsse(PyBundle.from_json(raw), pp)
         else:
 
-            def o() -> None:
+            def o(rv: Any = rv, art: bytes = art, raw: bytes = raw, rp: Any = rp) -> None:
                 rv.verify_artifact(art, ours.Bundle.from_json(raw), rp)
 
-            def p() -> None:
+            def p(pv: Any = pv, art: bytes = art, raw: bytes = raw, pp: Any = pp) -> None:
                 pv.verify_artifact(art, PyBundle.from_json(raw), pp)
 
         row(label, median_us(o, 20, rounds), median_us(p, 20, rounds), "us", "sigstore-python")
@@ -474,24 +476,25 @@ def _t(fn: Callable[[], object]) -> float:
 PEAK = """
 import resource, sys
 from pathlib import Path
+from typing import Any
 sp = Path(sys.argv[2])
 raw = (sp / "bundle_v3.txt.sigstore").read_bytes(); art = (sp / "bundle_v3.txt").read_bytes()
 if sys.argv[1] == "ours":
     from sigstore_rs.verify import Verifier, Bundle, Identity
     v = Verifier.staging(offline=True)
-    p = Identity(identity="william@yossarian.net", issuer="%s")
+    p = Identity(identity="william@yossarian.net", issuer="{OAUTH}")
     for _ in range(200): v.verify_artifact(art, Bundle.from_json(raw), p)
 else:
     from sigstore.verify import Verifier, policy
     from sigstore.models import Bundle
     v = Verifier.staging(offline=True)
-    p = policy.Identity(identity="william@yossarian.net", issuer="%s")
+    p = policy.Identity(identity="william@yossarian.net", issuer="{OAUTH}")
     for _ in range(200): v.verify_artifact(art, Bundle.from_json(raw), p)
 # VmHWM is this process image's own peak (ru_maxrss would carry over the
 # parent's peak across fork + exec).
 hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")]
 print(hwm[0].split()[1] if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-""" % (OAUTH, OAUTH)
+""".replace("{OAUTH}", OAUTH)
 
 
 def peak_memory() -> None:
@@ -512,6 +515,7 @@ SIGN_LATENCY = {"fulcio": 0.3, "rekor-v1": 0.5, "rekor-v2": 1.5, "tsa": 0.2}
 PA_SIGN = """
 import sys
 from pathlib import Path
+from typing import Any
 import pypi_attestations as pa
 from sigstore.models import ClientTrustConfig
 from sigstore.oidc import IdentityToken
@@ -591,8 +595,8 @@ def sign_many(sizes: list[int]) -> None:
                 )
             last = took
             print(
-                f"  Rekor {rekor}, target at N={sizes[-1]}: ours {last['ours'] / first['ours']:.1f}x "
-                f"its one-file time (target <= 3x), "
+                f"  Rekor {rekor}, target at N={sizes[-1]}: ours "
+                f"{last['ours'] / first['ours']:.1f}x its one-file time (target <= 3x), "
                 f"{last['pypi-attestations'] / last['ours']:.1f}x faster than pypi-attestations "
                 f"(target >= 10x)"
             )

@@ -120,8 +120,8 @@ else
 fi
 
 step "ruff"
-ruff check python tests scripts fuzz
-ruff format --check python tests scripts fuzz
+ruff check python tests scripts fuzz bench
+ruff format --check python tests scripts fuzz bench
 step "mypy --strict"
 mypy --strict python/
 step "stubtest"
