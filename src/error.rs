@@ -108,8 +108,8 @@ pub enum Error {
     /// answered with something the client cannot use.
     #[error("signing failed: {0}")]
     Signing(String),
-    /// An input of a batch was not signed: the run was interrupted (Ctrl-C)
-    /// before it started.
+    /// An input of a batch was not signed: the run was stopped before it
+    /// started (its `keep_going` answered false; from Python, Ctrl-C).
     #[error("not signed: {0}")]
     NotSigned(String),
     /// Trust material could not be updated through TUF: a repository's

@@ -175,7 +175,7 @@ impl RekorV1Client {
 }
 
 /// A response: any status (the caller decides what a status means), its
-/// body (bounded) and content type.
+/// body (bounded), content type and location.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpResponse {
     /// The HTTP status code.
@@ -206,9 +206,9 @@ impl HttpResponse {
     }
 }
 
-/// How hard [`Http`] tries: attempts per request (connection failures and
-/// 5xx answers are retried; 4xx answers are final) and the first backoff,
-/// doubled after each failed attempt.
+/// How hard [`Http`] tries: attempts per request (connection failures,
+/// 5xx and 429 answers are retried; other 4xx answers are final) and the
+/// first backoff, doubled after each failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts per request, at least 1 (default 3).
@@ -360,7 +360,8 @@ impl Http {
                     content_type,
                     location,
                 };
-                if status < 500 || attempt == attempts {
+                // 5xx and 429 (rate limited) are worth another attempt.
+                if (status < 500 && status != 429) || attempt == attempts {
                     return Ok(answer);
                 }
                 last_err = format!("HTTP status {status} {}", answer.body_snippet());

@@ -13,7 +13,9 @@ certificate, up to ``--jobs`` at once (``Signer.sign_artifacts``); each
 input's outputs are written atomically as soon as its bundle is verified,
 with a progress line on stderr when it is a terminal. An input that fails
 is named on stderr and leaves no file behind; the others keep theirs, and
-the exit status is 1.
+the exit status is 1. Ctrl-C starts no further input; the ones in flight
+finish and are written, the ones not started are named, and the exit status
+is 130.
 """
 
 from __future__ import annotations
@@ -174,9 +176,13 @@ class _Batch:
     def __call__(self, i: int, result: Bundle | Exception) -> None:
         with self.lock:
             if isinstance(result, Bundle):
-                outs = self.outputs(i, result)
-                _write_all(outs)
-                self.written[i] = [p for p, _ in outs]
+                try:
+                    outs = self.outputs(i, result)
+                    _write_all(outs)
+                except Exception as e:  # that input's failure, reported with the others
+                    result = e
+                else:
+                    self.written[i] = [p for p, _ in outs]
             self.results[i] = result
             if isinstance(result, NotSignedError):
                 return
@@ -190,14 +196,17 @@ class _Batch:
                     flush=True,
                 )
 
-    def run(self, sign: Callable[[Callable[[int, Bundle | Exception], None]], object]) -> int:
+    def run(
+        self,
+        sign: Callable[[Callable[[int, Bundle | Exception], None]], list[Bundle | Exception]],
+    ) -> int:
         """Runs ``sign(on_done)`` and reports: ``Wrote`` lines for what was
         written, ``FAIL`` lines (on stderr) for what failed; the exit
         status: 0, 1 when an input failed, 130 when Ctrl-C interrupted the
         run (the inputs in flight finish and are written; the ones not
         started are named)."""
         try:
-            sign(self)
+            returned = sign(self)
         except KeyboardInterrupt:
             self._report()
             not_signed = [
@@ -211,6 +220,8 @@ class _Batch:
                 file=sys.stderr,
             )
             return 130
+        for i, r in enumerate(returned):
+            self.results.setdefault(i, r)
         return 1 if self._report() else 0
 
     def _report(self) -> int:

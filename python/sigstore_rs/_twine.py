@@ -6,9 +6,10 @@ writes ``DIST.publish.attestation`` beside it, ready for
 It is ``sigstore-rs pypi sign`` under twine's name: the same options
 (``--identity-token``, the ambient CI credential or the browser flow; the
 trust options ``--staging``, ``--instance URL``, ``--trust-config FILE``
-anywhere on the line), the same atomic writes (nothing is written unless
-every distribution was signed), the same exit codes (0 signed, 1 failed,
-2 usage). Attestation and signature files among the inputs (as
+anywhere on the line), the same atomic writes (each attestation as soon as
+its distribution is signed; a distribution that fails is named and the
+others keep theirs), the same exit codes (0 signed, 1 failed, 2 usage, 130
+interrupted). Attestation and signature files among the inputs (as
 ``dist/*`` gives after an earlier run) are skipped, so
 ``twine attest dist/* && twine upload --attestations dist/*`` works.
 """

@@ -105,10 +105,11 @@ class Signer:
         input order; ``on_done(i, result)`` is called as each completes (an
         exception it raises becomes that input's result).
 
-        A ``KeyboardInterrupt`` (Ctrl-C) while it runs starts no further
-        input: the ones in flight finish and reach ``on_done``, the ones not
-        started reach it as a ``SigningError`` ("interrupted"), and the
-        ``KeyboardInterrupt`` is raised."""
+        A ``KeyboardInterrupt`` (Ctrl-C) while it runs (on the main
+        thread) starts no further input: the ones in flight finish and reach
+        ``on_done`` (the only way to have their bundles: nothing is
+        returned), the ones not started reach it as ``NotSignedError``, and
+        the ``KeyboardInterrupt`` is raised."""
         items: list[tuple[str, str | bytes]] = []
         for x in inputs:
             if isinstance(x, str) and x.startswith("sha256:"):

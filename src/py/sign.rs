@@ -199,12 +199,12 @@ impl PySigner {
     /// the log. Returns, in input order, a `Bundle` or the exception for
     /// each; `on_done(i, result)` is called (with the GIL) as each
     /// completes, and an exception it raises becomes that input's result.
-    /// The GIL is released while signing; Python's signal handlers run
-    /// every 100 ms, and an exception they raise (Ctrl-C's
-    /// `KeyboardInterrupt`) stops the batch from starting more inputs:
-    /// the ones in flight finish (their `on_done` calls are made), the
-    /// ones not started are reported to `on_done` as interrupted, and the
-    /// exception is raised.
+    /// The GIL is released while signing; called from the main thread,
+    /// Python's signal handlers run every 100 ms, and an exception they
+    /// raise (Ctrl-C's `KeyboardInterrupt`) stops the batch from starting
+    /// more inputs: the ones in flight finish (their `on_done` calls are
+    /// made; only `on_done` sees their bundles), the ones not started reach
+    /// `on_done` as `NotSignedError`, and the exception is raised.
     #[pyo3(signature = (inputs, jobs = None, renew_margin = 60, on_done = None))]
     fn sign_many(
         &self,
@@ -222,7 +222,7 @@ impl PySigner {
         let results: Mutex<Vec<Option<PyObject>>> =
             Mutex::new((0..inputs.len()).map(|_| None).collect());
         let mut interrupted: Option<PyErr> = None;
-        py.allow_threads(|| {
+        let completed = py.allow_threads(|| {
             self.inner.sign_batch_watched(
                 &inputs,
                 &options,
@@ -254,7 +254,9 @@ impl PySigner {
                 },
             )
         });
-        if let Some(e) = interrupted {
+        // A signal that came when every input had started stopped nothing:
+        // the results stand.
+        if let (false, Some(e)) = (completed, interrupted) {
             return Err(e);
         }
         let results = results

@@ -71,6 +71,21 @@ impl Default for BatchOptions {
     }
 }
 
+/// At most this many items in flight, whatever the options: each holds up
+/// to two connections (its log upload and timestamp request), and a process
+/// may open only so many files (macOS's default is 256). Unix's soft limit,
+/// less a reserve for what the process already has open, halved.
+fn descriptor_bound() -> usize {
+    #[cfg(unix)]
+    {
+        let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+        if let Some(n) = limit.and_then(|n| usize::try_from(n).ok()) {
+            return (n.saturating_sub(64) / 2).max(1);
+        }
+    }
+    usize::MAX
+}
+
 /// How often the calling thread asks `keep_going` while a batch runs.
 const WATCH_EVERY: Duration = Duration::from_millis(100);
 
@@ -90,8 +105,9 @@ impl Signer {
     /// [`Self::sign_batch`], the calling thread asking `keep_going` every
     /// 100 ms while items are in flight; once it answers false no further
     /// item starts, and each item not started is reported to `on_done` as
-    /// an interrupted one (the items in flight finish as usual). Returns
-    /// whether the batch ran to its end.
+    /// [`Error::NotSigned`] (the items in flight finish as usual). Returns
+    /// whether every input was started: false when the run was stopped
+    /// with inputs left.
     pub fn sign_batch_watched<F, K>(
         &self,
         inputs: &[BatchInput],
@@ -110,14 +126,17 @@ impl Signer {
         let workers = options
             .jobs
             .unwrap_or_else(|| self.default_jobs())
+            .min(descriptor_bound())
             .max(1)
             .min(inputs.len());
         let (finished, watch) = mpsc::channel::<()>();
+        let mut spawn_error = None;
         std::thread::scope(|s| {
+            let mut running = 0;
             for _ in 0..workers {
                 let finished = finished.clone();
                 let (next, stop, renewed, on_done) = (&next, &stop, &renewed, &on_done);
-                s.spawn(move || {
+                let worker = std::thread::Builder::new().spawn_scoped(s, move || {
                     while !stop.load(Ordering::SeqCst) {
                         let i = next.fetch_add(1, Ordering::SeqCst);
                         let Some(input) = inputs.get(i) else { break };
@@ -129,31 +148,45 @@ impl Signer {
                     // The watcher counts the workers that have ended.
                     let _ = finished.send(());
                 });
+                match worker {
+                    Ok(_) => running += 1,
+                    // The system gives no more threads: the ones started
+                    // share the inputs.
+                    Err(e) => {
+                        spawn_error = Some(e);
+                        break;
+                    }
+                }
             }
             drop(finished);
-            let mut running = workers;
             while running > 0 {
                 match watch.recv_timeout(WATCH_EVERY) {
                     Ok(()) => running -= 1,
                     Err(mpsc::RecvTimeoutError::Timeout) => {}
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 }
-                if !stop.load(Ordering::SeqCst) && !keep_going() {
+                if running > 0 && !stop.load(Ordering::SeqCst) && !keep_going() {
                     stop.store(true, Ordering::SeqCst);
                 }
             }
         });
-        // Claim what no worker took: nothing is in flight any more.
+        // Claim what no worker took: nothing is in flight any more. Left
+        // over only when the run was stopped, or no thread could be had.
         let first_unstarted = next.swap(inputs.len(), Ordering::SeqCst);
         for i in first_unstarted..inputs.len() {
-            on_done(
-                i,
-                Err(Error::NotSigned(
-                    "the run was interrupted before this input started".into(),
-                )),
-            );
+            let e = if stop.load(Ordering::SeqCst) {
+                Error::NotSigned("the run was stopped before this input started".into())
+            } else {
+                Error::Signing(format!(
+                    "no thread could be started to sign this input: {}",
+                    spawn_error
+                        .as_ref()
+                        .map_or_else(|| "unknown".to_string(), ToString::to_string)
+                ))
+            };
+            on_done(i, Err(e));
         }
-        !stop.load(Ordering::SeqCst)
+        first_unstarted >= inputs.len()
     }
 
     /// Items in flight at once when [`BatchOptions::jobs`] is `None`: as

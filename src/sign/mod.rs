@@ -384,42 +384,49 @@ impl Signer {
             Error::Signing("the signing config selects no transparency log".into())
         })?;
 
-        // The timestamps (over the signature) and the log upload do not
-        // depend on each other: the TSAs are asked on a thread of their own
-        // while the entry is uploaded, so an item takes the longer of the
-        // two round trips, not their sum (a Rekor v2 upload waits for its
-        // batch). If no TSA answers where one is required, the entry is
-        // already logged: it records a signature that was made, and no
-        // bundle is returned.
         let imprint = c.crypto.digest(HashAlgorithm::Sha256, signature);
-        let (stamped, entry) = std::thread::scope(|s| {
-            let tsas = s.spawn(|| {
-                let mut timestamps = Vec::new();
-                let mut tsa_errors = Vec::new();
-                for tsa in &c.services.tsas {
-                    match self.timestamp(tsa, &imprint) {
-                        Ok(t) => timestamps.push(t),
-                        Err(e) => tsa_errors.push(e.to_string()),
-                    }
+        let stamp = || {
+            let mut timestamps = Vec::new();
+            let mut tsa_errors = Vec::new();
+            for tsa in &c.services.tsas {
+                match self.timestamp(tsa, &imprint) {
+                    Ok(t) => timestamps.push(t),
+                    Err(e) => tsa_errors.push(e.to_string()),
                 }
-                (timestamps, tsa_errors)
-            });
-            let entry = self.upload(tlog, entry_request(tlog, &cert_pem, cert_der));
-            let stamped = tsas
-                .join()
-                .map_err(|_| Error::Signing("the timestamp thread panicked".into()));
-            (stamped, entry)
-        });
-        let entry = entry?;
-        let (timestamps, tsa_errors) = stamped?;
-        // A Rekor v1 entry's signed entry timestamp is signed time enough;
-        // a Rekor v2 entry has none, so a timestamp is required.
-        if tlog.major_api_version >= 2 && timestamps.is_empty() {
-            return Err(Error::Signing(format!(
-                "no timestamp authority answered, and a Rekor v2 entry needs one: {}",
-                tsa_errors.join("; ")
-            )));
-        }
+            }
+            (timestamps, tsa_errors)
+        };
+        let upload = || self.upload(tlog, entry_request(tlog, &cert_pem, cert_der));
+        let (entry, timestamps) = if tlog.major_api_version >= 2 {
+            // A Rekor v2 entry has no signed entry timestamp, so a timestamp
+            // is required: it is obtained first, and nothing is logged
+            // without one.
+            let (timestamps, tsa_errors) = stamp();
+            if timestamps.is_empty() {
+                return Err(Error::Signing(format!(
+                    "no timestamp authority answered, and a Rekor v2 entry needs one (nothing was logged): {}",
+                    tsa_errors.join("; ")
+                )));
+            }
+            (upload()?, timestamps)
+        } else if c.services.tsas.is_empty() {
+            (upload()?, Vec::new())
+        } else {
+            // A Rekor v1 entry's signed entry timestamp is signed time
+            // enough, and the timestamps are extra: they are asked for on a
+            // thread of their own while the entry uploads, so an item takes
+            // the longer of the two round trips, not their sum. Should no
+            // thread be had, one after the other.
+            std::thread::scope(|s| {
+                let asked = std::thread::Builder::new().spawn_scoped(s, stamp);
+                let entry = upload();
+                let (timestamps, _) = match asked {
+                    Ok(t) => t.join().unwrap_or_default(),
+                    Err(_) => stamp(),
+                };
+                Ok::<_, Error>((entry?, timestamps))
+            })?
+        };
         Bundle::new_v03(cert_der.to_vec(), content, entry, timestamps)
     }
 

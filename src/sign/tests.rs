@@ -132,6 +132,23 @@ fn a_failing_ca_is_retried_then_reported() {
 }
 
 #[test]
+fn a_rate_limited_request_is_retried_and_other_4xx_are_final() {
+    let limited = FakeServer::start(|_, _| (429, "text/plain".into(), b"slow down".to_vec()));
+    let e = context(&limited.url, &closed_port_url(), None)
+        .signer(token())
+        .err()
+        .expect("429");
+    assert!(
+        matches!(&e, Error::Signing(m) if m.contains("HTTP 429")),
+        "{e}"
+    );
+    assert_eq!(limited.count(), 3, "429 retried, bounded");
+    let refused = FakeServer::start(|_, _| (400, "text/plain".into(), b"no".to_vec()));
+    let _ = context(&refused.url, &closed_port_url(), None).signer(token());
+    assert_eq!(refused.count(), 1, "400 is final");
+}
+
+#[test]
 fn a_certificate_that_does_not_chain_is_refused() {
     use rcgen::{CertificateParams, KeyPair, PKCS_ECDSA_P256_SHA256};
     let fulcio = FakeServer::start(|_, body| {
@@ -436,6 +453,23 @@ mod batch {
     }
 
     #[test]
+    fn with_rekor_v2_nothing_is_logged_without_a_timestamp() {
+        let (inst, ctx, token) = instance(Options {
+            rekor_logs: RekorLogs::V2,
+            ..Options::default()
+        });
+        let signer = ctx.signer(token).expect("signer");
+        inst.set_fault(Fault::TsaError, true);
+        let (_, input) = digests(1).remove(0);
+        let BatchInput::Digest(d) = input else {
+            panic!("a digest")
+        };
+        let e = signer.sign_digest(&d).expect_err("no timestamp");
+        assert!(e.to_string().contains("nothing was logged"), "{e}");
+        assert_eq!(inst.peak_concurrency(ServiceKind::RekorV2), 0, "no upload");
+    }
+
+    #[test]
     fn an_entry_the_log_already_holds_is_fetched_not_refused() {
         // The same proposed entry twice: Rekor v1 answers 409 with the
         // entry's location, and the signer uses that entry (deterministic
@@ -459,7 +493,9 @@ mod batch {
     #[test]
     fn identical_inputs_in_one_batch_are_each_signed() {
         // With deterministic ECDSA (the RustCrypto backend) the second
-        // upload is the first's entry again: the log's 409 is followed.
+        // upload is the first's entry again and the log's 409 is followed;
+        // with aws-lc-rs (random nonces) they are two entries. The 409 path
+        // itself is forced in the test above.
         let (_inst, ctx, token) = instance(Options::default());
         let signer = ctx.signer(token).expect("signer");
         let (_, input) = digests(1).remove(0);
@@ -506,7 +542,7 @@ mod batch {
         for (i, ok, msg) in &results {
             if !ok {
                 assert!(
-                    msg.contains("interrupted before this input started"),
+                    msg.starts_with("not signed: the run was stopped before this input started"),
                     "{i}: {msg}"
                 );
             }

@@ -5,7 +5,13 @@ its own.
 The material is part of the repository: a missing file is a broken checkout,
 and the tests that need it fail; nothing here skips.
 
-Trust material: the tests make no request beyond 127.0.0.1. Every test, and
+Network: the tests make no request beyond 127.0.0.1. In this process that
+is enforced: a Python socket connecting anywhere but a loopback address
+fails the test with the address it tried (``_loopback_only``). Requests
+made by the Rust core, or by the processes a test starts, are kept local
+by the URLs the tests give them.
+
+Trust material: every test, and
 every process it starts, uses one fresh TUF cache for the session
 (``SIGSTORE_RS_CACHE_DIR``), never the user's; the public instances are
 loaded with ``offline=True`` (``--offline``), which with that empty cache
@@ -16,10 +22,13 @@ is an error.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
+import socket
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,3 +100,39 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         names = ", ".join(sorted(set(_NOT_RUN))[:10])
         print(f"\n{len(set(_NOT_RUN))} test(s) skipped or xfail, every test must run: {names}")
         session.exitstatus = 1
+
+
+def _loopback(address: Any) -> bool:
+    host = address[0] if isinstance(address, tuple) else address
+    if not isinstance(host, str):
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fails any Python connection beyond the loopback interface."""
+    connect, connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def refuse(sock: socket.socket, address: Any) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(address):
+            raise AssertionError(
+                f"a test connected to {address!r}: tests reach only the 127.0.0.1 "
+                "servers they start"
+            )
+
+    def guarded(sock: socket.socket, address: Any) -> None:
+        refuse(sock, address)
+        connect(sock, address)
+
+    def guarded_ex(sock: socket.socket, address: Any) -> int:
+        refuse(sock, address)
+        return connect_ex(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded_ex)

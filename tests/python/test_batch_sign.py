@@ -117,8 +117,7 @@ def test_api_mid_batch_failure(tmp_path: Path) -> None:
             if i == 2:
                 raise OSError("disk full")
 
-        # The same files again (with deterministic ECDSA the same entries,
-        # which the log already holds: fetched, not refused).
+        # The same files again, signed anew.
         results = signer.sign_artifacts(files, jobs=3, on_done=refuse)
         assert [isinstance(r, Bundle) for r in results] == [True, True, False, True, True]
         assert isinstance(results[2], OSError)
@@ -285,10 +284,16 @@ class _OnTerminal:
         return self.err
 
     def finish(self) -> tuple[int, str, str]:
+        """Waits for the process (the terminal drained meanwhile, so a full
+        one never blocks it; killed if it hangs) and returns its exit
+        status, stdout and terminal text."""
         import os
 
-        out, _ = self.proc.communicate(timeout=120)
-        self.read_until(lambda _: False, limit=5)
+        self.read_until(lambda _: self.proc.poll() is not None)
+        if self.proc.poll() is None:
+            self.proc.kill()
+        out, _ = self.proc.communicate(timeout=60)
+        self.read_until(lambda _: False, limit=2)
         os.close(self.master)
         return self.proc.returncode, out, self.err
 
@@ -350,3 +355,24 @@ def test_ctrl_c_finishes_what_is_in_flight_and_names_what_was_not_signed(
     for f in written:
         bundle = Bundle.from_file(f"{f}.sigstore.json")
         verifier.verify_artifact(f, bundle, Identity(identity=ALICE, issuer=issuer))
+
+
+def test_an_output_that_cannot_be_written_fails_that_file_alone(tmp_path: Path) -> None:
+    """Signed, but its bundle cannot be put in place (a directory holds the
+    name): that file is named, the others are written, exit status 1."""
+    with Instance.start() as inst:
+        config = inst.write_trust_config(tmp_path / "trust_config.json")
+        files = _files(tmp_path, 4)
+        blocked = Path(f"{files[1]}.sigstore.json")
+        blocked.mkdir()
+        out = run_module(
+            "sigstore_rs", "--trust-config", config, "sign", "--identity-token",
+            inst.token(ALICE), *files,
+        )  # fmt: skip
+    assert out.returncode == 1, out.stderr
+    assert out.stderr.startswith(f"FAIL: {files[1]}: "), out.stderr
+    assert out.stdout.splitlines() == [f"Wrote {f}.sigstore.json" for f in files if f != files[1]]
+    assert blocked.is_dir()
+    assert not any(blocked.iterdir())
+    names = sorted(p.name for p in files[0].parent.iterdir())
+    assert names == sorted([f.name for f in files] + [f"{f.name}.sigstore.json" for f in files])
