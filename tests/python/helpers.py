@@ -4,8 +4,12 @@ public instances."""
 
 from __future__ import annotations
 
+import http.server
 import subprocess
 import sys
+import threading
+import urllib.error
+import urllib.request
 import warnings
 from pathlib import Path
 from typing import Any, Callable, TypeVar
@@ -110,3 +114,73 @@ def pypi_attestations_trusting(config: Path, monkeypatch: Any) -> None:
         "production",
         staticmethod(lambda offline=False: RefVerifier(trusted_root=trusted)),
     )
+
+
+#: How a test rewrites what :class:`IndexProxy` forwards: ``(path, body)`` to
+#: the new body, ``None`` (404) or :data:`IndexProxy.DROP`.
+Rewrite = Callable[[str, bytes], "bytes | None"]
+
+
+class IndexProxy:
+    """A 127.0.0.1 server in front of a package index: it answers a path in
+    ``overrides`` (path -> (status, body)) itself and forwards every other
+    GET (its ``Accept`` header kept), the index's URLs in the answer turned
+    into its own; ``rewrite(path, body)`` may then change a 200 answer:
+    ``None`` answers 404, :data:`DROP` closes the connection unanswered.
+    ``current.agent`` is the ``User-Agent`` of the request being answered,
+    per handler thread."""
+
+    DROP = b"\0drop"
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.overrides: dict[str, tuple[int, bytes]] = {}
+        self.rewrite: Rewrite = lambda _path, body: body
+        self.current = threading.local()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                proxy.current.agent = self.headers.get("User-Agent", "")
+                if self.path in proxy.overrides:
+                    status, new = proxy.overrides[self.path]
+                    ctype = "application/json"
+                else:
+                    status, ctype, body = proxy._forward(self.path, self.headers.get("Accept"))
+                    body = body.replace(proxy.upstream.encode(), proxy.url.encode())
+                    answer = proxy.rewrite(self.path, body) if status == 200 else body
+                    if answer == IndexProxy.DROP:
+                        self.close_connection = True
+                        return
+                    if answer is None:
+                        status, answer = 404, b"not found"
+                    new = answer
+                self.send_response(status)
+                self.send_header("Content-Type", ctype or "application/octet-stream")
+                self.send_header("Content-Length", str(len(new)))
+                self.end_headers()
+                self.wfile.write(new)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def _forward(self, path: str, accept: str | None) -> tuple[int, str, bytes]:
+        headers = {"Accept": accept} if accept else {}
+        request = urllib.request.Request(self.upstream + path, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as r:
+                return r.status, r.headers.get("Content-Type", ""), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers.get("Content-Type", ""), e.read()
+
+    @property
+    def index_url(self) -> str:
+        return self.url + "/simple/"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

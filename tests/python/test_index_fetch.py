@@ -8,10 +8,8 @@ another file, a swapped file) come from a fault-injecting front on
 
 from __future__ import annotations
 
-import http.server
 import json
 import socket
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -19,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run_module
+from helpers import IndexProxy, run_module
 from sigstore_rs import errors
 from sigstore_rs.index import FileCheck, IndexClient, IndexFile, verify_provenance
 from sigstore_rs.pep740 import Distribution, GitHubPublisher, Provenance
@@ -32,50 +30,6 @@ NORMALIZED = "fetch-pkg"
 REPOSITORY = "acme/fetch"
 WORKFLOW = "release.yml"
 PUBLISHER = GitHubPublisher(repository=REPOSITORY, workflow=WORKFLOW)
-
-
-class Front:
-    """A 127.0.0.1 server answering ``overrides`` (path -> (status, body))
-    itself and forwarding every other GET to the index."""
-
-    def __init__(self, upstream: str) -> None:
-        self.overrides: dict[str, tuple[int, bytes]] = {}
-        front = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                if self.path in front.overrides:
-                    status, body = front.overrides[self.path]
-                    ctype = "application/json"
-                else:
-                    request = urllib.request.Request(
-                        upstream + self.path, headers=dict(self.headers.items())
-                    )
-                    try:
-                        with urllib.request.urlopen(request, timeout=30) as r:
-                            status, body = r.status, r.read()
-                            ctype = r.headers.get("Content-Type", "")
-                    except urllib.error.HTTPError as e:
-                        status, body = e.code, e.read()
-                        ctype = e.headers.get("Content-Type", "")
-                    # Absolute URLs on the page point back here.
-                    body = body.replace(upstream.encode(), front.url.encode())
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -112,8 +66,8 @@ def released(instance: Instance, tmp_path_factory: pytest.TempPathFactory) -> di
 
 
 @pytest.fixture
-def front(instance: Instance) -> Iterator[Front]:
-    f = Front(instance.index_url.removesuffix("/simple/"))
+def front(instance: Instance) -> Iterator[IndexProxy]:
+    f = IndexProxy(instance.index_url.removesuffix("/simple/"))
     yield f
     f.close()
 
@@ -243,7 +197,7 @@ def integrity_path(dist: Path, version: str) -> str:
 
 
 def test_faults_of_a_front_that_tampers(
-    instance: Instance, released: dict[str, Path], front: Front
+    instance: Instance, released: dict[str, Path], front: IndexProxy
 ) -> None:
     config, one, two = released["config"], released["1.0"], released["2.0"]
     index_url = f"{front.url}/simple/"
@@ -350,7 +304,7 @@ def test_python_api(instance: Instance, released: dict[str, Path], tmp_path: Pat
 
 
 def test_pypi_attestations_cli_reads_provenance_through_the_core(
-    instance: Instance, released: dict[str, Path], front: Front
+    instance: Instance, released: dict[str, Path], front: IndexProxy
 ) -> None:
     """``verify pypi --index-url``: the provenance comes from the index's
     integrity API through ``sigstore_rs.index`` (no provenance, a malformed

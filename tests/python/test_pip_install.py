@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.server
 import io
 import json
 import os
@@ -32,6 +31,7 @@ from typing import Any
 
 import pytest
 
+from helpers import IndexProxy, Rewrite
 from sigstore_rs.pep740 import Attestation, Distribution
 from sigstore_rs.sign import SigningContext
 from sigstore_rs.testing import Instance
@@ -187,72 +187,12 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
         yield Index(instance, config, dists)
 
 
-# A proxy in front of the index whose answers a test rewrites.
-
-
-Rewrite = Callable[[str, bytes], "bytes | None"]
-
-
-class Proxy:
-    """Forwards GETs to the index, with its URLs rewritten to the proxy's
-    own, through ``rewrite(path, body)``: ``None`` answers 404, and
-    :data:`DROP` closes the connection without an answer."""
-
-    DROP = b"\0drop"
-
-    def __init__(self, upstream: str) -> None:
-        self.upstream = upstream.rstrip("/")
-        self.rewrite: Rewrite = lambda _path, body: body
-        #: The request being answered, per handler thread: ``.agent``.
-        self.current = threading.local()
-        self.verified = threading.Event()
-        proxy = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                proxy.current.agent = self.headers.get("User-Agent", "")
-                request = urllib.request.Request(
-                    proxy.upstream + self.path,
-                    headers={k: v for k, v in self.headers.items() if k.lower() == "accept"},
-                )
-                try:
-                    with urllib.request.urlopen(request, timeout=30) as r:
-                        status, ctype, body = r.status, r.headers["Content-Type"], r.read()
-                except urllib.error.HTTPError as e:
-                    status, ctype, body = e.code, e.headers["Content-Type"], e.read()
-                body = body.replace(proxy.upstream.encode(), proxy.url.encode())
-                new = proxy.rewrite(self.path, body) if status == 200 else body
-                if new == Proxy.DROP:
-                    self.close_connection = True
-                    return
-                if new is None:
-                    status, new = 404, b"not found"
-                self.send_response(status)
-                self.send_header("Content-Type", ctype or "application/octet-stream")
-                self.send_header("Content-Length", str(len(new)))
-                self.end_headers()
-                self.wfile.write(new)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def index_url(self) -> str:
-        return self.url + "/simple/"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+# A proxy in front of the index whose answers a test rewrites (helpers.IndexProxy).
 
 
 @pytest.fixture
-def proxy(index: Index) -> Iterator[Proxy]:
-    p = Proxy(index.url.removesuffix("/simple/"))
+def proxy(index: Index) -> Iterator[IndexProxy]:
+    p = IndexProxy(index.url.removesuffix("/simple/"))
     yield p
     p.close()
 
@@ -502,7 +442,7 @@ FAULTS: dict[str, tuple[Callable[[Index, Path], Rewrite], tuple[str, ...]]] = {
         ("subject", "alpha-0.9-py3-none-any.whl"),
     ),
     "provenance unreachable": (
-        lambda i, t: only(ALPHA_PROVENANCE, lambda b: Proxy.DROP),
+        lambda i, t: only(ALPHA_PROVENANCE, lambda b: IndexProxy.DROP),
         ("could not be reached",),
     ),
 }
@@ -510,7 +450,7 @@ FAULTS: dict[str, tuple[Callable[[Index, Path], Rewrite], tuple[str, ...]]] = {
 
 @pytest.mark.parametrize("fault", FAULTS)
 def test_index_faults_are_refused(
-    index: Index, env_dir: Path, proxy: Proxy, tmp_path: Path, fault: str
+    index: Index, env_dir: Path, proxy: IndexProxy, tmp_path: Path, fault: str
 ) -> None:
     make, reasons = FAULTS[fault]
     proxy.rewrite = make(index, tmp_path)
@@ -519,25 +459,26 @@ def test_index_faults_are_refused(
 
 
 def test_pip_installs_the_verified_copy(
-    index: Index, env_dir: Path, proxy: Proxy, tmp_path: Path
+    index: Index, env_dir: Path, proxy: IndexProxy, tmp_path: Path
 ) -> None:
     """Once the file has been downloaded for verification, the index serves
     another one: pip installs the copy that was verified, never fetching
     the file again (it would get the other one and refuse its hash)."""
     evil = swap_alpha(index, tmp_path)(f"/files/{ALPHA}", b"")
+    verified = threading.Event()
 
     def rewrite(path: str, body: bytes) -> bytes | None:
         if path != f"/files/{ALPHA}":
             return body
         if not proxy.current.agent.startswith("pip/"):
-            proxy.verified.set()
+            verified.set()
             return body
-        return evil if proxy.verified.is_set() else body
+        return evil if verified.is_set() else body
 
     proxy.rewrite = rewrite
     done = pip_install(index, env_dir, *pins("alpha", "beta"), "alpha", index_url=proxy.index_url)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert proxy.verified.is_set()
+    assert verified.is_set()
     value = subprocess.run(
         [python_of(env_dir), "-c", "import alpha; print(alpha.VALUE)"],
         capture_output=True, text=True, check=True, timeout=60,
@@ -554,7 +495,7 @@ def test_pip_installs_the_verified_copy(
     assert "THESE PACKAGES DO NOT MATCH THE HASHES" in again.stderr
 
 
-def test_the_proxy_alone_changes_nothing(index: Index, env_dir: Path, proxy: Proxy) -> None:
+def test_the_proxy_alone_changes_nothing(index: Index, env_dir: Path, proxy: IndexProxy) -> None:
     done = pip_install(index, env_dir, *pins("alpha", "beta"), "alpha", index_url=proxy.index_url)
     assert done.returncode == 0, done.stdout + done.stderr
     assert installed(env_dir) == {"alpha-1.0", "beta-1.0", "plain-1.0"}
@@ -723,7 +664,7 @@ PROVENANCE_FAULTS = [f for f in FAULTS if f != "swapped file"]
 
 @pytest.mark.parametrize("fault", PROVENANCE_FAULTS)
 def test_plugin_refuses_index_faults(
-    index: Index, plugin: Any, proxy: Proxy, tmp_path: Path,
+    index: Index, plugin: Any, proxy: IndexProxy, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch, fault: str,
 ) -> None:  # fmt: skip
     make, reasons = FAULTS[fault]
