@@ -67,7 +67,7 @@ def add_jobs_option(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="N",
         help="inputs signed at once (timestamps and log uploads in flight; default: as "
-        "suits the log, 64 for Rekor v1, 256 for Rekor v2)",
+        "suits the log, 100 for Rekor v1, 256 for Rekor v2)",
     )
 
 

@@ -161,7 +161,7 @@ class Signer:
     @property
     def default_jobs(self) -> int:
         """Inputs signed at once when ``jobs`` is not given: as suits the
-        signing config's log (64 for Rekor v1, whose every upload is its own
+        signing config's log (100 for Rekor v1, whose every upload is its own
         round trip; 256 for Rekor v2, which answers a batch window's uploads
         together)."""
         return self._inner.default_jobs

@@ -269,7 +269,7 @@ impl PySigner {
     }
 
     /// Items in flight at once when `jobs` is not given: as suit the log
-    /// entries go to (64 for Rekor v1, 256 for Rekor v2).
+    /// entries go to (100 for Rekor v1, 256 for Rekor v2).
     #[getter]
     fn default_jobs(&self) -> usize {
         self.inner.default_jobs()

@@ -58,7 +58,7 @@ pub struct BatchOptions {
 }
 
 /// Items in flight at once by default with a Rekor v1 log.
-pub const JOBS_REKOR_V1: usize = 64;
+pub const JOBS_REKOR_V1: usize = 100;
 /// Items in flight at once by default with a Rekor v2 log.
 pub const JOBS_REKOR_V2: usize = 256;
 

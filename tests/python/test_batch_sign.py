@@ -134,7 +134,7 @@ def test_the_gil_is_released_while_a_batch_runs(tmp_path: Path) -> None:
         files = _files(tmp_path, 4)
         ctx = SigningContext.from_trust_config(config)
         signer = ctx.signer(inst.token(ALICE))
-        assert signer.default_jobs == 64
+        assert signer.default_jobs == 100
         count = 0
         stop = threading.Event()
 
