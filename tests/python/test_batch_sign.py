@@ -241,6 +241,12 @@ def test_serve_takes_latency_and_rekor(tmp_path: Path) -> None:
     assert 'no latency can be set for "tuf"' in bad.stderr
 
 
+def _default_sigint() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class _OnTerminal:
     """``python -m sigstore_rs ARGS`` with stderr on a pseudo-terminal (as in
     an interactive shell), stdout captured."""
@@ -258,6 +264,10 @@ class _OnTerminal:
             stderr=slave,
             stdin=subprocess.DEVNULL,
             text=True,
+            # As from an interactive shell: Ctrl-C's signal not ignored (a
+            # test run started in the background inherits SIGINT ignored,
+            # and Python then installs no KeyboardInterrupt handler).
+            preexec_fn=_default_sigint,
         )
         os.close(slave)
         self.err = ""
