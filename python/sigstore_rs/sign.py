@@ -98,9 +98,10 @@ class Signer:
         _renew_margin: int = 60,
     ) -> list[Bundle | Exception]:
         """Signs many files (paths) or ``"sha256:<hex>"`` digests at once:
-        one certificate (a new one only if it would expire mid-run), each
-        input's timestamp and log upload together, up to ``jobs`` inputs at
-        once (default ``default_jobs``: as suits the log), without the GIL.
+        one certificate (a new one only if it would expire mid-run), up to
+        ``jobs`` inputs at once (default ``default_jobs``: as suits the log;
+        with Rekor v1 an input's timestamp and log upload run together),
+        without the GIL.
         Returns a verified ``Bundle`` or the exception for each input, in
         input order; ``on_done(i, result)`` is called as each completes (an
         exception it raises becomes that input's result).

@@ -432,9 +432,10 @@ impl Signer {
 
     /// Uploads an entry to `tlog` and returns it as logged. A Rekor v1
     /// log answers 409 with the entry's location when an equal entry is
-    /// already logged (the same signature over the same digest with the
-    /// same certificate: deterministic ECDSA signs identical inputs
-    /// identically); that entry is fetched and used, as cosign does.
+    /// already logged (an upload retried after its first answer was lost,
+    /// or deterministic ECDSA signing a repeated input identically); that
+    /// entry is fetched and used, as cosign does, and verified with the
+    /// bundle like any other.
     fn upload(&self, tlog: &Service, body: Result<Vec<u8>>) -> Result<TlogEntry> {
         let c = &self.ctx.inner;
         let body = body?;

@@ -149,21 +149,12 @@ pub mod rekor_v1 {
     }
 
     /// Where the entry equal to a refused one is, from a 409 answer's
-    /// `Location`: a path on the log's origin, or a URL on that origin
-    /// (any other origin is not followed).
+    /// `Location` resolved against the log's URL (RFC 3986, the `url`
+    /// crate): only a place on the log's own origin is followed.
     pub fn conflict_location(log_url: &str, r: &HttpResponse) -> Option<String> {
-        let loc = r.location.as_deref()?;
-        let after_scheme = log_url.find("://")? + 3;
-        let origin = match log_url[after_scheme..].find('/') {
-            Some(j) => &log_url[..after_scheme + j],
-            None => log_url,
-        };
-        if loc.starts_with('/') && !loc.starts_with("//") {
-            Some(format!("{origin}{loc}"))
-        } else {
-            loc.starts_with(&format!("{origin}/"))
-                .then(|| loc.to_string())
-        }
+        let base = url::Url::parse(log_url).ok()?;
+        let found = base.join(r.location.as_deref()?).ok()?;
+        (found.origin() == base.origin()).then(|| found.to_string())
     }
 
     /// The logged entry from the 201 answer `{"<uuid>": LogEntry}`.
